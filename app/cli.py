@@ -1,0 +1,221 @@
+"""``hookrelay``: the one console script, and the composition root that wires app/ and workers/."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+import structlog
+
+from app.config import ConfigError, Settings, load_settings
+from app.logs import configure_logging
+
+log = structlog.get_logger("hookrelay")
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except ConfigError as exc:
+        print(f"hookrelay: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _bootstrap(settings: Settings) -> str | None:
+    from app.auth.service import ensure_admin_key
+    from app.db import create_engine, session_factory
+
+    async def run() -> str | None:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                key = await ensure_admin_key(session, settings)
+                await session.commit()
+                return key
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _serve(settings: Settings, broker: object, background: list[object]) -> None:
+    import uvicorn
+
+    from app.main import create_app
+
+    app = create_app(settings, broker, background=background)  # type: ignore[arg-type]
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_config=None, access_log=False
+    )
+    uvicorn.Server(config).run()
+
+
+def _start_worker(settings: Settings, broker: object) -> object:
+    import dramatiq
+
+    from workers.actors import declare_actors
+    from workers.contracts import DELIVERY_QUEUE
+    from workers.resources import Resources
+
+    assert isinstance(broker, dramatiq.Broker)
+    broker.add_middleware(Resources(settings))
+    declare_actors(broker)
+    worker = dramatiq.Worker(
+        broker, queues={DELIVERY_QUEUE}, worker_threads=settings.worker_threads
+    )
+    worker.start()
+    return worker
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(1):
+        pass
+
+
+def _banner(settings: Settings, key: str | None) -> None:
+    base = f"http://{settings.host}:{settings.port}"
+    shown = key or "<your HOOKRELAY_ADMIN_API_KEY>"
+    print(
+        f"""
+Hookrelay dev: API, worker and scheduler in one process
+  API        {base}   (OpenAPI docs: {base}/docs)
+  database   {settings.database_url}
+  broker     {settings.broker_url}
+  admin key  {shown}
+
+Try it (a receiver on 127.0.0.1:9000 gets the signed webhook):
+  export HR={base} KEY={shown}
+  curl -s -X POST $HR/api/v1/tenants -H "Authorization: Bearer $KEY" \\
+       -d '{{"uid": "acme", "name": "Acme"}}'
+  curl -s -X POST $HR/api/v1/tenants/acme/endpoints -H "Authorization: Bearer $KEY" \\
+       -d '{{"url": "http://127.0.0.1:9000/webhook", "event_types": ["invoice.*"]}}'
+  curl -s -X POST $HR/api/v1/tenants/acme/messages -H "Authorization: Bearer $KEY" \\
+       -d '{{"event_type": "invoice.paid", "payload": {{"invoice": "in_1", "amount": 4200}}}}'
+""",
+        flush=True,
+    )
+
+
+def cmd_dev(_: argparse.Namespace) -> None:
+    """API + worker + scheduler in one process (SQLite and an in-process broker by default)."""
+    import os
+
+    from app.db import migrate
+    from workers.broker import build_broker
+    from workers.scheduler import run_forever
+
+    os.environ.setdefault("HOOKRELAY_LOG_FORMAT", "console")
+    settings = _settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    migrate(settings.database_url)
+    key = _bootstrap(settings)
+    broker = build_broker(settings.broker_url)
+    worker = _start_worker(settings, broker)
+    _banner(settings, key)
+
+    async def scheduler(state: object, stop: asyncio.Event) -> None:
+        await run_forever(settings, state.sessions, state.jobs, stop)  # type: ignore[attr-defined]
+
+    try:
+        _serve(settings, broker, [scheduler])
+    finally:
+        worker.stop()  # type: ignore[attr-defined]
+
+
+def cmd_api(_: argparse.Namespace) -> None:
+    """The HTTP API."""
+    from workers.broker import build_broker
+
+    settings = _settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    key = _bootstrap(settings)
+    if key:
+        log.warning("admin_api_key_generated", admin_api_key=key, note="shown once; store it")
+    _serve(settings, build_broker(settings.broker_url), [])
+
+
+def cmd_worker(_: argparse.Namespace) -> None:
+    """A delivery worker."""
+    from workers.broker import build_broker
+
+    settings = _settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    worker = _start_worker(settings, build_broker(settings.broker_url))
+    log.info("worker_started", threads=settings.worker_threads, broker=settings.broker_url)
+    _wait_for_signal()
+    log.info("worker_stopping")
+    worker.stop()  # type: ignore[attr-defined]
+
+
+def cmd_scheduler(_: argparse.Namespace) -> None:
+    """The scheduler: enqueues due retries and lost tasks from the database."""
+    from app.db import create_engine, session_factory
+    from app.kit.jobs import JobQueue
+    from workers.broker import build_broker
+    from workers.scheduler import run_forever
+
+    settings = _settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    jobs = JobQueue(build_broker(settings.broker_url))
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url, pool_size=2)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        log.info("scheduler_started", interval_seconds=settings.scheduler_interval_seconds)
+        try:
+            await run_forever(settings, session_factory(engine), jobs, stop)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+def cmd_migrate(_: argparse.Namespace) -> None:
+    """Bring the database schema up to date."""
+    from app.db import migrate
+
+    settings = _settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    migrate(settings.database_url)
+    print("database is up to date", file=sys.stderr)
+
+
+def cmd_openapi(_: argparse.Namespace) -> None:
+    """Print the OpenAPI schema."""
+    from dramatiq.brokers.stub import StubBroker
+
+    from app.main import create_app
+
+    settings = _settings()
+    app = create_app(settings, StubBroker())
+    print(json.dumps(app.openapi_schema.to_schema(), indent=2, sort_keys=True))
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "dev": cmd_dev,
+    "api": cmd_api,
+    "worker": cmd_worker,
+    "scheduler": cmd_scheduler,
+    "migrate": cmd_migrate,
+    "openapi": cmd_openapi,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="hookrelay", description="Hookrelay webhook service")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, fn in COMMANDS.items():
+        commands.add_parser(name, help=(fn.__doc__ or "").strip().splitlines()[0])
+    args = parser.parse_args(argv)
+    COMMANDS[args.command](args)

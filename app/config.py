@@ -1,0 +1,164 @@
+"""Configuration from the environment (prefix ``HOOKRELAY_``).
+
+Every setting is a field of :class:`Settings`; ``load_settings`` reads ``HOOKRELAY_<FIELD>`` for each
+one, converts it, and raises :class:`ConfigError` naming the variable when a value is bad, so that a
+process stops at start-up instead of misbehaving later.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+PREFIX = "HOOKRELAY_"
+DEFAULT_RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    """Process settings; field ``x`` is read from ``HOOKRELAY_X``."""
+
+    data_dir: str = ".hookrelay"
+    database_url: str = ""  # empty: a SQLite file in data_dir
+    broker_url: str = "memory://"
+    secret_key: str = ""  # empty: generated into data_dir on the embedded default
+    admin_api_key: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_format: Literal["json", "console"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    egress_allow: tuple[str, ...] = ()
+
+    # Delivery policy.
+    retry_schedule: tuple[int, ...] = DEFAULT_RETRY_SCHEDULE
+    retry_jitter: float = 0.2
+    request_timeout_seconds: float = 15.0
+    connect_timeout_seconds: float = 5.0
+    max_response_body_bytes: int = 20 * 1024
+    max_payload_bytes: int = 256 * 1024
+
+    # Machinery.
+    worker_threads: int = 8
+    worker_connections: int = 256
+    scheduler_interval_seconds: float = 1.0
+    scheduler_batch_size: int = 500
+    stuck_after_seconds: float = 60.0
+    deliveries_per_task: int = 50
+
+    @property
+    def is_embedded_database(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+_POSITIVE = (
+    "port",
+    "request_timeout_seconds",
+    "connect_timeout_seconds",
+    "max_response_body_bytes",
+    "max_payload_bytes",
+    "worker_threads",
+    "worker_connections",
+    "scheduler_interval_seconds",
+    "scheduler_batch_size",
+    "stuck_after_seconds",
+    "deliveries_per_task",
+)
+_TUPLES = {"retry_schedule", "egress_allow"}
+
+
+def _var(field: str) -> str:
+    return PREFIX + field.upper()
+
+
+def _raw_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    raw: dict[str, Any] = {}
+    for field in Settings.__struct_fields__:
+        value = environ.get(_var(field))
+        if value is None:
+            continue
+        if field in _TUPLES:
+            raw[field] = [part.strip() for part in value.split(",") if part.strip()]
+        else:
+            raw[field] = value.strip()
+    return raw
+
+
+def _convert(raw: dict[str, Any]) -> Settings:
+    try:
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        # msgspec says "... - at `$.port`" or "... - at `$.retry_schedule[2]`".
+        message = str(exc)
+        path = message.rsplit("`$.", 1)[-1].split("`")[0].split("[")[0]
+        if path in Settings.__struct_fields__:
+            reason = message.split(" - at ")[0]
+            raise ConfigError(f"{_var(path)}: {reason}") from None
+        raise ConfigError(f"invalid configuration: {message}") from None
+
+
+def _check(settings: Settings) -> None:
+    for field in _POSITIVE:
+        if getattr(settings, field) <= 0:
+            raise ConfigError(f"{_var(field)}: must be greater than zero")
+    if not settings.retry_schedule or any(s <= 0 for s in settings.retry_schedule):
+        raise ConfigError(f"{_var('retry_schedule')}: comma-separated positive seconds")
+    if not 0 <= settings.retry_jitter < 1:
+        raise ConfigError(f"{_var('retry_jitter')}: must be in [0, 1)")
+    for cidr in settings.egress_allow:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise ConfigError(f"{_var('egress_allow')}: {cidr!r} is not a CIDR") from None
+    if not settings.broker_url.startswith(
+        ("memory://", "amqp://", "amqps://", "redis://", "rediss://")
+    ):
+        raise ConfigError(f"{_var('broker_url')}: use memory://, amqp://… or redis://…")
+    if not settings.database_url.startswith(("sqlite", "postgresql")):
+        raise ConfigError(f"{_var('database_url')}: use sqlite:///path or postgresql://…")
+    if settings.secret_key:
+        try:
+            key = base64.urlsafe_b64decode(settings.secret_key.encode())
+        except (binascii.Error, ValueError):
+            key = b""
+        if len(key) != 32:
+            raise ConfigError(f"{_var('secret_key')}: must be a urlsafe-base64 32-byte key")
+
+
+def _embedded_secret_key(data_dir: Path) -> str:
+    """The embedded default keeps a generated key in its data folder, readable by its owner only."""
+    path = data_dir / "secret.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    return path.read_text().strip()
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read, convert and check the settings; raise ``ConfigError`` naming the bad variable."""
+    env = os.environ if environ is None else environ
+    raw = _raw_values(env) | overrides
+    settings = _convert(raw)
+    data_dir = Path(settings.data_dir)
+    if not settings.database_url:
+        settings = msgspec.structs.replace(
+            settings, database_url=f"sqlite:///{(data_dir / 'hookrelay.db').resolve()}"
+        )
+    _check(settings)
+    if not settings.secret_key:
+        if not settings.is_embedded_database:
+            raise ConfigError(f"{_var('secret_key')}: required outside the embedded SQLite default")
+        settings = msgspec.structs.replace(settings, secret_key=_embedded_secret_key(data_dir))
+    return settings

@@ -1,0 +1,145 @@
+"""Errors: one base with a stable machine code, rendered as ``application/problem+json``.
+
+    AppError(code, detail, status)       anything the API refuses on purpose
+     ├── NotFound          404  not_found
+     ├── Conflict          409  conflict
+     ├── Unauthorized      401  unauthorized
+     └── InvalidRequest    400/413/422  validation_error, payload_too_large, …
+
+Litestar's own exceptions (validation, unknown route, wrong method) are mapped to the same shape;
+anything else is logged with context and becomes a generic 500 that leaks nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import structlog
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """An error (RFC 9457); ``code`` is stable and machine-readable."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    errors: list[dict[str, str]] | None = None
+
+
+class AppError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(
+        self, detail: str, *, code: str | None = None, status_code: int | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code or self.code
+        self.status_code = status_code or self.status_code
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class InvalidRequest(AppError):
+    status_code = 422
+    code = "invalid_request"
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def problem(
+    status: int, code: str, detail: str, errors: list[dict[str, str]] | None = None
+) -> Response[Problem]:
+    body = Problem(
+        type=f"urn:hookrelay:error:{code}",
+        title=_TITLES.get(status, "Error"),
+        status=status,
+        code=code,
+        detail=detail,
+        errors=errors,
+    )
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _app_error(_: Request[Any, Any, Any], exc: AppError) -> Response[Problem]:
+    return problem(exc.status_code, exc.code, exc.detail)
+
+
+def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            path = str(item.get("key") or item.get("source") or "")
+            errors.append({"path": path, "message": str(item.get("message", ""))})
+    return problem(400, "validation_error", exc.detail or "invalid request", errors or None)
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    status = exc.status_code
+    if status >= 500:
+        log.error("http_error", path=request.url.path, status=status, detail=exc.detail)
+        return problem(status, _CODES.get(status, "internal_error"), _TITLES.get(status, "Error"))
+    return problem(status, _CODES.get(status, f"http_{status}"), exc.detail)
+
+
+def _unhandled(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    log.exception("unhandled_error", path=request.url.path, method=request.method)
+    return problem(500, "internal_error", "internal server error")
+
+
+exception_handlers: dict[Any, Any] = {
+    AppError: _app_error,
+    ValidationException: _validation_error,
+    HTTPException: _http_error,
+    Exception: _unhandled,
+}
+
+__all__ = ["PROBLEM_JSON", "MediaType", "exception_handlers"]

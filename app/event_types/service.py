@@ -1,0 +1,47 @@
+"""The event type catalog."""
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Conflict, NotFound
+from app.event_types.schemas import EventTypeCreate, EventTypeUpdate
+from app.kit.ids import new_id
+from app.kit.pagination import paginate
+from app.models import EventType
+
+
+async def create(session: AsyncSession, data: EventTypeCreate) -> EventType:
+    if await session.scalar(select(EventType.id).where(EventType.name == data.name)) is not None:
+        raise Conflict(f"event type {data.name!r} exists", code="event_type_exists")
+    event_type = EventType(
+        id=new_id("et"), name=data.name, description=data.description, schema=data.schema
+    )
+    session.add(event_type)
+    await session.flush()
+    return event_type
+
+
+async def get(session: AsyncSession, name: str) -> EventType:
+    found = await session.scalar(select(EventType).where(EventType.name == name))
+    if found is None:
+        raise NotFound(f"event type {name!r} not found", code="event_type_not_found")
+    return found
+
+
+async def update(session: AsyncSession, name: str, data: EventTypeUpdate) -> EventType:
+    event_type = await get(session, name)
+    for field, value in msgspec.structs.asdict(data).items():
+        if value is not msgspec.UNSET:
+            setattr(event_type, field, value)
+    await session.flush()
+    return event_type
+
+
+async def list_(session: AsyncSession, *, cursor: str | None, limit: int) -> list[EventType]:
+    query = paginate(select(EventType), EventType.id, cursor=cursor, limit=limit)
+    return list((await session.scalars(query)).all())
+
+
+async def is_archived(session: AsyncSession, name: str) -> bool:
+    return bool(await session.scalar(select(EventType.archived).where(EventType.name == name)))

@@ -1,0 +1,92 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+
+from app.auth.guards import require_api_key
+from app.auth.service import ApiKeyVerifier
+from app.config import Settings
+from app.db import create_engine, session_factory
+from app.endpoints.controllers import EndpointController
+from app.errors import exception_handlers
+from app.event_types.controllers import EventTypeController
+from app.health.controllers import HealthController
+from app.kit.crypto import SecretBox
+from app.kit.deps import provide_session
+from app.kit.jobs import JobQueue
+from app.messages.controllers import MessageController
+from app.tenants.controllers import TenantController
+
+if TYPE_CHECKING:
+    import dramatiq
+
+VERSION = "0.1.0"
+
+
+Background = Callable[[State, asyncio.Event], Awaitable[None]]
+
+
+def create_app(
+    settings: Settings, broker: dramatiq.Broker, *, background: Sequence[Background] = ()
+) -> Litestar:
+    """The API. ``background`` jobs (the embedded scheduler) run on its event loop until shutdown."""
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    jobs = JobQueue(broker)
+    state = State(
+        {
+            "settings": settings,
+            "engine": engine,
+            "sessions": sessions,
+            "jobs": jobs,
+            "secret_box": SecretBox(settings.secret_key),
+            "api_keys": ApiKeyVerifier(sessions),
+        }
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(job(state, stop)) for job in background]
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await engine.dispose()
+
+    api = Router(
+        path="/",
+        route_handlers=[
+            TenantController,
+            EventTypeController,
+            EndpointController,
+            MessageController,
+        ],
+        guards=[require_api_key],
+        dependencies={"session": Provide(provide_session)},
+    )
+    return Litestar(
+        route_handlers=[api, HealthController],
+        state=state,
+        lifespan=[lifespan],
+        exception_handlers=exception_handlers,
+        openapi_config=OpenAPIConfig(
+            title="Hookrelay",
+            version=VERSION,
+            path="/docs",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        logging_config=None,
+        debug=False,
+    )

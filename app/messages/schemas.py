@@ -1,0 +1,63 @@
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+
+from app.kit.schemas import EventTypeName
+
+EventId = Annotated[str, Meta(min_length=1, max_length=256)]
+Channel = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-.:]+$")]
+
+
+class MessageCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """An event to publish. ``event_id`` makes the publish idempotent per tenant."""
+
+    event_type: EventTypeName
+    payload: dict[str, Any]
+    event_id: EventId | None = None
+    channels: Annotated[list[Channel], Meta(max_length=10)] | None = None
+
+
+class MessageOut(msgspec.Struct):
+    """A published message (``payload`` is null once retention has purged it)."""
+
+    id: str
+    tenant_id: str
+    event_type: str
+    event_id: str | None
+    channels: list[str] | None
+    payload: dict[str, Any] | None
+    created_at: datetime
+
+
+class DeliveryOut(msgspec.Struct):
+    """A message's delivery to one endpoint."""
+
+    id: str
+    message_id: str
+    endpoint_id: str
+    status: str
+    attempt_count: int
+    next_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AttemptOut(msgspec.Struct):
+    """One HTTP try of a delivery."""
+
+    id: str
+    message_id: str
+    endpoint_id: str
+    delivery_id: str
+    attempt_number: int
+    status: str
+    status_code: int | None
+    response_body: str
+    duration_ms: int
+    error_kind: str | None
+    error_detail: str | None
+    trigger: str
+    created_at: datetime

@@ -1,0 +1,22 @@
+"""Every table, one module each; import from here."""
+
+from app.models.api_key import ApiKey
+from app.models.attempt import Attempt
+from app.models.base import Base
+from app.models.delivery import Delivery
+from app.models.endpoint import Endpoint
+from app.models.event_type import EventType
+from app.models.message import Message, MessagePayload
+from app.models.tenant import Tenant
+
+__all__ = [
+    "ApiKey",
+    "Attempt",
+    "Base",
+    "Delivery",
+    "Endpoint",
+    "EventType",
+    "Message",
+    "MessagePayload",
+    "Tenant",
+]

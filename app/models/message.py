@@ -1,0 +1,35 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.kit.clock import utc_now
+from app.models.base import Base, UTCDateTime, id_column
+
+
+class Message(Base):
+    """One published event for one tenant; immutable. ``event_id`` is the publisher's idempotency key."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "event_id"),
+        Index("ix_messages_tenant_id_id", "tenant_id", "id"),
+    )
+
+    id: Mapped[str] = id_column()
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    event_type: Mapped[str] = mapped_column(String(256))
+    event_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    channels: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class MessagePayload(Base):
+    """The exact body bytes of a message, apart from it so that retention can purge them."""
+
+    __tablename__ = "message_payloads"
+
+    message_id: Mapped[str] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    body: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,40 @@
+"""Tenants: create, find by id or uid, list."""
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Conflict, NotFound
+from app.kit.ids import new_id
+from app.kit.pagination import paginate
+from app.models import Tenant
+from app.tenants.schemas import TenantCreate
+
+
+async def create(session: AsyncSession, data: TenantCreate) -> Tenant:
+    if await session.scalar(select(Tenant.id).where(Tenant.uid == data.uid)) is not None:
+        raise Conflict(f"a tenant with uid {data.uid!r} exists", code="tenant_exists")
+    tenant = Tenant(id=new_id("tnt"), uid=data.uid, name=data.name)
+    session.add(tenant)
+    await session.flush()
+    return tenant
+
+
+async def get(session: AsyncSession, ref: str) -> Tenant:
+    """The tenant whose id or uid is ``ref`` (an id wins over another tenant's equal uid)."""
+    rows = (
+        await session.scalars(select(Tenant).where(or_(Tenant.id == ref, Tenant.uid == ref)))
+    ).all()
+    for tenant in rows:
+        if tenant.id == ref:
+            return tenant
+    if rows:
+        return rows[0]
+    raise NotFound(f"tenant {ref!r} not found", code="tenant_not_found")
+
+
+async def list_(session: AsyncSession, *, cursor: str | None, limit: int) -> list[Tenant]:
+    return list(
+        (
+            await session.scalars(paginate(select(Tenant), Tenant.id, cursor=cursor, limit=limit))
+        ).all()
+    )

@@ -1,0 +1,64 @@
+"""The scheduler: finds due retries and tasks that look lost, in the database, and enqueues them.
+
+Each round claims rows (``enqueued_at = now``) and commits before sending, so two schedulers never
+enqueue the same delivery in one round, and a crash between commit and send is healed by the stuck
+bound on the next rounds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.config import Settings
+from app.deliveries import repository
+from app.kit.clock import utc_now
+from app.kit.jobs import JobQueue
+from workers.contracts import SendDeliveries
+
+log = structlog.get_logger(__name__)
+
+
+async def run_once(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], jobs: JobQueue
+) -> int:
+    """One round: claim and enqueue up to ``scheduler_batch_size`` deliveries; return the count."""
+    now = utc_now()
+    async with sessions() as session:
+        ids = await repository.claim_due(
+            session,
+            now=now,
+            stuck_before=now - timedelta(seconds=settings.stuck_after_seconds),
+            limit=settings.scheduler_batch_size,
+        )
+        await session.commit()
+    if ids:
+        step = settings.deliveries_per_task
+        await jobs.send(
+            [SendDeliveries(delivery_ids=ids[i : i + step]) for i in range(0, len(ids), step)]
+        )
+        log.debug("scheduler_enqueued", deliveries=len(ids))
+    return len(ids)
+
+
+async def run_forever(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    jobs: JobQueue,
+    stop: asyncio.Event,
+) -> None:
+    """Run rounds until ``stop`` is set; a full round runs again at once, errors back off."""
+    while not stop.is_set():
+        delay = settings.scheduler_interval_seconds
+        try:
+            if await run_once(settings, sessions, jobs) >= settings.scheduler_batch_size:
+                delay = 0
+        except Exception:
+            log.exception("scheduler_round_failed")
+            delay = min(delay * 5, 10.0)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=delay)
