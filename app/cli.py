@@ -18,9 +18,9 @@ from app.logs import configure_logging
 log = structlog.get_logger("hookrelay")
 
 
-def _settings(**overrides: object) -> Settings:
+def _settings() -> Settings:
     try:
-        return load_settings(**overrides)
+        return load_settings()
     except ConfigError as exc:
         print(f"hookrelay: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -91,7 +91,7 @@ Hookrelay dev: API, worker and scheduler in one process
   broker     {settings.broker_url}
   admin key  {shown}
 
-Try it (a receiver on 127.0.0.1:9000 gets the signed webhook):
+Try it: start a receiver in another terminal (`.venv/bin/hookrelay receive --port 9000`), then
   export HR={base} KEY={shown}
   curl -s -X POST $HR/api/v1/tenants -H "Authorization: Bearer $KEY" \\
        -d '{{"uid": "acme", "name": "Acme"}}'
@@ -202,6 +202,13 @@ def cmd_openapi(_: argparse.Namespace) -> None:
     print(json.dumps(app.openapi_schema.to_schema(), indent=2, sort_keys=True))
 
 
+def cmd_receive(args: argparse.Namespace) -> None:
+    """A local webhook receiver for trying Hookrelay out: prints and verifies what arrives."""
+    from app.receiver import run_receiver
+
+    run_receiver(args.host, args.port, args.secret)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "dev": cmd_dev,
     "api": cmd_api,
@@ -209,13 +216,19 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "scheduler": cmd_scheduler,
     "migrate": cmd_migrate,
     "openapi": cmd_openapi,
+    "receive": cmd_receive,
 }
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="hookrelay", description="Hookrelay webhook service")
     commands = parser.add_subparsers(dest="command", required=True)
-    for name, fn in COMMANDS.items():
-        commands.add_parser(name, help=(fn.__doc__ or "").strip().splitlines()[0])
+    parsers = {
+        name: commands.add_parser(name, help=(fn.__doc__ or "").strip().splitlines()[0])
+        for name, fn in COMMANDS.items()
+    }
+    parsers["receive"].add_argument("--host", default="127.0.0.1")
+    parsers["receive"].add_argument("--port", type=int, default=9000)
+    parsers["receive"].add_argument("--secret", help="the endpoint's whsec_ secret, to verify")
     args = parser.parse_args(argv)
     COMMANDS[args.command](args)

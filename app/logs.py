@@ -39,5 +39,10 @@ def configure_logging(*, log_format: str = "json", level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Access logs and per-message broker chatter drown the lines that matter.
-    for noisy in ("uvicorn.access", "pika", "alembic.runtime.plugins", "dramatiq.worker.ConsumerThread"):
+    for noisy in (
+        "uvicorn.access",
+        "pika",
+        "alembic.runtime.plugins",
+        "dramatiq.worker.ConsumerThread",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 VERSION = "0.1.0"
 
 
-Background = Callable[[State, asyncio.Event], Awaitable[None]]
+Background = Callable[[State, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 def create_app(

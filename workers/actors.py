@@ -21,10 +21,9 @@ def declare_actors(broker: dramatiq.Broker) -> None:
     if SendDeliveries.actor_name in broker.actors:
         return
     dramatiq.actor(
-        send,
         broker=broker,
         actor_name=SendDeliveries.actor_name,
         queue_name=SendDeliveries.queue_name,
         max_retries=0,
         time_limit=TIME_LIMIT_MS,
-    )
+    )(send)

@@ -1,18 +1,14 @@
-from typing import Annotated
-
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, FromQuery, JSONBody
 
+from app.kit.deps import Cursor, Limit, Session
 from app.kit.pagination import Page, page_of
 from app.messages import service
 from app.messages.schemas import AttemptOut, DeliveryOut, MessageCreate, MessageOut
 from app.models import Message
 from app.tenants import service as tenants
-
-LimitParam = Annotated[int, Parameter(ge=1, le=250)]
 
 
 def message_out(message: Message, payload: dict[str, object] | None) -> MessageOut:
@@ -33,7 +29,7 @@ class MessageController(Controller):
 
     @post("/", operation_id="publish_message", status_code=202)
     async def publish(
-        self, session: AsyncSession, state: State, tenant: str, data: MessageCreate
+        self, session: Session, state: State, tenant: FromPath[str], data: JSONBody[MessageCreate]
     ) -> Response[MessageOut]:
         """Publish an event to the tenant's subscribed endpoints (idempotent on ``event_id``)."""
         owner = await tenants.get(session, tenant)
@@ -53,11 +49,11 @@ class MessageController(Controller):
     @get("/", operation_id="list_messages")
     async def list_(
         self,
-        session: AsyncSession,
-        tenant: str,
-        event_type: str | None = None,
-        cursor: str | None = None,
-        limit: LimitParam = 50,
+        session: Session,
+        tenant: FromPath[str],
+        event_type: FromQuery[str | None] = None,
+        cursor: Cursor = None,
+        limit: Limit = 50,
     ) -> Page[MessageOut]:
         """List a tenant's messages, newest first (payloads are not included)."""
         owner = await tenants.get(session, tenant)
@@ -67,7 +63,9 @@ class MessageController(Controller):
         return page_of([message_out(m, None) for m in found], [m.id for m in found], limit)
 
     @get("/{message:str}", operation_id="get_message")
-    async def read(self, session: AsyncSession, tenant: str, message: str) -> MessageOut:
+    async def read(
+        self, session: Session, tenant: FromPath[str], message: FromPath[str]
+    ) -> MessageOut:
         """Get a message with its payload."""
         owner = await tenants.get(session, tenant)
         found = await service.get(session, owner, message)
@@ -75,7 +73,7 @@ class MessageController(Controller):
 
     @get("/{message:str}/deliveries", operation_id="list_message_deliveries")
     async def deliveries(
-        self, session: AsyncSession, tenant: str, message: str
+        self, session: Session, tenant: FromPath[str], message: FromPath[str]
     ) -> Page[DeliveryOut]:
         """The message's delivery to each endpoint it matched."""
         owner = await tenants.get(session, tenant)
@@ -86,12 +84,12 @@ class MessageController(Controller):
     @get("/{message:str}/attempts", operation_id="list_message_attempts")
     async def attempts(
         self,
-        session: AsyncSession,
-        tenant: str,
-        message: str,
-        endpoint_id: str | None = None,
-        cursor: str | None = None,
-        limit: LimitParam = 50,
+        session: Session,
+        tenant: FromPath[str],
+        message: FromPath[str],
+        endpoint_id: FromQuery[str | None] = None,
+        cursor: Cursor = None,
+        limit: Limit = 50,
     ) -> Page[AttemptOut]:
         """The HTTP tries of a message, newest first."""
         owner = await tenants.get(session, tenant)

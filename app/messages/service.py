@@ -86,9 +86,10 @@ async def _create_deliveries(
     if not targets:
         return
     now = message.created_at
+    ids = [new_id("dlv") for _ in targets]
     rows = [
         {
-            "id": new_id("dlv"),
+            "id": delivery_id,
             "tenant_id": message.tenant_id,
             "message_id": message.id,
             "endpoint_id": endpoint_id,
@@ -99,10 +100,9 @@ async def _create_deliveries(
             "created_at": now,
             "updated_at": now,
         }
-        for endpoint_id in targets
+        for delivery_id, endpoint_id in zip(ids, targets, strict=True)
     ]
     await session.execute(insert(Delivery), rows)
-    ids = [row["id"] for row in rows]
     for start in range(0, len(ids), deliveries_per_task):
         enqueue(session, SendDeliveries(delivery_ids=ids[start : start + deliveries_per_task]))
 

@@ -1,10 +1,8 @@
-from typing import Annotated
-
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, JSONBody
 
+from app.kit.deps import Cursor, Limit, Session
 from app.kit.pagination import Page, page_of
 from app.tenants import service
 from app.tenants.schemas import TenantCreate, TenantOut
@@ -19,22 +17,22 @@ class TenantController(Controller):
     tags = ["tenants"]
 
     @post("/", operation_id="create_tenant")
-    async def create(self, session: AsyncSession, data: TenantCreate) -> TenantOut:
+    async def create(self, session: Session, data: JSONBody[TenantCreate]) -> TenantOut:
         """Create a tenant."""
         return tenant_out(await service.create(session, data))
 
     @get("/", operation_id="list_tenants")
     async def list_(
         self,
-        session: AsyncSession,
-        cursor: str | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=250)] = 50,
+        session: Session,
+        cursor: Cursor = None,
+        limit: Limit = 50,
     ) -> Page[TenantOut]:
         """List tenants, newest first."""
         tenants = await service.list_(session, cursor=cursor, limit=limit)
         return page_of([tenant_out(t) for t in tenants], [t.id for t in tenants], limit)
 
     @get("/{tenant:str}", operation_id="get_tenant")
-    async def read(self, session: AsyncSession, tenant: str) -> TenantOut:
+    async def read(self, session: Session, tenant: FromPath[str]) -> TenantOut:
         """Get a tenant by id or uid."""
         return tenant_out(await service.get(session, tenant))

@@ -1,0 +1,101 @@
+"""Shared fixtures: real databases (SQLite file and a fresh PostgreSQL database), migrated once."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.config import Settings, load_settings
+from app.db import create_engine, migrate, session_factory
+from app.models import Base
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "HOOKRELAY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+RABBITMQ_URL = os.environ.get(
+    "HOOKRELAY_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"
+)
+REDIS_URL = os.environ.get("HOOKRELAY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+ADMIN_KEY = "hr_test_admin_key"
+SECRET_KEY = Fernet.generate_key().decode()
+
+
+def _pg_url(name: str) -> str:
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    name = f"hookrelay_test_{secrets.token_hex(4)}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Each database-backed test runs on both: the embedded SQLite file and PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'hookrelay.db'}"
+    else:
+        url = request.getfixturevalue("postgres_database")
+    migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def make_settings(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    data_dir = tmp_path_factory.mktemp("data")
+
+    def make(database_url: str, **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "data_dir": str(data_dir),
+            "database_url": database_url,
+            "secret_key": SECRET_KEY,
+            "admin_api_key": ADMIN_KEY,
+            "retry_schedule": [1, 2, 3],
+            "retry_jitter": 0.0,
+            "request_timeout_seconds": 2.0,
+        }
+        values.update(overrides)
+        return load_settings(environ={}, **values)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, make_settings) -> Settings:  # type: ignore[no-untyped-def]
+    return make_settings(database_url)
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def sessions(engine: AsyncEngine):  # type: ignore[no-untyped-def]
+    """A session factory on a clean database (every table emptied before the test)."""
+    async with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            await conn.execute(text(f"DELETE FROM {table.name}"))
+    return session_factory(engine)
+
+
+def data_dir_of(settings: Settings) -> Path:
+    return Path(settings.data_dir)

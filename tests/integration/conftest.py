@@ -1,0 +1,50 @@
+"""Integration fixtures: the real app on a real database, with Dramatiq's in-process broker."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from dramatiq.brokers.stub import StubBroker
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from app.auth.service import ensure_admin_key
+from app.config import Settings
+from app.main import create_app
+from tests.conftest import ADMIN_KEY
+from workers.contracts import DELIVERY_QUEUE
+
+
+@pytest.fixture
+def broker() -> StubBroker:
+    broker = StubBroker()
+    broker.declare_queue(DELIVERY_QUEUE)
+    return broker
+
+
+@pytest.fixture
+async def app(settings: Settings, sessions: Any, broker: StubBroker) -> Litestar:
+    async with sessions() as session:
+        await ensure_admin_key(session, settings)
+        await session.commit()
+    return create_app(settings, broker)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app, base_url="http://testserver.local") as client:
+        client.headers["authorization"] = f"Bearer {ADMIN_KEY}"
+        yield client
+
+
+def queued_delivery_ids(broker: StubBroker) -> list[str]:
+    """Every delivery id in tasks waiting on the in-process broker's delivery queue."""
+    queue = broker.queues[DELIVERY_QUEUE]
+    ids: list[str] = []
+    for encoded in list(queue.queue):
+        message = json.loads(encoded)
+        ids.extend(message["kwargs"]["delivery_ids"])
+    return ids

@@ -1,0 +1,66 @@
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+Client = AsyncTestClient[Any]
+
+
+class TestTenants:
+    async def test_create_tenant_returns_prefixed_id(self, client: Client) -> None:
+        response = await client.post("/api/v1/tenants", json={"uid": "acme", "name": "Acme"})
+        assert response.status_code == 201
+        body = response.json()
+        assert body["id"].startswith("tnt_")
+        assert (body["uid"], body["name"]) == ("acme", "Acme")
+
+    async def test_tenant_is_found_by_id_and_by_uid(self, client: Client) -> None:
+        created = (await client.post("/api/v1/tenants", json={"uid": "acme", "name": "A"})).json()
+        by_id = await client.get(f"/api/v1/tenants/{created['id']}")
+        by_uid = await client.get("/api/v1/tenants/acme")
+        assert by_id.json() == by_uid.json() == created
+
+    async def test_duplicate_uid_is_a_conflict(self, client: Client) -> None:
+        await client.post("/api/v1/tenants", json={"uid": "acme", "name": "A"})
+        response = await client.post("/api/v1/tenants", json={"uid": "acme", "name": "B"})
+        assert response.status_code == 409
+        assert response.json()["code"] == "tenant_exists"
+
+    async def test_unknown_tenant_is_404_problem(self, client: Client) -> None:
+        response = await client.get("/api/v1/tenants/nobody")
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["code"] == "tenant_not_found"
+
+    async def test_list_pages_with_cursor(self, client: Client) -> None:
+        for n in range(5):
+            await client.post("/api/v1/tenants", json={"uid": f"t{n}", "name": f"T{n}"})
+        first = (await client.get("/api/v1/tenants", params={"limit": 2})).json()
+        second = (
+            await client.get("/api/v1/tenants", params={"limit": 2, "cursor": first["next_cursor"]})
+        ).json()
+        third = (
+            await client.get(
+                "/api/v1/tenants", params={"limit": 2, "cursor": second["next_cursor"]}
+            )
+        ).json()
+        uids = [t["uid"] for page in (first, second, third) for t in page["data"]]
+        assert uids == ["t4", "t3", "t2", "t1", "t0"]
+        assert third["next_cursor"] is None
+
+
+class TestAuth:
+    async def test_missing_key_is_401(self, client: Client) -> None:
+        response = await client.get("/api/v1/tenants", headers={"authorization": ""})
+        assert response.status_code == 401
+        assert response.json()["code"] == "missing_credentials"
+
+    async def test_wrong_key_is_401(self, client: Client) -> None:
+        response = await client.get("/api/v1/tenants", headers={"authorization": "Bearer hr_nope"})
+        assert response.status_code == 401
+        assert response.json()["code"] == "invalid_credentials"
+
+    async def test_health_and_docs_need_no_key(self, client: Client) -> None:
+        headers = {"authorization": ""}
+        assert (await client.get("/health/live", headers=headers)).status_code == 200
+        assert (await client.get("/health/ready", headers=headers)).json()["status"] == "ok"
+        assert (await client.get("/docs/openapi.json", headers=headers)).status_code == 200

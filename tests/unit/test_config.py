@@ -1,0 +1,67 @@
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from app.config import DEFAULT_RETRY_SCHEDULE, ConfigError, load_settings
+
+PG = "postgresql://postgres@127.0.0.1/x"
+
+
+def env(tmp_path: Path, **values: str) -> dict[str, str]:
+    return {"HOOKRELAY_DATA_DIR": str(tmp_path), **{f"HOOKRELAY_{k}": v for k, v in values.items()}}
+
+
+class TestLoadSettings:
+    def test_defaults_are_the_embedded_shape(self, tmp_path: Path) -> None:
+        settings = load_settings(env(tmp_path))
+        assert settings.database_url == f"sqlite:///{(tmp_path / 'hookrelay.db').resolve()}"
+        assert settings.broker_url == "memory://"
+        assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+        assert settings.retry_schedule == DEFAULT_RETRY_SCHEDULE
+        assert settings.request_timeout_seconds == 15.0
+        assert settings.max_payload_bytes == 256 * 1024
+
+    def test_embedded_secret_key_is_generated_once_and_kept_private(self, tmp_path: Path) -> None:
+        first = load_settings(env(tmp_path)).secret_key
+        assert load_settings(env(tmp_path)).secret_key == first
+        Fernet(first.encode())
+        assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
+
+    def test_values_are_converted(self, tmp_path: Path) -> None:
+        settings = load_settings(
+            env(tmp_path, PORT="9001", RETRY_SCHEDULE="1, 2,3", EGRESS_ALLOW="10.0.0.0/8,::1/128")
+        )
+        assert settings.port == 9001
+        assert settings.retry_schedule == (1, 2, 3)
+        assert settings.egress_allow == ("10.0.0.0/8", "::1/128")
+
+    @pytest.mark.parametrize(
+        ("name", "value"),
+        [
+            ("PORT", "eighty"),
+            ("PORT", "0"),
+            ("RETRY_SCHEDULE", "5,soon"),
+            ("RETRY_SCHEDULE", "5,-1"),
+            ("REQUEST_TIMEOUT_SECONDS", "-3"),
+            ("RETRY_JITTER", "1.5"),
+            ("EGRESS_ALLOW", "not-a-cidr"),
+            ("BROKER_URL", "kafka://x"),
+            ("DATABASE_URL", "mysql://x"),
+            ("SECRET_KEY", "too-short"),
+            ("LOG_FORMAT", "xml"),
+        ],
+    )
+    def test_bad_value_names_the_variable(self, tmp_path: Path, name: str, value: str) -> None:
+        with pytest.raises(ConfigError, match=f"HOOKRELAY_{name}"):
+            load_settings(env(tmp_path, **{name: value}))
+
+    def test_secret_key_is_required_outside_the_embedded_default(self, tmp_path: Path) -> None:
+        with pytest.raises(ConfigError, match="HOOKRELAY_SECRET_KEY"):
+            load_settings(env(tmp_path, DATABASE_URL=PG))
+
+    def test_production_with_a_secret_key_loads(self, tmp_path: Path) -> None:
+        key = Fernet.generate_key().decode()
+        settings = load_settings(env(tmp_path, DATABASE_URL=PG, SECRET_KEY=key))
+        assert settings.secret_key == key
+        assert not (tmp_path / "secret.key").exists()
