@@ -20,6 +20,7 @@ import msgspec
 
 PREFIX = "HOOKRELAY_"
 DEFAULT_RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
+EMBEDDED_EGRESS_ALLOW = ("127.0.0.0/8", "::1/128")
 
 
 class ConfigError(Exception):
@@ -27,7 +28,15 @@ class ConfigError(Exception):
 
 
 class Settings(msgspec.Struct, kw_only=True, frozen=True):
-    """Process settings; field ``x`` is read from ``HOOKRELAY_X``."""
+    """Process settings; field ``x`` is read from ``HOOKRELAY_X``.
+
+    ``egress_allow``: CIDRs that outbound delivery may reach despite the internal-address block
+    (``app/kit/egress.py``). When it is not set and the database is SQLite (the embedded default,
+    ``hookrelay dev``) it is loopback, ``127.0.0.0/8,::1/128``, so that a developer can point an
+    endpoint at a local receiver; everywhere else it is empty. Set it to an empty value to block
+    loopback on SQLite too. ``egress_https_only`` refuses plain-http endpoint URLs, at creation
+    and at delivery.
+    """
 
     data_dir: str = ".hookrelay"
     database_url: str = ""  # empty: a SQLite file in data_dir
@@ -39,6 +48,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     log_format: Literal["json", "console"] = "json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     egress_allow: tuple[str, ...] = ()
+    egress_https_only: bool = False
 
     # Delivery policy.
     retry_schedule: tuple[int, ...] = DEFAULT_RETRY_SCHEDULE
@@ -47,6 +57,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     connect_timeout_seconds: float = 5.0
     max_response_body_bytes: int = 20 * 1024
     max_payload_bytes: int = 256 * 1024
+    retry_after_max_seconds: float = 3600.0  # a receiver's Retry-After is honoured up to this
+    slowdown_seconds: float = 5.0  # pause after 429/502/503/504 that names no Retry-After
+    circuit_failure_threshold: int = 5  # consecutive failed tries that open the circuit
+    circuit_cooldown_seconds: float = 30.0  # first wait before a probe; doubles per failed probe
+    circuit_max_cooldown_seconds: float = 3600.0
+    disable_after_hours: float = 120.0  # failing with no success this long disables an endpoint
+    failing_event_after_tries: int = 4  # message.attempt.failing is sent after this many tries
+    operator_webhook_url: str = ""  # where operational events go (empty: not sent)
 
     # Machinery.
     worker_threads: int = 8
@@ -55,6 +73,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     scheduler_batch_size: int = 500
     stuck_after_seconds: float = 60.0
     deliveries_per_task: int = 50
+    max_in_flight: int = 512  # concurrent tries per worker process
+    max_in_flight_per_endpoint: int = 16  # one endpoint's share of them
+    endpoint_busy_delay_seconds: float = 1.0  # wait of a delivery whose endpoint is at its share
+    metrics_port: int = 0  # worker and scheduler serve /metrics here (0: off)
 
     @property
     def is_embedded_database(self) -> bool:
@@ -73,6 +95,16 @@ _POSITIVE = (
     "scheduler_batch_size",
     "stuck_after_seconds",
     "deliveries_per_task",
+    "retry_after_max_seconds",
+    "slowdown_seconds",
+    "circuit_failure_threshold",
+    "circuit_cooldown_seconds",
+    "circuit_max_cooldown_seconds",
+    "disable_after_hours",
+    "failing_event_after_tries",
+    "max_in_flight",
+    "max_in_flight_per_endpoint",
+    "endpoint_busy_delay_seconds",
 )
 _TUPLES = {"retry_schedule", "egress_allow"}
 
@@ -157,6 +189,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
             settings, database_url=f"sqlite:///{(data_dir / 'hookrelay.db').resolve()}"
         )
     _check(settings)
+    if "egress_allow" not in raw and settings.is_embedded_database:
+        settings = msgspec.structs.replace(settings, egress_allow=EMBEDDED_EGRESS_ALLOW)
     if not settings.secret_key:
         if not settings.is_embedded_database:
             raise ConfigError(f"{_var('secret_key')}: required outside the embedded SQLite default")

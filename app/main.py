@@ -23,6 +23,7 @@ from app.event_types.controllers import EventTypeController
 from app.health.controllers import HealthController
 from app.kit.crypto import SecretBox
 from app.kit.deps import provide_session
+from app.kit.egress import EgressPolicy
 from app.kit.jobs import JobQueue
 from app.messages.controllers import MessageController
 from app.tenants.controllers import TenantController
@@ -51,6 +52,7 @@ def create_app(
             "jobs": jobs,
             "secret_box": SecretBox(settings.secret_key),
             "api_keys": ApiKeyVerifier(sessions),
+            "egress": EgressPolicy(settings.egress_allow, https_only=settings.egress_https_only),
         }
     )
 

@@ -69,6 +69,8 @@ def make_settings(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-
             "retry_schedule": [1, 2, 3],
             "retry_jitter": 0.0,
             "request_timeout_seconds": 2.0,
+            # Test receivers listen on loopback, which the egress guard blocks on PostgreSQL.
+            "egress_allow": ["127.0.0.0/8", "::1/128"],
         }
         values.update(overrides)
         return load_settings(environ={}, **values)

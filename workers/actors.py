@@ -6,14 +6,13 @@ import dramatiq
 
 from workers import resources
 from workers.contracts import SendDeliveries
-from workers.delivery import send_deliveries
 
-# One task carries up to deliveries_per_task tries at 15 s each, run concurrently.
-TIME_LIMIT_MS = 5 * 60 * 1000
+# The actor only claims and starts tries (they run on past its return); a minute is ample.
+TIME_LIMIT_MS = 60 * 1000
 
 
 async def send(delivery_ids: list[str]) -> None:
-    await send_deliveries(resources.current(), delivery_ids)
+    await resources.dispatcher().dispatch(delivery_ids)
 
 
 def declare_actors(broker: dramatiq.Broker) -> None:

@@ -1,26 +1,35 @@
-"""Per-process worker resources (database engine, HTTP client), opened at worker boot on the
-AsyncIO middleware's event loop and closed at shutdown."""
+"""Per-process worker resources (database engine, HTTP client, the dispatcher), opened at worker
+boot on the AsyncIO middleware's event loop and closed, after draining, at shutdown."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import dramatiq
+import structlog
 from dramatiq.asyncio import get_event_loop_thread
 
 from app.config import Settings
 from app.db import create_engine, session_factory
 from app.kit.crypto import SecretBox
+from app.kit.jobs import JobQueue
 from workers.delivery import DeliveryContext
+from workers.dispatch import Dispatcher
 from workers.http import build_client
 
-_context: DeliveryContext | None = None
+log = structlog.get_logger(__name__)
+
+# How long a stopping worker waits for its tries in flight to finish and be stored.
+DRAIN_SECONDS = 30.0
+
+_dispatcher: Dispatcher | None = None
 
 
-def current() -> DeliveryContext:
-    if _context is None:
+def dispatcher() -> Dispatcher:
+    if _dispatcher is None:
         raise RuntimeError("worker resources are not open (is the Resources middleware installed?)")
-    return _context
+    return _dispatcher
 
 
 class Resources(dramatiq.Middleware):
@@ -30,30 +39,37 @@ class Resources(dramatiq.Middleware):
         self.settings = settings
         self._engine: Any = None
 
-    async def _open(self) -> None:
-        global _context
+    async def _open(self, broker: dramatiq.Broker) -> None:
+        global _dispatcher
         self._engine = create_engine(
-            self.settings.database_url, pool_size=self.settings.worker_threads
+            self.settings.database_url, pool_size=self.settings.worker_threads + 2
         )
-        _context = DeliveryContext(
-            settings=self.settings,
-            sessions=session_factory(self._engine),
-            client=build_client(self.settings),
-            secret_box=SecretBox(self.settings.secret_key),
+        _dispatcher = Dispatcher(
+            DeliveryContext(
+                settings=self.settings,
+                sessions=session_factory(self._engine),
+                client=build_client(self.settings),
+                secret_box=SecretBox(self.settings.secret_key),
+                jobs=JobQueue(broker),
+            )
         )
 
     async def _close(self) -> None:
-        global _context
-        if _context is not None:
-            await _context.client.aclose()
-            _context = None
+        global _dispatcher
+        if _dispatcher is not None:
+            try:
+                await asyncio.wait_for(_dispatcher.drain(), DRAIN_SECONDS)
+            except TimeoutError:
+                log.warning("worker_drain_timed_out", seconds=DRAIN_SECONDS)
+            await _dispatcher.ctx.client.aclose()
+            _dispatcher = None
         if self._engine is not None:
             await self._engine.dispose()
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         loop_thread = get_event_loop_thread()
         assert loop_thread is not None, "the AsyncIO middleware must come first"
-        loop_thread.run_coroutine(self._open())
+        loop_thread.run_coroutine(self._open(broker))
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         loop_thread = get_event_loop_thread()

@@ -29,6 +29,7 @@ async def run_once(
     """One round: claim and enqueue up to ``scheduler_batch_size`` deliveries; return the count."""
     now = utc_now()
     async with sessions() as session:
+        await repository.wake_due_probes(session, now=now)
         ids = await repository.claim_due(
             session,
             now=now,

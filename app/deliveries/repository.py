@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.clock import utc_now
@@ -75,37 +75,150 @@ async def claim_for_send(
             Delivery.message_id,
             Delivery.tenant_id,
             Delivery.endpoint_id,
+            Delivery.lease_until,
             Endpoint.url,
             Endpoint.secret_encrypted,
             Endpoint.disabled,
+            Endpoint.rate_limit_per_second,
+            Endpoint.send_after,
+            Endpoint.circuit_state,
+            Endpoint.circuit_failures,
+            Endpoint.circuit_cooldown_seconds,
+            Endpoint.circuit_next_probe_at,
             MessagePayload.body,
         )
         .join(Endpoint, Endpoint.id == Delivery.endpoint_id)
         .outerjoin(MessagePayload, MessagePayload.message_id == Delivery.message_id)
         .where(Delivery.id.in_(leased_ids))
+        .order_by(Delivery.id)
     )
     return list(rows.all())
+
+
+# Core statements (not ORM): executed with a list of parameter sets, one round trip for many rows.
+_DELIVERIES = cast(Table, Delivery.__table__)
+_RECORD = (
+    update(_DELIVERIES)
+    .where(_DELIVERIES.c.id == bindparam("b_id"), _DELIVERIES.c.lease_until == bindparam("b_lease"))
+    .values(
+        status=bindparam("b_status"),
+        attempt_count=bindparam("b_attempt_count"),
+        next_attempt_at=bindparam("b_next_attempt_at"),
+        last_attempt_at=bindparam("b_last_attempt_at"),
+        lease_until=None,
+        enqueued_at=None,
+        updated_at=bindparam("b_last_attempt_at"),
+    )
+)
 
 
 async def record(
     session: AsyncSession, attempts: list[dict[str, Any]], changes: list[dict[str, Any]]
 ) -> None:
-    """Write attempts and delivery changes in bulk (``changes`` rows carry ``id`` and new values)."""
+    """Write attempts and the deliveries' new state in bulk.
+
+    A change applies only while the row still holds the lease it was sent under (``b_lease``):
+    if the lease ran out and another worker took the delivery, that worker's result counts.
+    """
     if attempts:
         await session.execute(insert(Attempt), attempts)
     if changes:
-        await session.execute(update(Delivery), changes)
+        await session.execute(_RECORD, changes)
 
 
-async def park(session: AsyncSession, ids: Sequence[str]) -> None:
-    """Hold deliveries of a disabled endpoint until it is enabled again (no try is spent)."""
-    if ids:
+_HOLD = (
+    update(_DELIVERIES)
+    .where(_DELIVERIES.c.id == bindparam("b_id"))
+    .values(
+        next_attempt_at=bindparam("b_next_attempt_at"),
+        lease_until=None,
+        enqueued_at=None,
+        updated_at=bindparam("b_updated_at"),
+    )
+)
+
+
+async def hold(session: AsyncSession, holds: Sequence[tuple[str, datetime | None]]) -> None:
+    """Give leased deliveries back untried, due again at the given time (None: parked).
+
+    No try is spent: this is how rate limits, open circuits and busy endpoints make deliveries
+    wait. Parked deliveries come back when their endpoint is enabled or its circuit closes.
+    """
+    if holds:
+        now = utc_now()
         await session.execute(
+            _HOLD,
+            [{"b_id": i, "b_next_attempt_at": at, "b_updated_at": now} for i, at in holds],
+        )
+
+
+async def lock_endpoints(session: AsyncSession, ids: Sequence[str]) -> dict[str, Endpoint]:
+    """The endpoints, row-locked in id order (one order everywhere: no deadlocks)."""
+    query = select(Endpoint).where(Endpoint.id.in_(sorted(ids))).order_by(Endpoint.id)
+    found = await session.scalars(query.with_for_update())
+    return {e.id: e for e in found}
+
+
+async def start_probe(
+    session: AsyncSession,
+    endpoint_id: str,
+    *,
+    seen_state: str,
+    seen_probe_at: datetime | None,
+    probe_until: datetime,
+) -> bool:
+    """Move an open circuit to half-open if nobody else did since it was read (compare-and-set)."""
+    result = await session.execute(
+        update(Endpoint)
+        .where(
+            Endpoint.id == endpoint_id,
+            Endpoint.circuit_state == seen_state,
+            Endpoint.circuit_next_probe_at == seen_probe_at
+            if seen_probe_at is not None
+            else Endpoint.circuit_next_probe_at.is_(None),
+        )
+        .values(circuit_state="half_open", circuit_next_probe_at=probe_until)
+        .returning(Endpoint.id),
+        execution_options=_NO_SYNC,
+    )
+    return result.first() is not None
+
+
+async def wake_due_probes(session: AsyncSession, *, now: datetime, limit: int = 100) -> int:
+    """For each open circuit whose cool-down is over, make one parked delivery due: the probe."""
+    endpoint_ids = list(
+        await session.scalars(
+            select(Endpoint.id)
+            .where(
+                Endpoint.circuit_state != "closed",
+                Endpoint.circuit_next_probe_at <= now,
+                Endpoint.disabled.is_(False),
+            )
+            .limit(limit)
+        )
+    )
+    woken = 0
+    for endpoint_id in endpoint_ids:
+        one = (
+            select(Delivery.id)
+            .where(
+                Delivery.endpoint_id == endpoint_id,
+                Delivery.status == PENDING,
+                Delivery.next_attempt_at.is_(None),
+            )
+            .order_by(Delivery.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        result = await session.execute(
             update(Delivery)
-            .where(Delivery.id.in_(ids))
-            .values(next_attempt_at=None, enqueued_at=None, lease_until=None, updated_at=utc_now()),
+            .where(Delivery.id == one)
+            .values(next_attempt_at=now, updated_at=now)
+            .returning(Delivery.id),
             execution_options=_NO_SYNC,
         )
+        woken += len(result.all())
+    return woken
 
 
 async def resume_parked(session: AsyncSession, endpoint_id: str) -> None:

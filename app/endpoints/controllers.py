@@ -25,7 +25,9 @@ class EndpointController(Controller):
     ) -> EndpointOut:
         """Create an endpoint; a signing secret is generated for it."""
         owner = await tenants.get(session, tenant)
-        return endpoint_out(await service.create(session, owner, data, state.secret_box))
+        return endpoint_out(
+            await service.create(session, owner, data, state.secret_box, egress=state.egress)
+        )
 
     @get("/", operation_id="list_endpoints")
     async def list_(
@@ -52,13 +54,15 @@ class EndpointController(Controller):
     async def update(
         self,
         session: Session,
+        state: State,
         tenant: FromPath[str],
         endpoint: FromPath[str],
         data: JSONBody[EndpointUpdate],
     ) -> EndpointOut:
         """Change an endpoint; enabling it again resumes its waiting deliveries."""
         owner = await tenants.get(session, tenant)
-        return endpoint_out(await service.update(session, owner, endpoint, data))
+        updated = await service.update(session, owner, endpoint, data, egress=state.egress)
+        return endpoint_out(updated)
 
     @delete("/{endpoint:str}", operation_id="delete_endpoint")
     async def remove(

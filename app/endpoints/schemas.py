@@ -41,7 +41,10 @@ class EndpointOut(msgspec.Struct):
     rate_limit_per_second: int | None
     disabled: bool
     disabled_reason: str | None
-    circuit_state: str
+    circuit_state: str  # closed, open or half_open
+    circuit_next_probe_at: datetime | None  # when an open circuit sends its next probe
+    failing_since: datetime | None  # first failed try since the last success
+    last_success_at: datetime | None
     created_at: datetime
     updated_at: datetime
 

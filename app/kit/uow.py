@@ -10,8 +10,10 @@ from app.kit.jobs import JobQueue, take_buffer
 
 @asynccontextmanager
 async def unit_of_work(
-    sessions: async_sessionmaker[AsyncSession], jobs: JobQueue
+    sessions: async_sessionmaker[AsyncSession], jobs: JobQueue | None
 ) -> AsyncIterator[AsyncSession]:
+    """Commit or roll back; after a commit send the buffered tasks (with no ``jobs`` queue they
+    are left to the scheduler, which finds their rows in the database after the stuck bound)."""
     async with sessions() as session:
         try:
             yield session
@@ -21,4 +23,5 @@ async def unit_of_work(
             await session.rollback()
             raise
         tasks = take_buffer(session)
-    await jobs.send(tasks)
+    if jobs is not None:
+        await jobs.send(tasks)

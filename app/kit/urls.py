@@ -1,14 +1,21 @@
-"""Endpoint URL rules that need no network: scheme, host, length, no credentials."""
+"""Endpoint URL rules that need no network: scheme, host, length, no credentials, egress policy."""
 
 from urllib.parse import urlsplit
 
 from app.errors import InvalidRequest
+from app.kit.egress import EgressPolicy
 
 MAX_URL_LENGTH = 2048
 
 
-def check_endpoint_url(url: str) -> str:
-    """Return ``url`` if it is an absolute http(s) URL fit to deliver to; raise ``invalid_url``."""
+def check_endpoint_url(url: str, *, policy: EgressPolicy | None = None) -> str:
+    """Return ``url`` if it is an absolute http(s) URL fit to deliver to; raise ``invalid_url``.
+
+    With a ``policy``, a URL that plainly points inside (an internal IP literal in any spelling,
+    ``localhost``, a metadata name) or is plain http when https is required raises
+    ``blocked_url``. Names are not resolved here: DNS answers change, so the delivery-time check
+    after resolution is what protects; this one gives the tenant an early, clear answer.
+    """
     if len(url) > MAX_URL_LENGTH:
         raise InvalidRequest(f"url is longer than {MAX_URL_LENGTH} characters", code="invalid_url")
     try:
@@ -26,4 +33,17 @@ def check_endpoint_url(url: str) -> str:
         raise InvalidRequest("url port must be 1-65535", code="invalid_url")
     if any(c.isspace() for c in url):
         raise InvalidRequest("url contains white space", code="invalid_url")
+    if policy is not None:
+        _check_egress(policy, parts.scheme, parts.hostname)
     return url
+
+
+def _check_egress(policy: EgressPolicy, scheme: str, host: str) -> None:
+    if policy.blocked_scheme(scheme):
+        raise InvalidRequest("url must use https on this server", code="blocked_url")
+    reason = policy.blocked_host(host)
+    if reason:
+        raise InvalidRequest(
+            f"url points to an address this server does not deliver to ({reason})",
+            code="blocked_url",
+        )

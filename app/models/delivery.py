@@ -25,6 +25,12 @@ class Delivery(TimestampMixin, Base):
             postgresql_where=text("status = 'pending'"),
             sqlite_where=text("status = 'pending'"),
         ),
+        Index(
+            "ix_deliveries_parked",
+            "endpoint_id",
+            postgresql_where=text("status = 'pending' AND next_attempt_at IS NULL"),
+            sqlite_where=text("status = 'pending' AND next_attempt_at IS NULL"),
+        ),
     )
 
     id: Mapped[str] = id_column()

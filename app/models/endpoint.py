@@ -1,13 +1,28 @@
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, TimestampMixin, id_column
+from app.models.base import Base, TimestampMixin, UTCDateTime, id_column
 
 
 class Endpoint(TimestampMixin, Base):
-    """A tenant's URL and what it subscribes to; its signing secret is encrypted at rest."""
+    """A tenant's URL and what it subscribes to; its signing secret is encrypted at rest.
+
+    Delivery state kept per endpoint: ``send_after`` is the earliest time of its next send (the rate
+    limit's next free slot, or a slow-down pause); the circuit fields follow
+    ``workers.policy.Circuit``; ``failing_since`` is the first failure after the last success.
+    """
 
     __tablename__ = "endpoints"
+    __table_args__ = (
+        Index(
+            "ix_endpoints_open_circuits",
+            "circuit_next_probe_at",
+            postgresql_where=text("circuit_state <> 'closed'"),
+            sqlite_where=text("circuit_state <> 'closed'"),
+        ),
+    )
 
     id: Mapped[str] = id_column()
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
@@ -19,3 +34,9 @@ class Endpoint(TimestampMixin, Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     circuit_state: Mapped[str] = mapped_column(String(16), default="closed")
+    circuit_failures: Mapped[int] = mapped_column(Integer, default=0)
+    circuit_cooldown_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    circuit_next_probe_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    send_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

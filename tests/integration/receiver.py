@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    received_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Receiver:
     default_status: int = 200
     delay_seconds: float = 0.0
     response_body: bytes = b"ok"
+    headers: dict[str, str] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
@@ -41,7 +44,9 @@ class Receiver:
             await asyncio.sleep(self.delay_seconds)
         statuses = self.script.get(request.path)
         status = statuses.pop(0) if statuses else self.default_status
-        headers = {"location": self.url("/redirected")} if 300 <= status < 400 else {}
+        headers = dict(self.headers)
+        if 300 <= status < 400:
+            headers["location"] = self.url("/redirected")
         return web.Response(status=status, body=self.response_body, headers=headers)
 
 

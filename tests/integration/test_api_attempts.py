@@ -9,7 +9,8 @@ from app.kit.clock import utc_now
 from app.kit.crypto import SecretBox
 from app.models import Delivery
 from tests.integration.receiver import Receiver, running_receiver
-from workers.delivery import DeliveryContext, send_deliveries
+from workers.delivery import DeliveryContext
+from workers.dispatch import send_deliveries
 from workers.http import build_client
 
 

@@ -1,0 +1,408 @@
+"""The delivery engine's rules, each against a real receiver on 127.0.0.1 and a real database:
+Retry-After and slow-down, 410 Gone, rate limits, the circuit breaker, auto-disable, isolation,
+and the operational events they raise."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from typing import Any
+
+import msgspec
+import pytest
+from dramatiq.brokers.stub import StubBroker
+from sqlalchemy import func, select, update
+
+from app.kit.clock import utc_now
+from app.kit.crypto import SecretBox
+from app.kit.jobs import JobQueue
+from app.messages.service import payload_of
+from app.models import Attempt, Delivery, Endpoint, Message, Tenant
+from app.ops import service as ops
+from tests.conftest import SECRET_KEY
+from tests.factories import create_endpoint, create_tenant, publish
+from tests.integration.receiver import Receiver, running_receiver
+from workers.delivery import DeliveryContext
+from workers.dispatch import Dispatcher, send_deliveries
+from workers.http import build_client
+from workers.scheduler import run_once
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    async with running_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+async def make_ctx(
+    make_settings: Any, database_url: str, sessions: Any, broker: StubBroker
+) -> AsyncIterator[Callable[..., DeliveryContext]]:
+    clients = []
+
+    def make(**overrides: Any) -> DeliveryContext:
+        settings = make_settings(database_url, **overrides)
+        client = build_client(settings)
+        clients.append(client)
+        return DeliveryContext(settings, sessions, client, SecretBox(SECRET_KEY), JobQueue(broker))
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+async def setup(
+    sessions: Any, url: str, *, messages: int = 1, rate: int | None = None
+) -> tuple[Endpoint, list[str]]:
+    """Given an endpoint at ``url`` and ``messages`` published to it: the delivery ids, in order."""
+    async with sessions() as session:
+        tenant = await create_tenant(session)
+        endpoint = await create_endpoint(session, tenant, url=url)
+        endpoint.rate_limit_per_second = rate
+        for n in range(messages):
+            await publish(session, tenant, payload={"n": n})
+        await session.commit()
+    return endpoint, await delivery_ids(sessions, endpoint.id)
+
+
+async def delivery_ids(sessions: Any, endpoint_id: str) -> list[str]:
+    async with sessions() as session:
+        query = select(Delivery.id).where(Delivery.endpoint_id == endpoint_id).order_by(Delivery.id)
+        return list(await session.scalars(query))
+
+
+async def fetch(sessions: Any, model: Any, key: str) -> Any:
+    async with sessions() as session:
+        return await session.get(model, key)
+
+
+async def count_attempts(sessions: Any, endpoint_id: str) -> int:
+    async with sessions() as session:
+        query = select(func.count()).select_from(Attempt).where(Attempt.endpoint_id == endpoint_id)
+        return int(await session.scalar(query) or 0)
+
+
+async def make_all_due(sessions: Any) -> None:
+    async with sessions() as session:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.status == "pending", Delivery.next_attempt_at.is_not(None))
+            .values(next_attempt_at=utc_now())
+        )
+        await session.commit()
+
+
+async def operator_events(sessions: Any) -> list[tuple[str, dict[str, Any]]]:
+    async with sessions() as session:
+        operator = await session.scalar(select(Tenant).where(Tenant.uid == ops.OPERATOR_TENANT_UID))
+        assert operator is not None
+        found = await session.scalars(
+            select(Message).where(Message.tenant_id == operator.id).order_by(Message.id)
+        )
+        events = []
+        for message in found:
+            payload = await payload_of(session, message.id)
+            assert payload is not None
+            events.append((message.event_type, payload["data"]))
+        return events
+
+
+async def with_operator(sessions: Any, ctx: DeliveryContext, url: str) -> None:
+    """Given an operator webhook URL: the operator tenant and its endpoint exist."""
+    settings = msgspec.structs.replace(ctx.settings, operator_webhook_url=url)
+    async with sessions() as session:
+        await ops.ensure_operator_endpoint(session, settings, ctx.secret_box)
+        await session.commit()
+
+
+class TestRetryAfterAndSlowDown:
+    async def test_retry_after_on_429_sets_the_next_try_and_pauses_the_endpoint(
+        self, make_ctx: Any, sessions: Any, receiver: Receiver
+    ) -> None:
+        receiver.default_status = 429
+        receiver.headers = {"Retry-After": "120"}
+        endpoint, ids = await setup(sessions, receiver.url("/a"))
+        before = utc_now()
+
+        await send_deliveries(make_ctx(), ids)
+
+        delivery = await fetch(sessions, Delivery, ids[0])
+        assert before + timedelta(seconds=119) <= delivery.next_attempt_at
+        assert delivery.next_attempt_at <= utc_now() + timedelta(seconds=121)
+        paused = await fetch(sessions, Endpoint, endpoint.id)
+        assert paused.send_after >= before + timedelta(seconds=119)
+
+    async def test_retry_after_is_bounded(
+        self, make_ctx: Any, sessions: Any, receiver: Receiver
+    ) -> None:
+        receiver.default_status = 503
+        receiver.headers = {"Retry-After": "999999"}
+        _, ids = await setup(sessions, receiver.url("/a"))
+
+        await send_deliveries(make_ctx(retry_after_max_seconds=600), ids)
+
+        delivery = await fetch(sessions, Delivery, ids[0])
+        assert delivery.next_attempt_at <= utc_now() + timedelta(seconds=601)
+
+    async def test_503_slows_the_endpoint_down_without_spending_tries(
+        self, make_ctx: Any, sessions: Any, receiver: Receiver
+    ) -> None:
+        receiver.on("/a", 503)
+        endpoint, ids = await setup(sessions, receiver.url("/a"), messages=4)
+        ctx = make_ctx(slowdown_seconds=30)
+
+        await send_deliveries(ctx, ids[:1])
+        assert await send_deliveries(ctx, ids[1:]) == 0
+
+        assert len(receiver.requests) == 1
+        assert await count_attempts(sessions, endpoint.id) == 1
+        for delivery_id in ids[1:]:
+            held = await fetch(sessions, Delivery, delivery_id)
+            assert (held.status, held.attempt_count) == ("pending", 0)
+            assert held.next_attempt_at >= utc_now() + timedelta(seconds=25)
+
+
+class TestGone:
+    async def test_410_disables_the_endpoint_with_a_reason_and_tells_the_operator(
+        self, make_ctx: Any, sessions: Any, receiver: Receiver
+    ) -> None:
+        ctx = make_ctx()
+        await with_operator(sessions, ctx, receiver.url("/ops"))
+        receiver.default_status = 410
+        endpoint, ids = await setup(sessions, receiver.url("/a"), messages=2)
+
+        await send_deliveries(ctx, ids)
+
+        disabled = await fetch(sessions, Endpoint, endpoint.id)
+        assert disabled.disabled is True
+        assert disabled.disabled_reason == "the endpoint answered 410 Gone"
+        parked = [await fetch(sessions, Delivery, i) for i in ids]
+        assert all(d.status == "pending" and d.next_attempt_at is None for d in parked)
+        events = await operator_events(sessions)
+        assert [e[0] for e in events] == ["endpoint.disabled"]
+        assert events[0][1]["endpoint_id"] == endpoint.id
+
+
+class TestGuarantee3RateLimitsAndCircuitsDelayButNeverDrop:
+    async def test_guarantee_3_rate_limit_holds_deliveries_without_failing_or_charging_them(
+        self, make_ctx: Any, sessions: Any, receiver: Receiver
+    ) -> None:
+        endpoint, ids = await setup(sessions, receiver.url("/a"), messages=30, rate=10)
+
+        started = await send_deliveries(make_ctx(), ids)
+
+        assert started == 11  # the slots of the next second
+        waiting = [await fetch(sessions, Delivery, i) for i in ids[started:]]
+        assert all((d.status, d.attempt_count) == ("pending", 0) for d in waiting)
+        times = [d.next_attempt_at for d in waiting]
+        assert times == sorted(times)
+        assert all(b - a == timedelta(seconds=0.1) for a, b in itertools.pairwise(times))
+        assert await count_attempts(sessions, endpoint.id) == 11
+
+    async def test_rate_limit_paces_the_receiver(
+        self, make_ctx: Any, sessions: Any, receiver: Receiver
+    ) -> None:
+        endpoint, ids = await setup(sessions, receiver.url("/a"), messages=60, rate=20)
+        ctx = make_ctx(scheduler_interval_seconds=0.05)
+        dispatcher = Dispatcher(ctx)
+        jobs = JobQueue(StubBroker())
+        jobs.broker.declare_queue("deliveries")
+
+        await dispatcher.dispatch(ids)
+        while len(receiver.requests) < 60:
+            await run_once(ctx.settings, sessions, jobs)
+            queue = jobs.broker.queues["deliveries"]
+            for _ in range(queue.qsize()):
+                await dispatcher.dispatch(json.loads(queue.get_nowait())["kwargs"]["delivery_ids"])
+            await asyncio.sleep(0.05)
+        await dispatcher.drain()
+
+        times = sorted(r.received_at for r in receiver.requests)
+        for start in times:
+            assert sum(1 for t in times if start <= t < start + 1) <= 21
+        assert await count_attempts(sessions, endpoint.id) == 60
+        assert len({r.headers["webhook-id"] for r in receiver.requests}) == 60
+
+    async def test_guarantee_3_open_circuit_parks_deliveries_without_charging_them(
+        self, make_ctx: Any, sessions: Any, receiver: Receiver
+    ) -> None:
+        receiver.default_status = 500
+        endpoint, ids = await setup(sessions, receiver.url("/a"), messages=5)
+        ctx = make_ctx(circuit_failure_threshold=3, circuit_cooldown_seconds=60)
+
+        await send_deliveries(ctx, ids[:3])
+        opened = await fetch(sessions, Endpoint, endpoint.id)
+        assert (opened.circuit_state, opened.circuit_failures) == ("open", 3)
+        assert opened.circuit_next_probe_at > utc_now() + timedelta(seconds=55)
+
+        assert await send_deliveries(ctx, ids[3:]) == 0
+        for delivery_id in ids[3:]:
+            parked = await fetch(sessions, Delivery, delivery_id)
+            assert (parked.status, parked.attempt_count, parked.next_attempt_at) == (
+                "pending",
+                0,
+                None,
+            )
+        assert len(receiver.requests) == 3
+
+
+class TestCircuitBreaker:
+    async def test_probe_after_cooldown_closes_the_circuit_and_the_backlog_drains(
+        self, make_ctx: Any, sessions: Any, receiver: Receiver
+    ) -> None:
+        ctx = make_ctx(circuit_failure_threshold=2, circuit_cooldown_seconds=0.2)
+        await with_operator(sessions, ctx, receiver.url("/ops"))
+        receiver.on("/a", 500, 500)
+        endpoint, ids = await setup(sessions, receiver.url("/a"), messages=6)
+        await send_deliveries(ctx, ids[:2])
+        await send_deliveries(ctx, ids[2:])  # parked: the circuit is open
+        await asyncio.sleep(0.25)
+
+        # The scheduler wakes exactly one parked delivery: the probe.
+        broker = StubBroker()
+        broker.declare_queue("deliveries")
+        assert await run_once(ctx.settings, sessions, JobQueue(broker)) == 1
+        probe_ids = json.loads(broker.queues["deliveries"].get_nowait())["kwargs"]["delivery_ids"]
+        assert await send_deliveries(ctx, probe_ids) == 1
+
+        closed = await fetch(sessions, Endpoint, endpoint.id)
+        assert (closed.circuit_state, closed.circuit_failures) == ("closed", 0)
+        await make_all_due(sessions)
+        assert await send_deliveries(ctx, ids) == 5  # 2 retries + the 3 left of the backlog
+        statuses = {(await fetch(sessions, Delivery, i)).status for i in ids}
+        assert statuses == {"succeeded"}
+        assert "endpoint.recovered" in [e[0] for e in await operator_events(sessions)]
+
+    async def test_failed_probe_reopens_with_a_longer_cooldown(
+        self, make_ctx: Any, sessions: Any, receiver: Receiver
+    ) -> None:
+        receiver.default_status = 500
+        ctx = make_ctx(circuit_failure_threshold=2, circuit_cooldown_seconds=0.2)
+        endpoint, ids = await setup(sessions, receiver.url("/a"), messages=3)
+        await send_deliveries(ctx, ids[:2])
+        await asyncio.sleep(0.25)
+
+        assert await send_deliveries(ctx, ids[2:]) == 1  # cool-down over: the probe goes
+
+        reopened = await fetch(sessions, Endpoint, endpoint.id)
+        assert (reopened.circuit_state, reopened.circuit_cooldown_seconds) == ("open", 0.4)
+
+
+class TestAutoDisable:
+    async def test_endpoint_failing_for_days_is_disabled_and_reenabling_resumes(
+        self, make_ctx: Any, sessions: Any, receiver: Receiver, client: Any
+    ) -> None:
+        ctx = make_ctx(disable_after_hours=120)
+        await with_operator(sessions, ctx, receiver.url("/ops"))
+        receiver.on("/a", 500)
+        endpoint, ids = await setup(sessions, receiver.url("/a"), messages=2)
+        async with sessions() as session:
+            await session.execute(
+                update(Endpoint)
+                .where(Endpoint.id == endpoint.id)
+                .values(failing_since=utc_now() - timedelta(hours=121))
+            )
+            await session.commit()
+
+        await send_deliveries(ctx, ids[:1])
+
+        disabled = await fetch(sessions, Endpoint, endpoint.id)
+        assert disabled.disabled and disabled.disabled_reason.startswith(
+            "failing without a success"
+        )
+        assert "endpoint.disabled" in [e[0] for e in await operator_events(sessions)]
+        assert await send_deliveries(ctx, ids[1:]) == 0  # parked
+
+        response = await client.patch(
+            f"/api/v1/tenants/acme/endpoints/{endpoint.id}", json={"disabled": False}
+        )
+        assert response.json()["disabled"] is False
+        await make_all_due(sessions)
+        assert await send_deliveries(ctx, ids) == 2
+        assert {(await fetch(sessions, Delivery, i)).status for i in ids} == {"succeeded"}
+
+
+class TestOperationalEvents:
+    async def test_failing_and_exhausted_events(
+        self, make_ctx: Any, sessions: Any, receiver: Receiver
+    ) -> None:
+        ctx = make_ctx(failing_event_after_tries=2, circuit_failure_threshold=100)
+        await with_operator(sessions, ctx, receiver.url("/ops"))
+        receiver.default_status = 500
+        _, ids = await setup(sessions, receiver.url("/a"))
+
+        for _ in range(len(ctx.settings.retry_schedule) + 1):
+            await make_all_due(sessions)
+            await send_deliveries(ctx, ids)
+
+        events = [e for e in await operator_events(sessions)]
+        assert [e[0] for e in events] == ["message.attempt.failing", "message.attempt.exhausted"]
+        assert events[1][1]["delivery_id"] == ids[0]
+        assert events[1][1]["attempt_count"] == 4
+
+    async def test_events_arrive_signed_at_the_operator_url(
+        self, make_ctx: Any, sessions: Any, receiver: Receiver, broker: StubBroker
+    ) -> None:
+        ctx = make_ctx()
+        await with_operator(sessions, ctx, receiver.url("/ops"))
+        receiver.on("/a", 410)
+        _, ids = await setup(sessions, receiver.url("/a"))
+        await send_deliveries(ctx, ids)
+
+        # The event's delivery was enqueued after the commit, like any publish.
+        queue = broker.queues["deliveries"]
+        event_ids = [
+            i
+            for _ in range(queue.qsize())
+            for i in json.loads(queue.get_nowait())["kwargs"]["delivery_ids"]
+        ]
+        assert await send_deliveries(ctx, event_ids) == 1
+        (request,) = [r for r in receiver.requests if r.path == "/ops"]
+        body = json.loads(request.body)
+        assert body["type"] == "endpoint.disabled"
+        assert request.headers["webhook-signature"].startswith("v1,")
+
+
+class TestGuarantee4Isolation:
+    async def test_guarantee_4_slow_endpoint_does_not_delay_other_endpoints(
+        self, make_ctx: Any, sessions: Any
+    ) -> None:
+        ctx = make_ctx(request_timeout_seconds=1.0, max_in_flight_per_endpoint=4)
+        async with running_receiver() as slow, running_receiver() as fast:
+            slow.delay_seconds = 3
+            async with sessions() as session:
+                tenant = await create_tenant(session)
+                slow_ep = await create_endpoint(session, tenant, url=slow.url("/slow"))
+                for n in range(20):
+                    await publish(session, tenant, payload={"n": n})
+                fast_ep = await create_endpoint(session, tenant, url=fast.url("/fast"))
+                for n in range(3):
+                    await publish(session, tenant, payload={"n": n})
+                await session.commit()
+            slow_ids = await delivery_ids(sessions, slow_ep.id)
+            fast_ids = await delivery_ids(sessions, fast_ep.id)
+
+            # One batch holding both endpoints' deliveries, slow ones first.
+            started = await send_deliveries(ctx, slow_ids + fast_ids)
+
+        assert started == 4 + 3  # the slow endpoint's share, and every fast delivery
+        assert (len(slow.requests), len(fast.requests)) == (4, 3)
+        async with sessions() as session:
+            fast_done = await session.scalar(
+                select(func.max(Attempt.created_at)).where(Attempt.endpoint_id == fast_ep.id)
+            )
+            slow_done = await session.scalar(
+                select(func.min(Attempt.created_at)).where(Attempt.endpoint_id == slow_ep.id)
+            )
+            untried = await session.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .where(Delivery.endpoint_id == slow_ep.id, Delivery.attempt_count == 0)
+            )
+        # Every fast delivery was stored before the first slow try had even timed out,
+        # and the slow endpoint's other deliveries wait in the database, untried.
+        assert fast_done < slow_done
+        assert untried == len(slow_ids) - 4

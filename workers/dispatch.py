@@ -1,0 +1,284 @@
+"""The dispatcher: decides which claimed deliveries go now, sends them, hands outcomes on.
+
+Per worker process, one ``Dispatcher`` runs on the worker's event loop:
+
+1. ``dispatch(ids)`` leases the due deliveries among ``ids`` and, per endpoint, lets through what
+   the endpoint may take now: nothing while it is disabled or its circuit is open (parked, no try
+   spent), one probe when the cool-down is over, at most ``MAX_IN_FLIGHT_PER_ENDPOINT`` at once in
+   this process (the rest wait a moment in the database), and under a rate limit or slow-down
+   pause only the GCRA slots of the next second (the rest wait in the database until their turn).
+2. The tries run as tasks on the event loop; the actor returns once they are started, so a slow
+   endpoint holds only its own share of ``MAX_IN_FLIGHT`` and never a worker thread.
+3. Outcomes are recorded by one writer in batches (``workers.recording``); a slot is released
+   only when its outcome is stored, which bounds the work a crash can cut short.
+
+A worker killed mid-try loses nothing: its leases run out and the scheduler enqueues the
+deliveries again (at-least-once; ``webhook-id`` lets receivers drop the duplicate).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.deliveries import repository
+from app.kit.clock import utc_now
+from workers import metrics
+from workers.delivery import DeliveryContext, Outcome, try_delivery
+from workers.policy import Circuit, reserve_slots
+from workers.recording import Result, record_results
+
+log = structlog.get_logger(__name__)
+
+# A lease outlives the longest wait for a rate-limit slot plus the longest try plus this margin.
+LEASE_MARGIN_SECONDS = 30.0
+# Rate-limit slots are handed out this far ahead; the sender sleeps until its slot.
+SLOT_HORIZON_SECONDS = 1.0
+# Outcomes are gathered this long before a batch is written.
+WRITE_GATHER_SECONDS = 0.01
+# A batch that cannot be stored (database down) is retried this long before giving up to the
+# lease expiry (which re-sends: a duplicate, never a loss).
+WRITE_RETRY_SECONDS = 25.0
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    row: Any
+    send_at: datetime | None
+    probe: bool
+
+
+class Dispatcher:
+    """Sends leased deliveries under the endpoint rules; one per worker process."""
+
+    def __init__(self, ctx: DeliveryContext) -> None:
+        self.ctx = ctx
+        settings = ctx.settings
+        self._slots = asyncio.Semaphore(settings.max_in_flight)
+        self._in_flight: Counter[str] = Counter()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._results: list[Result] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._last_send: dict[
+            str, float
+        ] = {}  # loop time of each rate-limited endpoint's last send
+
+    async def dispatch(self, delivery_ids: Sequence[str], *, trigger: str = "scheduled") -> int:
+        """Start the tries that may go now; return how many started."""
+        planned = await self._claim(delivery_ids)
+        for plan in planned:
+            await self._slots.acquire()
+            task = asyncio.create_task(self._send(plan, trigger))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return len(planned)
+
+    async def drain(self) -> None:
+        """Wait until every started try is sent and stored."""
+        while self._tasks or self._results or (self._writer and not self._writer.done()):
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            if self._writer is not None:
+                await asyncio.gather(self._writer, return_exceptions=True)
+            if self._results:
+                self._kick_writer()
+
+    # -- claiming ---------------------------------------------------------------------------
+
+    async def _claim(self, delivery_ids: Sequence[str]) -> list[Planned]:
+        settings = self.ctx.settings
+        now = utc_now()
+        lease_until = now + timedelta(
+            seconds=SLOT_HORIZON_SECONDS + settings.request_timeout_seconds + LEASE_MARGIN_SECONDS
+        )
+        reserved: Counter[str] = Counter()
+        try:
+            async with self.ctx.sessions() as session:
+                rows = await repository.claim_for_send(
+                    session, delivery_ids, now=now, lease_until=lease_until
+                )
+                by_endpoint: dict[str, list[Any]] = defaultdict(list)
+                for row in rows:
+                    by_endpoint[row.endpoint_id].append(row)
+                planned: list[Planned] = []
+                holds: list[tuple[str, datetime | None]] = []
+                for endpoint_id, group in by_endpoint.items():
+                    go, wait = await self._admit(session, group, now)
+                    planned.extend(go)
+                    holds.extend(wait)
+                    reserved[endpoint_id] += len(go)
+                    self._in_flight[endpoint_id] += len(go)
+                await repository.hold(session, holds)
+                await session.commit()
+        except BaseException:
+            self._in_flight.subtract(reserved)
+            raise
+        return planned
+
+    async def _admit(
+        self, session: AsyncSession, group: list[Any], now: datetime
+    ) -> tuple[list[Planned], list[tuple[str, datetime | None]]]:
+        """Which of one endpoint's leased deliveries go now, and until when the others wait."""
+        first = group[0]
+        if first.disabled:
+            return [], _park(group)
+        circuit = Circuit(
+            first.circuit_state,
+            first.circuit_failures,
+            first.circuit_cooldown_seconds,
+            first.circuit_next_probe_at,
+        )
+        admit = circuit.admit(now)
+        if admit == "wait":
+            metrics.CIRCUIT_HELD.inc(len(group))
+            return [], _park(group)
+        if admit == "probe":
+            return await self._probe(session, group, circuit, now)
+        settings = self.ctx.settings
+        free = max(settings.max_in_flight_per_endpoint - self._in_flight[first.endpoint_id], 0)
+        if first.rate_limit_per_second or (first.send_after is not None and first.send_after > now):
+            return await self._reserve(session, group, now, limit=free)
+        busy_until = now + timedelta(seconds=settings.endpoint_busy_delay_seconds)
+        holds: list[tuple[str, datetime | None]] = [(r.id, busy_until) for r in group[free:]]
+        return [Planned(r, None, False) for r in group[:free]], holds
+
+    async def _probe(
+        self, session: AsyncSession, group: list[Any], circuit: Circuit, now: datetime
+    ) -> tuple[list[Planned], list[tuple[str, datetime | None]]]:
+        window = self.ctx.settings.request_timeout_seconds + LEASE_MARGIN_SECONDS
+        started = await repository.start_probe(
+            session,
+            group[0].endpoint_id,
+            seen_state=circuit.state,
+            seen_probe_at=circuit.next_probe_at,
+            probe_until=circuit.probing(now, window).next_probe_at or now,
+        )
+        if not started:
+            return [], _park(group)
+        log.info("circuit_probe", endpoint_id=group[0].endpoint_id, delivery_id=group[0].id)
+        return [Planned(group[0], None, True)], _park(group[1:])
+
+    async def _reserve(
+        self, session: AsyncSession, group: list[Any], now: datetime, *, limit: int
+    ) -> tuple[list[Planned], list[tuple[str, datetime | None]]]:
+        """Take up to ``limit`` GCRA slots under the endpoint's row lock; the rest wait their turn."""
+        endpoint = (await repository.lock_endpoints(session, [group[0].endpoint_id])).get(
+            group[0].endpoint_id
+        )
+        if endpoint is None:
+            return [], _park(group)
+        per_second = endpoint.rate_limit_per_second
+        slots, send_after = reserve_slots(
+            send_after=endpoint.send_after,
+            now=now,
+            wanted=min(len(group), limit),
+            per_second=per_second,
+            horizon_seconds=SLOT_HORIZON_SECONDS,
+        )
+        endpoint.send_after = send_after
+        go = [Planned(row, slot, False) for row, slot in zip(group, slots, strict=False)]
+        # The rest come due one interval apart from the next free slot, in order.
+        start = send_after or now
+        interval = timedelta(seconds=1 / per_second) if per_second else timedelta(0)
+        wait: list[tuple[str, datetime | None]] = [
+            (row.id, start + interval * i) for i, row in enumerate(group[len(slots) :])
+        ]
+        if wait:
+            metrics.RATE_LIMITED.inc(len(wait))
+        await session.flush()
+        return go, wait
+
+    # -- sending and recording -------------------------------------------------------------
+
+    async def _send(self, plan: Planned, trigger: str) -> None:
+        try:
+            if plan.send_at is not None:
+                await self._pace(plan)
+            outcome = await try_delivery(self.ctx, plan.row)
+        except asyncio.CancelledError:
+            self._release(plan.row.endpoint_id)
+            raise
+        except Exception as exc:  # a bug here must not strand the slot
+            log.exception("try_failed", delivery_id=plan.row.id)
+            outcome = Outcome(None, "", 0, "other", f"{type(exc).__name__}: {exc}"[:500])
+        metrics.observe(outcome)
+        self._results.append(Result(plan.row, outcome, plan.probe, trigger))
+        self._kick_writer()
+
+    async def _pace(self, plan: Planned) -> None:
+        """Wait for the slot; then keep one interval after this endpoint's previous send here,
+        so that tries woken late together (a stalled loop) still leave spaced out."""
+        assert plan.send_at is not None
+        delay = (plan.send_at - utc_now()).total_seconds()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        per_second = plan.row.rate_limit_per_second
+        if not per_second:
+            return
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        endpoint_id = plan.row.endpoint_id
+        previous = self._last_send.get(endpoint_id)
+        at = now if previous is None else max(now, previous + 1 / per_second)
+        self._last_send[endpoint_id] = at
+        if at > now:
+            await asyncio.sleep(at - now)
+
+    def _kick_writer(self) -> None:
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_loop())
+
+    async def _write_loop(self) -> None:
+        while self._results:
+            await asyncio.sleep(WRITE_GATHER_SECONDS)
+            batch, self._results = self._results, []
+            try:
+                await self._write(batch)
+            finally:
+                for result in batch:
+                    self._release(result.row.endpoint_id)
+
+    async def _write(self, batch: list[Result]) -> None:
+        deadline = asyncio.get_running_loop().time() + WRITE_RETRY_SECONDS
+        delay = 0.2
+        while True:
+            try:
+                await record_results(self.ctx, batch)
+                return
+            except Exception:
+                if asyncio.get_running_loop().time() > deadline:
+                    log.exception("record_failed_giving_up", results=len(batch))
+                    return
+                log.warning("record_failed_retrying", results=len(batch), exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 3.0)
+
+    def _release(self, endpoint_id: str) -> None:
+        self._slots.release()
+        self._in_flight[endpoint_id] -= 1
+        if self._in_flight[endpoint_id] <= 0:
+            del self._in_flight[endpoint_id]
+            self._last_send.pop(endpoint_id, None)
+
+
+def _park(group: Sequence[Any]) -> list[tuple[str, datetime | None]]:
+    return [(row.id, None) for row in group]
+
+
+async def send_deliveries(
+    ctx: DeliveryContext, delivery_ids: Sequence[str], *, trigger: str = "scheduled"
+) -> int:
+    """Try the due deliveries among ``delivery_ids`` and wait until they are stored (for tests
+    and one-off use; the worker keeps one dispatcher per process)."""
+    dispatcher = Dispatcher(ctx)
+    started = await dispatcher.dispatch(delivery_ids, trigger=trigger)
+    with contextlib.suppress(Exception):
+        await dispatcher.drain()
+    return started

@@ -1,0 +1,262 @@
+"""Storing outcomes: attempts, each delivery's next state, the endpoint's health, events.
+
+One transaction per batch of outcomes (from many tasks): the endpoints are row-locked in id order,
+their breaker, slow-down and failing-since folded over the outcomes in order, then attempts are
+inserted and deliveries updated in bulk. Operational events are published in the same unit of
+work, so they exist exactly when the state that caused them does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.deliveries import repository
+from app.kit.clock import utc_now
+from app.kit.ids import new_id
+from app.kit.uow import unit_of_work
+from app.models import Endpoint
+from app.models.delivery import FAILED, PENDING, SUCCEEDED
+from app.ops import service as ops
+from workers.delivery import DeliveryContext, Outcome
+from workers.policy import (
+    CLOSED,
+    GONE,
+    SLOWDOWN_STATUSES,
+    Circuit,
+    CircuitConfig,
+    bounded_retry_after,
+    parse_retry_after,
+    retry_delay_seconds,
+    should_auto_disable,
+)
+
+log = structlog.get_logger(__name__)
+
+# Kinds that say nothing about the receiver's health.
+_NOT_ENDPOINT_HEALTH = frozenset({"payload_purged"})
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One finished try, as the dispatcher hands it over."""
+
+    row: Any  # the row claim_for_send returned
+    outcome: Outcome
+    probe: bool
+    trigger: str
+
+
+def circuit_config(settings: Settings) -> CircuitConfig:
+    return CircuitConfig(
+        failure_threshold=settings.circuit_failure_threshold,
+        cooldown_seconds=settings.circuit_cooldown_seconds,
+        max_cooldown_seconds=settings.circuit_max_cooldown_seconds,
+    )
+
+
+class _Recorder:
+    def __init__(self, settings: Settings, now: datetime, operator_id: str | None) -> None:
+        self.settings = settings
+        self.now = now
+        self.operator_id = operator_id
+        self.attempts: list[dict[str, Any]] = []
+        self.changes: list[dict[str, Any]] = []
+        self.resume: set[str] = set()
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    def event(self, tenant_id: str, event_type: str, payload: dict[str, Any]) -> None:
+        if tenant_id != self.operator_id:
+            self.events.append((event_type, payload))
+
+    def fold_endpoint(self, endpoint: Endpoint, results: list[Result]) -> None:
+        """Apply the outcomes, in order, to the endpoint's breaker, pauses and health."""
+        circuit = Circuit(
+            endpoint.circuit_state,
+            endpoint.circuit_failures,
+            endpoint.circuit_cooldown_seconds,
+            endpoint.circuit_next_probe_at,
+        )
+        config = circuit_config(self.settings)
+        was_open = circuit.state != CLOSED
+        for result in results:
+            outcome = result.outcome
+            if outcome.error_kind in _NOT_ENDPOINT_HEALTH:
+                continue
+            circuit = circuit.after(
+                succeeded=outcome.succeeded, probe=result.probe, now=self.now, config=config
+            )
+            if outcome.succeeded:
+                endpoint.failing_since = None
+                endpoint.last_success_at = self.now
+            elif endpoint.failing_since is None:
+                endpoint.failing_since = self.now
+            self._slow_down(endpoint, outcome)
+            if outcome.status_code == GONE:
+                self._disable(endpoint, "the endpoint answered 410 Gone")
+        if not endpoint.disabled and should_auto_disable(
+            endpoint.failing_since, self.now, self.settings.disable_after_hours
+        ):
+            since = endpoint.failing_since.isoformat() if endpoint.failing_since else ""
+            self._disable(endpoint, f"failing without a success since {since}")
+        endpoint.circuit_state = circuit.state
+        endpoint.circuit_failures = circuit.failures
+        endpoint.circuit_cooldown_seconds = circuit.cooldown_seconds
+        endpoint.circuit_next_probe_at = circuit.next_probe_at
+        if was_open and circuit.state == CLOSED:
+            self.resume.add(endpoint.id)
+            self.event(endpoint.tenant_id, ops.ENDPOINT_RECOVERED, _endpoint_data(endpoint))
+
+    def _slow_down(self, endpoint: Endpoint, outcome: Outcome) -> None:
+        if outcome.status_code not in SLOWDOWN_STATUSES:
+            return
+        retry_after = parse_retry_after(outcome.retry_after, self.now)
+        pause = (
+            bounded_retry_after(retry_after, self.settings.retry_after_max_seconds)
+            if retry_after is not None
+            else self.settings.slowdown_seconds
+        )
+        until = self.now + timedelta(seconds=pause)
+        if endpoint.send_after is None or endpoint.send_after < until:
+            endpoint.send_after = until
+
+    def _disable(self, endpoint: Endpoint, reason: str) -> None:
+        if endpoint.disabled:
+            return
+        endpoint.disabled = True
+        endpoint.disabled_reason = reason
+        log.warning("endpoint_disabled", endpoint_id=endpoint.id, reason=reason)
+        self.event(endpoint.tenant_id, ops.ENDPOINT_DISABLED, _endpoint_data(endpoint))
+
+    def delivery(self, result: Result, endpoint: Endpoint) -> None:
+        """The attempt row and the delivery's next state."""
+        row, outcome = result.row, result.outcome
+        tries = row.attempt_count + 1
+        status, next_at = self._next_state(row, outcome, endpoint, tries)
+        self.attempts.append(_attempt_row(result, tries, self.now))
+        self.changes.append(
+            {
+                "b_id": row.id,
+                "b_lease": row.lease_until,
+                "b_status": status,
+                "b_attempt_count": tries,
+                "b_next_attempt_at": next_at,
+                "b_last_attempt_at": self.now,
+            }
+        )
+        fields = {
+            "message_id": row.message_id,
+            "endpoint_id": row.endpoint_id,
+            "delivery_id": row.id,
+            "attempt": tries,
+            "status_code": outcome.status_code,
+            "error_kind": outcome.error_kind,
+            "duration_ms": outcome.duration_ms,
+        }
+        if status == FAILED:
+            log.warning("delivery_failed", **fields)
+            self.event(row.tenant_id, ops.ATTEMPT_EXHAUSTED, _delivery_data(row, outcome, tries))
+        elif status == PENDING:
+            log.info("delivery_retry_scheduled", next_attempt_at=next_at, **fields)
+            if tries == self.settings.failing_event_after_tries:
+                self.event(row.tenant_id, ops.ATTEMPT_FAILING, _delivery_data(row, outcome, tries))
+
+    def _next_state(
+        self, row: Any, outcome: Outcome, endpoint: Endpoint, tries: int
+    ) -> tuple[str, datetime | None]:
+        if outcome.succeeded:
+            return SUCCEEDED, None
+        if outcome.error_kind == "payload_purged":
+            return FAILED, None
+        retry_after = parse_retry_after(outcome.retry_after, self.now)
+        delay = retry_delay_seconds(
+            self.settings.retry_schedule,
+            tries,
+            jitter=self.settings.retry_jitter,
+            retry_after=retry_after if outcome.status_code in (429, 503) else None,
+            retry_after_max=self.settings.retry_after_max_seconds,
+        )
+        if delay is None:
+            return FAILED, None
+        if endpoint.disabled:
+            return PENDING, None  # parked until the endpoint is enabled again
+        return PENDING, self.now + timedelta(seconds=delay)
+
+
+def _attempt_row(result: Result, tries: int, now: datetime) -> dict[str, Any]:
+    row, outcome = result.row, result.outcome
+    return {
+        "id": new_id("att"),
+        "tenant_id": row.tenant_id,
+        "delivery_id": row.id,
+        "message_id": row.message_id,
+        "endpoint_id": row.endpoint_id,
+        "attempt_number": tries,
+        "status": SUCCEEDED if outcome.succeeded else FAILED,
+        "status_code": outcome.status_code,
+        "response_body": outcome.response_body,
+        "duration_ms": outcome.duration_ms,
+        "error_kind": outcome.error_kind,
+        "error_detail": outcome.error_detail,
+        "trigger": result.trigger,
+        "created_at": now,
+    }
+
+
+def _endpoint_data(endpoint: Endpoint) -> dict[str, Any]:
+    return {
+        "endpoint_id": endpoint.id,
+        "tenant_id": endpoint.tenant_id,
+        "url": endpoint.url,
+        "disabled": endpoint.disabled,
+        "disabled_reason": endpoint.disabled_reason,
+    }
+
+
+def _delivery_data(row: Any, outcome: Outcome, tries: int) -> dict[str, Any]:
+    return {
+        "message_id": row.message_id,
+        "endpoint_id": row.endpoint_id,
+        "tenant_id": row.tenant_id,
+        "delivery_id": row.id,
+        "attempt_count": tries,
+        "last_status_code": outcome.status_code,
+        "last_error_kind": outcome.error_kind,
+    }
+
+
+async def _apply(session: AsyncSession, results: list[Result], settings: Settings) -> None:
+    now = utc_now()
+    by_endpoint: dict[str, list[Result]] = defaultdict(list)
+    for result in sorted(results, key=lambda r: r.row.id):
+        by_endpoint[result.row.endpoint_id].append(result)
+    endpoints = await repository.lock_endpoints(session, list(by_endpoint))
+    operator = await ops.operator_tenant(session)
+    recorder = _Recorder(settings, now, operator.id if operator else None)
+    for endpoint_id, group in by_endpoint.items():
+        endpoint = endpoints.get(endpoint_id)
+        if endpoint is None:
+            log.info("endpoint_deleted_during_send", endpoint_id=endpoint_id, results=len(group))
+            continue
+        recorder.fold_endpoint(endpoint, group)
+        for result in group:
+            recorder.delivery(result, endpoint)
+    await session.flush()
+    await repository.record(session, recorder.attempts, recorder.changes)
+    for endpoint_id in recorder.resume:
+        await repository.resume_parked(session, endpoint_id)
+    if operator is not None:
+        for event_type, payload in recorder.events:
+            await ops.emit(session, operator, event_type, payload)
+
+
+async def record_results(ctx: DeliveryContext, results: list[Result]) -> None:
+    """Store a batch of finished tries in one unit of work (events are enqueued after commit)."""
+    async with unit_of_work(ctx.sessions, ctx.jobs) as session:
+        await _apply(session, results, ctx.settings)
