@@ -152,6 +152,12 @@ def _check(settings: Settings) -> None:
             ipaddress.ip_network(cidr, strict=False)
         except ValueError:
             raise ConfigError(f"{_var('egress_allow')}: {cidr!r} is not a CIDR") from None
+    if settings.operator_webhook_url and not settings.operator_webhook_url.startswith(
+        ("http://", "https://")
+    ):
+        raise ConfigError(f"{_var('operator_webhook_url')}: must be an http(s) URL")
+    if not 0 <= settings.metrics_port <= 65535:
+        raise ConfigError(f"{_var('metrics_port')}: must be a port number (0: off)")
     if not settings.broker_url.startswith(
         ("memory://", "amqp://", "amqps://", "redis://", "rediss://")
     ):

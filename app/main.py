@@ -26,6 +26,7 @@ from app.kit.deps import provide_session
 from app.kit.egress import EgressPolicy
 from app.kit.jobs import JobQueue
 from app.messages.controllers import MessageController
+from app.metrics import MetricsController
 from app.tenants.controllers import TenantController
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def create_app(
         dependencies={"session": Provide(provide_session)},
     )
     return Litestar(
-        route_handlers=[api, HealthController],
+        route_handlers=[api, HealthController, MetricsController],
         state=state,
         lifespan=[lifespan],
         exception_handlers=exception_handlers,

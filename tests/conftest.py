@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings, load_settings
 from app.db import create_engine, migrate, session_factory
+from app.event_types import service as event_types
 from app.models import Base
+from app.tenants import service as tenants
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "HOOKRELAY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -96,6 +98,8 @@ async def sessions(engine: AsyncEngine):  # type: ignore[no-untyped-def]
     async with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             await conn.execute(text(f"DELETE FROM {table.name}"))
+    tenants.forget_cached()
+    event_types.forget_cached()
     return session_factory(engine)
 
 

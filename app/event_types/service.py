@@ -1,5 +1,7 @@
 """The event type catalog."""
 
+import time
+
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +33,7 @@ async def get(session: AsyncSession, name: str) -> EventType:
 
 async def update(session: AsyncSession, name: str, data: EventTypeUpdate) -> EventType:
     event_type = await get(session, name)
+    _archived.pop(name, None)
     for field, value in msgspec.structs.asdict(data).items():
         if value is not msgspec.UNSET:
             setattr(event_type, field, value)
@@ -43,5 +46,23 @@ async def list_(session: AsyncSession, *, cursor: str | None, limit: int) -> lis
     return list((await session.scalars(query)).all())
 
 
+# Publish asks this for every message; the answer may lag an archive made in another process by
+# at most ARCHIVED_CACHE_SECONDS (this process forgets at once).
+ARCHIVED_CACHE_SECONDS = 5.0
+_archived: dict[str, tuple[float, bool]] = {}
+
+
+def forget_cached() -> None:
+    _archived.clear()
+
+
 async def is_archived(session: AsyncSession, name: str) -> bool:
-    return bool(await session.scalar(select(EventType.archived).where(EventType.name == name)))
+    now = time.monotonic()
+    cached = _archived.get(name)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    archived = bool(await session.scalar(select(EventType.archived).where(EventType.name == name)))
+    if len(_archived) > 10_000:
+        _archived.clear()
+    _archived[name] = (now + ARCHIVED_CACHE_SECONDS, archived)
+    return archived

@@ -6,7 +6,14 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from app.kit.deps import Cursor, Limit, Session
 from app.kit.pagination import Page, page_of
 from app.messages import service
-from app.messages.schemas import AttemptOut, DeliveryOut, MessageCreate, MessageOut
+from app.messages.schemas import (
+    AttemptOut,
+    DeliveryOut,
+    MessageBatchCreate,
+    MessageCreate,
+    MessageOut,
+)
+from app.metrics import PUBLISHED
 from app.models import Message
 from app.tenants import service as tenants
 
@@ -40,11 +47,33 @@ class MessageController(Controller):
             max_payload_bytes=state.settings.max_payload_bytes,
             deliveries_per_task=state.settings.deliveries_per_task,
         )
+        if published.created:
+            PUBLISHED.inc()
         return Response(
             message_out(published.message, published.payload),
             status_code=202,
             headers={"Hookrelay-Idempotent-Replay": "false" if published.created else "true"},
         )
+
+    @post("/batch", operation_id="publish_messages", status_code=202)
+    async def publish_batch(
+        self,
+        session: Session,
+        state: State,
+        tenant: FromPath[str],
+        data: JSONBody[MessageBatchCreate],
+    ) -> Page[MessageOut]:
+        """Publish up to 100 events in one transaction (each idempotent on its ``event_id``)."""
+        owner = await tenants.get(session, tenant)
+        published = await service.publish_many(
+            session,
+            owner,
+            data.messages,
+            max_payload_bytes=state.settings.max_payload_bytes,
+            deliveries_per_task=state.settings.deliveries_per_task,
+        )
+        PUBLISHED.inc(sum(1 for p in published if p.created))
+        return Page(data=[message_out(p.message, p.payload) for p in published], next_cursor=None)
 
     @get("/", operation_id="list_messages")
     async def list_(

@@ -19,6 +19,12 @@ class MessageCreate(msgspec.Struct, forbid_unknown_fields=True):
     channels: Annotated[list[Channel], Meta(max_length=10)] | None = None
 
 
+class MessageBatchCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """Up to 100 events to publish in one request: all are accepted, or none."""
+
+    messages: Annotated[list[MessageCreate], Meta(min_length=1, max_length=100)]
+
+
 class MessageOut(msgspec.Struct):
     """A published message (``payload`` is null once retention has purged it)."""
 

@@ -3,11 +3,13 @@ enabled endpoint; the deliveries are enqueued after the commit."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.endpoints import service as endpoints
@@ -37,72 +39,129 @@ async def publish(
     max_payload_bytes: int,
     deliveries_per_task: int,
 ) -> Published:
-    if data.event_id is not None and (found := await _by_event_id(session, tenant, data.event_id)):
-        return found
-    if await event_types.is_archived(session, data.event_type):
-        raise InvalidRequest(
-            f"event type {data.event_type!r} is archived", code="event_type_archived"
-        )
-    body = msgspec.json.encode(data.payload)
-    if len(body) > max_payload_bytes:
-        raise AppError(
-            f"payload is {len(body)} bytes; the limit is {max_payload_bytes}",
-            code="payload_too_large",
-            status_code=413,
-        )
-    now = utc_now()
-    message = Message(
-        id=new_id("msg"),
-        tenant_id=tenant.id,
-        event_type=data.event_type,
-        event_id=data.event_id,
-        channels=data.channels,
-        created_at=now,
+    (published,) = await publish_many(
+        session,
+        tenant,
+        [data],
+        max_payload_bytes=max_payload_bytes,
+        deliveries_per_task=deliveries_per_task,
     )
-    try:
-        async with session.begin_nested():
-            session.add(message)
-            session.add(MessagePayload(message_id=message.id, body=body))
-            await session.flush()
-    except IntegrityError:
-        # Another request with the same event_id committed first: answer with its message.
-        if data.event_id is not None and (
-            found := await _by_event_id(session, tenant, data.event_id)
-        ):
-            return found
-        raise
-    await _create_deliveries(session, message, deliveries_per_task=deliveries_per_task)
-    return Published(message=message, payload=data.payload, created=True)
+    return published
+
+
+async def publish_many(
+    session: AsyncSession,
+    tenant: Tenant,
+    items: Sequence[MessageCreate],
+    *,
+    max_payload_bytes: int,
+    deliveries_per_task: int,
+) -> list[Published]:
+    """Publish several messages in the caller's unit of work; all or none are accepted."""
+    bodies = [msgspec.json.encode(item.payload) for item in items]
+    for index, body in enumerate(bodies):
+        if len(body) > max_payload_bytes:
+            where = f"messages[{index}]: " if len(items) > 1 else ""
+            raise AppError(
+                f"{where}payload is {len(body)} bytes; the limit is {max_payload_bytes}",
+                code="payload_too_large",
+                status_code=413,
+            )
+    for event_type in dict.fromkeys(item.event_type for item in items):
+        if await event_types.is_archived(session, event_type):
+            raise InvalidRequest(
+                f"event type {event_type!r} is archived", code="event_type_archived"
+            )
+    now = utc_now()
+    messages = [
+        Message(
+            id=new_id("msg"),
+            tenant_id=tenant.id,
+            event_type=item.event_type,
+            event_id=item.event_id,
+            channels=item.channels,
+            created_at=now,
+        )
+        for item in items
+    ]
+    inserted = await _insert_messages(session, messages)
+    new = [(m, b, i) for m, b, i in zip(messages, bodies, items, strict=True) if m.id in inserted]
+    if new:
+        await session.execute(
+            insert(MessagePayload), [{"message_id": m.id, "body": b} for m, b, _ in new]
+        )
+        await _create_deliveries(
+            session, tenant.id, [m for m, _, _ in new], deliveries_per_task=deliveries_per_task
+        )
+    return [
+        Published(message=message, payload=item.payload, created=True)
+        if message.id in inserted
+        else await _replayed(session, tenant, item)
+        for message, item in zip(messages, items, strict=True)
+    ]
+
+
+async def _replayed(session: AsyncSession, tenant: Tenant, item: MessageCreate) -> Published:
+    """The message an earlier publish with the same event_id created (it answers in its place)."""
+    found = await _by_event_id(session, tenant, item.event_id or "")
+    if found is None:  # pragma: no cover - a conflicting row cannot vanish mid-transaction
+        raise RuntimeError("event_id conflict without a row")
+    return found
+
+
+async def _insert_messages(session: AsyncSession, messages: list[Message]) -> set[str]:
+    """Insert the message rows; return the ids inserted (a taken ``event_id`` inserts nothing).
+
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` on SQLite and PostgreSQL alike: no
+    savepoint, and a concurrent duplicate waits for the first to commit, then conflicts.
+    """
+    rows = [
+        {
+            "id": m.id,
+            "tenant_id": m.tenant_id,
+            "event_type": m.event_type,
+            "event_id": m.event_id,
+            "channels": m.channels,
+            "created_at": m.created_at,
+        }
+        for m in messages
+    ]
+    dialect_insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    inserted = await session.execute(
+        dialect_insert(Message)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
+        .returning(Message.id)
+    )
+    return set(inserted.scalars())
 
 
 async def _create_deliveries(
-    session: AsyncSession, message: Message, *, deliveries_per_task: int
+    session: AsyncSession, tenant_id: str, messages: list[Message], *, deliveries_per_task: int
 ) -> None:
-    targets = [
-        e.id
-        for e in await endpoints.enabled_for_tenant(session, message.tenant_id)
-        if matches(e.event_types, message.event_type)
-    ]
-    if not targets:
-        return
-    now = message.created_at
-    ids = [new_id("dlv") for _ in targets]
-    rows = [
+    """One pending delivery per message x matching enabled endpoint; tasks sent after commit."""
+    subscribed = await endpoints.enabled_for_tenant(session, tenant_id)
+    rows: list[dict[str, Any]] = [
         {
-            "id": delivery_id,
-            "tenant_id": message.tenant_id,
+            "id": new_id("dlv"),
+            "tenant_id": tenant_id,
             "message_id": message.id,
-            "endpoint_id": endpoint_id,
+            "endpoint_id": endpoint.id,
             "status": "pending",
             "attempt_count": 0,
-            "next_attempt_at": now,
-            "enqueued_at": now,
-            "created_at": now,
-            "updated_at": now,
+            "next_attempt_at": message.created_at,
+            "enqueued_at": message.created_at,
+            "created_at": message.created_at,
+            "updated_at": message.created_at,
         }
-        for delivery_id, endpoint_id in zip(ids, targets, strict=True)
+        for message in messages
+        for endpoint in subscribed
+        if matches(endpoint.event_types, message.event_type)
     ]
+    if not rows:
+        return
     await session.execute(insert(Delivery), rows)
+    ids = [row["id"] for row in rows]
     for start in range(0, len(ids), deliveries_per_task):
         enqueue(session, SendDeliveries(delivery_ids=ids[start : start + deliveries_per_task]))
 

@@ -1,5 +1,7 @@
 """Tenants: create, find by id or uid, list."""
 
+import time
+
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,8 +21,42 @@ async def create(session: AsyncSession, data: TenantCreate) -> Tenant:
     return tenant
 
 
+# Tenants never change their id or uid and are never deleted, and every tenant route looks its
+# tenant up first: a short per-process cache saves that query on the hot publish path.
+CACHE_SECONDS = 30.0
+_cache: dict[str, tuple[float, Tenant]] = {}
+
+
+def forget_cached() -> None:
+    """Drop the cache (tests that empty the database between cases)."""
+    _cache.clear()
+
+
+def _snapshot(tenant: Tenant) -> Tenant:
+    """A transient copy, safe to share between sessions."""
+    return Tenant(
+        id=tenant.id,
+        uid=tenant.uid,
+        name=tenant.name,
+        created_at=tenant.created_at,
+        updated_at=tenant.updated_at,
+    )
+
+
 async def get(session: AsyncSession, ref: str) -> Tenant:
     """The tenant whose id or uid is ``ref`` (an id wins over another tenant's equal uid)."""
+    now = time.monotonic()
+    cached = _cache.get(ref)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    tenant = await _find(session, ref)
+    if len(_cache) > 10_000:
+        _cache.clear()
+    _cache[ref] = (now + CACHE_SECONDS, _snapshot(tenant))
+    return tenant
+
+
+async def _find(session: AsyncSession, ref: str) -> Tenant:
     rows = (
         await session.scalars(select(Tenant).where(or_(Tenant.id == ref, Tenant.uid == ref)))
     ).all()

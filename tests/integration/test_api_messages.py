@@ -206,3 +206,59 @@ class TestGuarantee8BadInputIsA4xxAndChangesNothing:
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["code"]
         assert (await client.get("/api/v1/tenants")).json() == before
+
+
+class TestBatchPublish:
+    async def test_batch_publishes_all_with_one_delivery_each_and_replays_event_ids(
+        self, client: Client, sessions: Any, broker: StubBroker
+    ) -> None:
+        await setup_tenant(client, ["invoice.*"])
+        first = await client.post(
+            "/api/v1/tenants/acme/messages",
+            json={"event_type": "invoice.a", "payload": {}, "event_id": "e1"},
+        )
+        batch = [
+            {"event_type": "invoice.paid", "payload": {"n": 1}},
+            {"event_type": "customer.created", "payload": {"n": 2}},
+            {"event_type": "invoice.a", "payload": {"n": 3}, "event_id": "e1"},
+            {"event_type": "invoice.b", "payload": {"n": 4}, "event_id": "e2"},
+            {"event_type": "invoice.b", "payload": {"n": 5}, "event_id": "e2"},
+        ]
+
+        response = await client.post(
+            "/api/v1/tenants/acme/messages/batch", json={"messages": batch}
+        )
+
+        assert response.status_code == 202
+        data = response.json()["data"]
+        assert len(data) == 5
+        assert data[2] == first.json()  # e1 was published before
+        assert data[4]["id"] == data[3]["id"]  # e2 twice in one batch: one message
+        assert await count(sessions, Message) == 4  # e1 before, and 3 new
+        # invoice.paid, invoice.b (e2) and e1 before: customer.created matches nothing
+        assert await count(sessions, Delivery) == 3
+        assert len(queued_delivery_ids(broker)) == 3
+
+    async def test_one_bad_message_refuses_the_whole_batch(
+        self, client: Client, sessions: Any
+    ) -> None:
+        await setup_tenant(client, ["*"])
+        batch = [
+            {"event_type": "a.b", "payload": {}},
+            {"event_type": "a.b", "payload": {"big": "x" * (256 * 1024)}},
+        ]
+        response = await client.post(
+            "/api/v1/tenants/acme/messages/batch", json={"messages": batch}
+        )
+        assert response.status_code == 413
+        assert response.json()["detail"].startswith("messages[1]")
+        assert await count(sessions, Message) == 0
+
+    @pytest.mark.parametrize("messages", [[], [{"event_type": "a", "payload": {}}] * 101])
+    async def test_batch_size_is_1_to_100(self, client: Client, messages: list[Any]) -> None:
+        await setup_tenant(client, ["*"])
+        response = await client.post(
+            "/api/v1/tenants/acme/messages/batch", json={"messages": messages}
+        )
+        assert response.status_code == 400
+        assert response.json()["code"] == "validation_error"

@@ -64,3 +64,21 @@ class TestAuth:
         assert (await client.get("/health/live", headers=headers)).status_code == 200
         assert (await client.get("/health/ready", headers=headers)).json()["status"] == "ok"
         assert (await client.get("/docs/openapi.json", headers=headers)).status_code == 200
+
+
+class TestMetrics:
+    async def test_metrics_show_backlog_circuits_and_publishes(self, client: Client) -> None:
+        await client.post("/api/v1/tenants", json={"uid": "acme", "name": "Acme"})
+        await client.post("/api/v1/tenants/acme/endpoints", json={"url": "https://e.x/h"})
+        await client.post(
+            "/api/v1/tenants/acme/messages", json={"event_type": "a.b", "payload": {}}
+        )
+
+        response = await client.get("/metrics", headers={"authorization": ""})
+
+        assert response.status_code == 200
+        text = response.text
+        assert "hookrelay_backlog_deliveries 1.0" in text
+        assert 'hookrelay_endpoint_circuits{state="closed"} 1.0' in text
+        assert "hookrelay_messages_published_total" in text
+        assert "hookrelay_backlog_oldest_age_seconds" in text
