@@ -42,6 +42,8 @@ log = structlog.get_logger(__name__)
 LEASE_MARGIN_SECONDS = 30.0
 # Rate-limit slots are handed out this far ahead; the sender sleeps until its slot.
 SLOT_HORIZON_SECONDS = 1.0
+# Tasks arriving together are claimed in one transaction after gathering this long.
+CLAIM_GATHER_SECONDS = 0.002
 # Outcomes are gathered this long before a batch is written.
 WRITE_GATHER_SECONDS = 0.01
 # A batch that cannot be stored (database down) is retried this long before giving up to the
@@ -67,13 +69,21 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._results: list[Result] = []
         self._writer: asyncio.Task[None] | None = None
-        self._last_send: dict[
-            str, float
-        ] = {}  # loop time of each rate-limited endpoint's last send
+        # Loop time of each rate-limited endpoint's last send from this process.
+        self._last_send: dict[str, float] = {}
+        self._claims: list[tuple[list[str], asyncio.Future[list[Planned]]]] = []
+        self._claimer: asyncio.Task[None] | None = None
 
     async def dispatch(self, delivery_ids: Sequence[str], *, trigger: str = "scheduled") -> int:
-        """Start the tries that may go now; return how many started."""
-        planned = await self._claim(delivery_ids)
+        """Start the tries that may go now; return how many started.
+
+        Concurrent calls (one per worker thread) are claimed together in one transaction.
+        """
+        future: asyncio.Future[list[Planned]] = asyncio.get_running_loop().create_future()
+        self._claims.append((list(delivery_ids), future))
+        if self._claimer is None or self._claimer.done():
+            self._claimer = asyncio.create_task(self._claim_loop())
+        planned = await future
         for plan in planned:
             await self._slots.acquire()
             task = asyncio.create_task(self._send(plan, trigger))
@@ -91,6 +101,22 @@ class Dispatcher:
                 self._kick_writer()
 
     # -- claiming ---------------------------------------------------------------------------
+
+    async def _claim_loop(self) -> None:
+        while self._claims:
+            await asyncio.sleep(CLAIM_GATHER_SECONDS)
+            batch, self._claims = self._claims, []
+            try:
+                planned = await self._claim([i for ids, _ in batch for i in ids])
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            by_id = {plan.row.id: plan for plan in planned}
+            for ids, future in batch:
+                if not future.done():
+                    future.set_result([by_id[i] for i in dict.fromkeys(ids) if i in by_id])
 
     async def _claim(self, delivery_ids: Sequence[str]) -> list[Planned]:
         settings = self.ctx.settings
