@@ -228,8 +228,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
 
 
 def _use_uvloop() -> None:
-    """Every event loop this process makes (uvicorn's, the worker's, the scheduler's) is uvloop's:
-    about half the CPU per request and per try of the standard loop here."""
+    """Every event loop this process makes (uvicorn's, the worker's, the scheduler's) is uvloop's
+    (measured here: ~6 % less CPU per outbound POST than the standard loop; a small, free win)."""
     try:
         import uvloop
     except ImportError:  # pragma: no cover - not on this platform

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-import httpx
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,6 +21,7 @@ from app.kit.crypto import SecretBox
 from app.kit.egress import EgressBlocked
 from app.kit.jobs import JobQueue
 from app.kit.signing import signature_headers
+from workers.http import Sender
 from workers.policy import is_success
 
 log = structlog.get_logger(__name__)
@@ -49,27 +49,23 @@ class DeliveryContext:
 
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
-    client: httpx.AsyncClient
+    client: Sender
     secret_box: SecretBox
     jobs: JobQueue | None = None  # sends the tasks of operational events after commit
 
 
-# Most specific first. aiohttp's own exception (kept as the cause) decides: httpx-aiohttp maps a
-# refused connection to httpx.ConnectTimeout, which would read as a timeout.
+# Most specific first; the whole cause chain is searched.
 _ERROR_KINDS: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (
     ("blocked", (EgressBlocked,)),
     ("dns", (aiohttp.ClientConnectorDNSError,)),
     ("tls", (ssl.SSLError, aiohttp.ClientSSLError)),
     ("timeout", (TimeoutError, aiohttp.ServerTimeoutError)),
-    ("connection", (aiohttp.ClientConnectorError, aiohttp.ClientOSError, ConnectionError)),
-    ("connection", (aiohttp.ClientError,)),
-    ("timeout", (httpx.TimeoutException,)),
-    ("connection", (httpx.TransportError, OSError)),
+    ("connection", (aiohttp.ClientError, OSError)),
 )
 
 
 def classify_error(exc: BaseException) -> str:
-    """A stable error kind for a failed try: dns, tls, timeout, connection or other."""
+    """A stable error kind for a failed try: blocked, dns, tls, timeout, connection or other."""
     chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and len(chain) < 10:
@@ -81,19 +77,8 @@ def classify_error(exc: BaseException) -> str:
     return "other"
 
 
-async def _read_prefix(response: httpx.Response, max_bytes: int) -> str:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_raw():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= max_bytes:
-            break
-    return b"".join(chunks)[:max_bytes].decode("utf-8", errors="replace")
-
-
 async def post(
-    client: httpx.AsyncClient,
+    client: Sender,
     url: str,
     body: bytes,
     headers: dict[str, str],
@@ -105,17 +90,17 @@ async def post(
     started = time.perf_counter()
     try:
         async with asyncio.timeout(timeout_seconds):
-            async with client.stream("POST", url, content=body, headers=headers) as response:
-                text = await _read_prefix(response, max_body_bytes)
-                retry_after = response.headers.get("retry-after")
+            status, text, retry_after = await client.post(
+                url, body, headers, max_body_bytes=max_body_bytes
+            )
     except Exception as exc:
         elapsed_ms = int((time.perf_counter() - started) * 1000)
         return Outcome(
             None, "", elapsed_ms, classify_error(exc), f"{type(exc).__name__}: {exc}"[:500]
         )
     elapsed_ms = int((time.perf_counter() - started) * 1000)
-    kind = None if is_success(response.status_code) else "http_status"
-    return Outcome(response.status_code, text, elapsed_ms, kind, retry_after=retry_after)
+    kind = None if is_success(status) else "http_status"
+    return Outcome(status, text, elapsed_ms, kind, retry_after=retry_after)
 
 
 async def try_delivery(ctx: DeliveryContext, row: Any) -> Outcome:

@@ -4,9 +4,10 @@ Per worker process, one ``Dispatcher`` runs on the worker's event loop:
 
 1. ``dispatch(ids)`` leases the due deliveries among ``ids`` and, per endpoint, lets through what
    the endpoint may take now: nothing while it is disabled or its circuit is open (parked, no try
-   spent), one probe when the cool-down is over, at most ``MAX_IN_FLIGHT_PER_ENDPOINT`` at once in
-   this process (the rest wait a moment in the database), and under a rate limit or slow-down
-   pause only the GCRA slots of the next second (the rest wait in the database until their turn).
+   spent), one probe when the cool-down is over, ``MAX_IN_FLIGHT_PER_ENDPOINT`` tries at once in
+   this process with ``QUEUE_FACTOR`` times as many queued behind them (the rest wait a moment in
+   the database), and under a rate limit or slow-down pause only the GCRA slots of the next second
+   (the rest wait in the database until their turn).
 2. The tries run as tasks on the event loop; the actor returns once they are started, so a slow
    endpoint holds only its own share of ``MAX_IN_FLIGHT`` and never a worker thread.
 3. Outcomes are recorded by one writer in batches (``workers.recording``); a slot is released
@@ -40,6 +41,12 @@ log = structlog.get_logger(__name__)
 
 # A lease outlives the longest wait for a rate-limit slot plus the longest try plus this margin.
 LEASE_MARGIN_SECONDS = 30.0
+# Beyond its MAX_IN_FLIGHT_PER_ENDPOINT tries, an endpoint may have this many times as many
+# deliveries queued in this process for its next free try; the rest wait in the database.
+QUEUE_FACTOR = 32
+# A queued delivery whose endpoint has no free try within this long goes back to the database,
+# untried (a slow endpoint), so that a lease never has to cover a long queue.
+TURN_WAIT_SECONDS = 5.0
 # Rate-limit slots are handed out this far ahead; the sender sleeps until its slot.
 SLOT_HORIZON_SECONDS = 1.0
 # Tasks arriving together are claimed in one transaction after gathering this long.
@@ -72,6 +79,9 @@ class Dispatcher:
         # Loop time of each rate-limited endpoint's last send from this process.
         self._last_send: dict[str, float] = {}
         self._claims: list[tuple[list[str], asyncio.Future[list[Planned]]]] = []
+        self._turns: dict[str, asyncio.Semaphore] = {}
+        self._given_back: list[tuple[str, datetime | None]] = []
+        self._busy_delay = timedelta(seconds=settings.endpoint_busy_delay_seconds)
         self._claimer: asyncio.Task[None] | None = None
 
     async def dispatch(self, delivery_ids: Sequence[str], *, trigger: str = "scheduled") -> int:
@@ -93,11 +103,16 @@ class Dispatcher:
 
     async def drain(self) -> None:
         """Wait until every started try is sent and stored."""
-        while self._tasks or self._results or (self._writer and not self._writer.done()):
+        while (
+            self._tasks
+            or self._results
+            or self._given_back
+            or (self._writer and not self._writer.done())
+        ):
             await asyncio.gather(*self._tasks, return_exceptions=True)
             if self._writer is not None:
                 await asyncio.gather(self._writer, return_exceptions=True)
-            if self._results:
+            if self._results or self._given_back:
                 self._kick_writer()
 
     # -- claiming ---------------------------------------------------------------------------
@@ -122,7 +137,10 @@ class Dispatcher:
         settings = self.ctx.settings
         now = utc_now()
         lease_until = now + timedelta(
-            seconds=SLOT_HORIZON_SECONDS + settings.request_timeout_seconds + LEASE_MARGIN_SECONDS
+            seconds=SLOT_HORIZON_SECONDS
+            + TURN_WAIT_SECONDS
+            + settings.request_timeout_seconds
+            + LEASE_MARGIN_SECONDS
         )
         reserved: Counter[str] = Counter()
         try:
@@ -168,7 +186,8 @@ class Dispatcher:
         if admit == "probe":
             return await self._probe(session, group, circuit, now)
         settings = self.ctx.settings
-        free = max(settings.max_in_flight_per_endpoint - self._in_flight[first.endpoint_id], 0)
+        room = settings.max_in_flight_per_endpoint * (1 + QUEUE_FACTOR)
+        free = max(room - self._in_flight[first.endpoint_id], 0)
         if first.rate_limit_per_second or (first.send_after is not None and first.send_after > now):
             return await self._reserve(session, group, now, limit=free)
         busy_until = now + timedelta(seconds=settings.endpoint_busy_delay_seconds)
@@ -224,19 +243,43 @@ class Dispatcher:
     # -- sending and recording -------------------------------------------------------------
 
     async def _send(self, plan: Planned, trigger: str) -> None:
+        endpoint_id = plan.row.endpoint_id
+        turn = self._endpoint_turn(endpoint_id)
         try:
-            if plan.send_at is not None:
-                await self._pace(plan)
-            outcome = await try_delivery(self.ctx, plan.row)
+            try:
+                async with asyncio.timeout(TURN_WAIT_SECONDS):
+                    await turn.acquire()
+            except TimeoutError:
+                # The endpoint is slow: give the delivery back, untried, rather than hold it.
+                self._given_back.append((plan.row.id, utc_now() + self._busy_delay))
+                self._kick_writer()
+                return
+            try:
+                if plan.send_at is not None:
+                    await self._pace(plan)
+                outcome = await try_delivery(self.ctx, plan.row)
+            finally:
+                turn.release()
         except asyncio.CancelledError:
-            self._release(plan.row.endpoint_id)
+            self._slots.release()
             raise
         except Exception as exc:  # a bug here must not strand the slot
             log.exception("try_failed", delivery_id=plan.row.id)
             outcome = Outcome(None, "", 0, "other", f"{type(exc).__name__}: {exc}"[:500])
+        finally:
+            self._endpoint_done(endpoint_id)
         metrics.observe(outcome)
         self._results.append(Result(plan.row, outcome, plan.probe, trigger))
         self._kick_writer()
+
+    def _endpoint_turn(self, endpoint_id: str) -> asyncio.Semaphore:
+        """At most MAX_IN_FLIGHT_PER_ENDPOINT tries of one endpoint at once in this process."""
+        turn = self._turns.get(endpoint_id)
+        if turn is None:
+            turn = self._turns[endpoint_id] = asyncio.Semaphore(
+                self.ctx.settings.max_in_flight_per_endpoint
+            )
+        return turn
 
     async def _pace(self, plan: Planned) -> None:
         """Wait for the slot; then keep one interval after this endpoint's previous send here,
@@ -262,21 +305,24 @@ class Dispatcher:
             self._writer = asyncio.create_task(self._write_loop())
 
     async def _write_loop(self) -> None:
-        while self._results:
+        while self._results or self._given_back:
             await asyncio.sleep(WRITE_GATHER_SECONDS)
             batch, self._results = self._results, []
+            given_back, self._given_back = self._given_back, []
             try:
-                await self._write(batch)
+                await self._write(batch, given_back)
             finally:
-                for result in batch:
-                    self._release(result.row.endpoint_id)
+                for _ in range(len(batch) + len(given_back)):
+                    self._slots.release()
 
-    async def _write(self, batch: list[Result]) -> None:
+    async def _write(
+        self, batch: list[Result], given_back: list[tuple[str, datetime | None]]
+    ) -> None:
         deadline = asyncio.get_running_loop().time() + WRITE_RETRY_SECONDS
         delay = 0.2
         while True:
             try:
-                await record_results(self.ctx, batch)
+                await record_results(self.ctx, batch, holds=given_back)
                 return
             except Exception:
                 if asyncio.get_running_loop().time() > deadline:
@@ -286,12 +332,12 @@ class Dispatcher:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 3.0)
 
-    def _release(self, endpoint_id: str) -> None:
-        self._slots.release()
+    def _endpoint_done(self, endpoint_id: str) -> None:
         self._in_flight[endpoint_id] -= 1
         if self._in_flight[endpoint_id] <= 0:
             del self._in_flight[endpoint_id]
             self._last_send.pop(endpoint_id, None)
+            self._turns.pop(endpoint_id, None)
 
 
 def _park(group: Sequence[Any]) -> list[tuple[str, datetime | None]]:

@@ -9,6 +9,7 @@ work, so they exist exactly when the state that caused them does.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -256,7 +257,15 @@ async def _apply(session: AsyncSession, results: list[Result], settings: Setting
             await ops.emit(session, operator, event_type, payload)
 
 
-async def record_results(ctx: DeliveryContext, results: list[Result]) -> None:
-    """Store a batch of finished tries in one unit of work (events are enqueued after commit)."""
+async def record_results(
+    ctx: DeliveryContext,
+    results: list[Result],
+    *,
+    holds: Sequence[tuple[str, datetime | None]] = (),
+) -> None:
+    """Store a batch of finished tries, and give back untried ``holds``, in one unit of work
+    (the tasks of operational events are enqueued after its commit)."""
     async with unit_of_work(ctx.sessions, ctx.jobs) as session:
-        await _apply(session, results, ctx.settings)
+        await repository.hold(session, holds)
+        if results:
+            await _apply(session, results, ctx.settings)

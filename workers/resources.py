@@ -66,7 +66,9 @@ class Resources(dramatiq.Middleware):
         if self._engine is not None:
             await self._engine.dispose()
 
-    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # Before, not after: Dramatiq starts the worker threads (and consumes) between the two.
+        # The AsyncIO middleware, earlier in the list, has started the loop by now.
         loop_thread = get_event_loop_thread()
         assert loop_thread is not None, "the AsyncIO middleware must come first"
         loop_thread.run_coroutine(self._open(broker))

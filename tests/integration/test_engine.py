@@ -370,7 +370,7 @@ class TestGuarantee4Isolation:
     async def test_guarantee_4_slow_endpoint_does_not_delay_other_endpoints(
         self, make_ctx: Any, sessions: Any
     ) -> None:
-        ctx = make_ctx(request_timeout_seconds=1.0, max_in_flight_per_endpoint=4)
+        ctx = make_ctx(request_timeout_seconds=1.0, max_in_flight_per_endpoint=2)
         async with running_receiver() as slow, running_receiver() as fast:
             slow.delay_seconds = 3
             async with sessions() as session:
@@ -386,10 +386,9 @@ class TestGuarantee4Isolation:
             fast_ids = await delivery_ids(sessions, fast_ep.id)
 
             # One batch holding both endpoints' deliveries, slow ones first.
-            started = await send_deliveries(ctx, slow_ids + fast_ids)
+            await send_deliveries(ctx, slow_ids + fast_ids)
 
-        assert started == 4 + 3  # the slow endpoint's share, and every fast delivery
-        assert (len(slow.requests), len(fast.requests)) == (4, 3)
+        assert len(fast.requests) == 3
         async with sessions() as session:
             fast_done = await session.scalar(
                 select(func.max(Attempt.created_at)).where(Attempt.endpoint_id == fast_ep.id)
@@ -397,12 +396,16 @@ class TestGuarantee4Isolation:
             slow_done = await session.scalar(
                 select(func.min(Attempt.created_at)).where(Attempt.endpoint_id == slow_ep.id)
             )
-            untried = await session.scalar(
-                select(func.count())
-                .select_from(Delivery)
-                .where(Delivery.endpoint_id == slow_ep.id, Delivery.attempt_count == 0)
+            slow_rows = list(
+                await session.scalars(select(Delivery).where(Delivery.endpoint_id == slow_ep.id))
             )
-        # Every fast delivery was stored before the first slow try had even timed out,
-        # and the slow endpoint's other deliveries wait in the database, untried.
+        # Every fast delivery was stored before the first slow try had even timed out.
         assert fast_done < slow_done
-        assert untried == len(slow_ids) - 4
+        # The slow endpoint got two tries at a time: what could not start within the turn wait
+        # went back to the database untried, due again shortly; nothing failed or was lost.
+        tried = [d for d in slow_rows if d.attempt_count == 1]
+        untried = [d for d in slow_rows if d.attempt_count == 0]
+        assert len(tried) + len(untried) == len(slow_ids)
+        assert len(slow.requests) == len(tried) <= 2 * 6
+        assert untried
+        assert all(d.status == "pending" and d.next_attempt_at is not None for d in untried)

@@ -3,7 +3,6 @@ import socket
 import ssl
 
 import aiohttp
-import httpx
 import pytest
 
 from workers.delivery import classify_error
@@ -18,16 +17,12 @@ def caused(outer: BaseException, inner: BaseException) -> BaseException:
     ("exc", "kind"),
     [
         (TimeoutError(), "timeout"),
-        (httpx.ReadTimeout("slow"), "timeout"),
-        (
-            # httpx-aiohttp maps a refused connection to ConnectTimeout; the cause tells the truth.
-            caused(httpx.ConnectTimeout("x"), ConnectionRefusedError(111, "refused")),
-            "connection",
-        ),
-        (caused(httpx.ConnectError("x"), ssl.SSLCertVerificationError("bad cert")), "tls"),
+        (aiohttp.SocketTimeoutError("slow"), "timeout"),
+        (ConnectionRefusedError(111, "refused"), "connection"),
+        (caused(aiohttp.ClientOSError("x"), ssl.SSLCertVerificationError("bad cert")), "tls"),
         (
             caused(
-                httpx.ConnectError("x"),
+                aiohttp.ClientError("x"),
                 aiohttp.ClientConnectorDNSError(
                     aiohttp.client_reqrep.ConnectionKey(
                         "nx.invalid", 443, True, True, None, None, None
@@ -37,7 +32,7 @@ def caused(outer: BaseException, inner: BaseException) -> BaseException:
             ),
             "dns",
         ),
-        (httpx.RemoteProtocolError("garbage"), "connection"),
+        (aiohttp.ServerDisconnectedError(), "connection"),
         (ValueError("?"), "other"),
         (asyncio.CancelledError(), "other"),
     ],
