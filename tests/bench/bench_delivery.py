@@ -1,0 +1,463 @@
+"""Delivery benchmark: publish N messages to K endpoints on the test receiver and time delivery.
+
+    .venv/bin/python tests/bench/bench_delivery.py --shape embedded --messages 2000 --endpoints 1
+    .venv/bin/python tests/bench/bench_delivery.py --shape production --broker redis --messages 1000 --endpoints 3
+    .venv/bin/python tests/bench/bench_delivery.py --raw --messages 2000 --endpoints 1
+
+It starts the same processes as the end-to-end tests (tests/e2e/harness.py), publishes as fast as
+``--publishers`` concurrent clients can, and measures deliveries/s from the first publish to the
+last receipt, and the latency from each publish request to each receipt (p50, p99). ``--raw``
+instead measures the ceiling of a plain client signing and POSTing to the same receiver. Every
+run prints a table and appends a row to tests/bench/RESULTS.md (``--no-record`` to skip).
+
+Everything runs on this machine, so the publisher, the service and the receiver share its cores:
+the CPU columns say how the work was split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import io
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+# Run as a script: make the repository importable as the root of the ``tests`` package.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from tests.e2e.harness import (  # noqa: E402
+    Process,
+    Receiver,
+    Stack,
+    duplicates,
+    fresh_database,
+    publish_many,
+    reset_rabbitmq,
+    reset_redis,
+    set_up_tenant,
+    start_embedded,
+    start_production,
+    start_receiver,
+)
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+BENCH_REDIS_DB = 14  # integration tests use 15, e2e tests 12
+RESULTS_HEADER = """# Delivery benchmark results
+
+Appended by `tests/bench/bench_delivery.py`; one row per run. `deliveries/s` counts from the first
+publish request to the last receipt; latency is from a message's publish request to each receipt.
+`CPU s` is the CPU-seconds each process used during the run (`bench` is the publisher, or the
+raw sender); `service CPU ms/delivery` divides the service processes' share by the deliveries.
+`raw:<client>` rows are a plain client signing and POSTing to the same receiver: the ceiling of
+this machine, not of Hookrelay. `commit` is the code the service ran (`--rev`, or the work tree,
+`+dirty` when it had changes). The publisher, the service and the receiver share the machine.
+
+| date | commit | machine | shape | messages x endpoints | publishers / concurrency | deliveries/s | publish/s | p50 ms | p99 ms | CPU s | service CPU ms/delivery | notes |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
+"""
+
+
+@dataclass(frozen=True)
+class Result:
+    """The figures of one run."""
+
+    shape: str
+    messages: int
+    endpoints: int
+    concurrency: int
+    deliveries: int
+    seconds: float
+    publish_per_second: float | None
+    latencies_ms: list[float]
+    # CPU-seconds used during the run, by process name ("bench" is this process: the publisher).
+    cpu_seconds: dict[str, float]
+    notes: str
+
+    @property
+    def deliveries_per_second(self) -> float:
+        return self.deliveries / self.seconds
+
+    @property
+    def service_cpu_ms_per_delivery(self) -> float | None:
+        service = [v for k, v in self.cpu_seconds.items() if k not in ("receiver", "bench")]
+        return 1000 * sum(service) / self.deliveries if service else None
+
+    def cpu_summary(self) -> str:
+        return ", ".join(f"{name} {seconds:.1f}" for name, seconds in self.cpu_seconds.items())
+
+    def percentile_ms(self, q: int) -> float:
+        return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[q - 1]
+
+
+# --- machine ----------------------------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} CPU, {cpu_model()}"
+
+
+def git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    ).stdout.strip()
+
+
+def work_tree_commit() -> str:
+    dirty = "+dirty" if git("status", "--porcelain", "--untracked-files=no") else ""
+    return (git("rev-parse", "--short", "HEAD") or "unknown") + dirty
+
+
+def use_revision(rev: str, into: Path) -> str:
+    """Run the service from ``rev`` as committed, not from the work tree (which may be mid-edit).
+
+    The revision is exported into ``into`` and put first on the service processes' PYTHONPATH, ahead
+    of the editable install; returns its short hash for the results.
+    """
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", rev], cwd=REPO_ROOT, capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    os.environ["PYTHONPATH"] = str(into)
+    return git("rev-parse", "--short", rev)
+
+
+def cpu_seconds(processes: Sequence[Process]) -> dict[str, float]:
+    """User + system CPU time so far (all threads) of each process, and of this one as "bench"."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for process in processes:
+        # Fields after the command name, which is in parentheses and may hold spaces.
+        fields = Path(f"/proc/{process.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        used[process.name] = (int(fields[11]) + int(fields[12])) / ticks
+    used["bench"] = time.process_time()
+    return used
+
+
+def cpu_used(before: dict[str, float], processes: Sequence[Process]) -> dict[str, float]:
+    after = cpu_seconds(processes)
+    return {name: after[name] - before[name] for name in after}
+
+
+# --- runs -------------------------------------------------------------------------------------
+
+
+def latencies_ms(sent_at: dict[str, float], records: Sequence[dict[str, Any]]) -> list[float]:
+    return [(r["received_at"] - sent_at[r["webhook_id"]]) * 1000 for r in records]
+
+
+def check_records(records: Sequence[dict[str, Any]], expected: int) -> str:
+    """Problems worth a note next to the figures (a benchmark reports them; it does not fail)."""
+    problems = []
+    unverified = sum(not r["verified"] for r in records)
+    if unverified:
+        problems.append(f"{unverified} unverified")
+    if duplicates(records):
+        problems.append(f"{len(duplicates(records))} duplicated (path, id)")
+    if len(records) != expected:
+        problems.append(f"{len(records)} requests for {expected} deliveries")
+    return ", ".join(problems)
+
+
+def run_service(
+    stack: Stack,
+    start: Callable[[Stack], Any],
+    *,
+    shape: str,
+    messages: int,
+    endpoints: int,
+    publishers: int,
+) -> Result:
+    receiver = start_receiver(stack)
+    service = start(stack)
+    setup = set_up_tenant(service, receiver, endpoints=endpoints)
+    cpu_before = cpu_seconds(stack.processes)
+
+    print(f"publishing {messages} messages to {endpoints} endpoints ...", flush=True)
+    published = publish_many(service, setup.tenant, messages, concurrency=publishers)
+    expected = messages * endpoints
+    records = receiver.wait_for_requests(
+        expected, stack=stack, timeout_seconds=max(120.0, expected / 10)
+    )
+    cpu = cpu_used(cpu_before, stack.processes)
+
+    first_sent = min(p.sent_at for p in published)
+    sent_at = {p.message_id: p.sent_at for p in published}
+    return Result(
+        shape=shape,
+        messages=messages,
+        endpoints=endpoints,
+        concurrency=publishers,
+        deliveries=expected,
+        seconds=max(r["received_at"] for r in records) - first_sent,
+        publish_per_second=messages / (max(p.answered_at for p in published) - first_sent),
+        latencies_ms=latencies_ms(sent_at, records),
+        cpu_seconds=cpu,
+        notes=check_records(records, expected),
+    )
+
+
+async def _send_raw(
+    receiver: Receiver, secrets: dict[str, str], count: int, concurrency: int, client: str
+) -> dict[str, float]:
+    """POST ``count`` signed webhooks round-robin over the paths; return send time by webhook-id."""
+    from standardwebhooks import Webhook
+
+    signers = {path: Webhook(secret) for path, secret in secrets.items()}
+    paths = sorted(signers)
+    sent_at: dict[str, float] = {}
+    numbers = iter(range(count))
+    post = await _raw_client(client, concurrency)
+
+    async def sender() -> None:
+        for n in numbers:
+            path, webhook_id = paths[n % len(paths)], f"raw_{n}"
+            body = json.dumps({"n": n, "invoice": f"in_{n}"})
+            now = datetime.now(UTC)
+            headers = {
+                "content-type": "application/json",
+                "webhook-id": webhook_id,
+                "webhook-timestamp": str(int(now.timestamp())),
+                "webhook-signature": signers[path].sign(webhook_id, now, body),
+            }
+            sent_at[webhook_id] = time.time()
+            status = await post.send(receiver.url(path), body.encode(), headers)
+            if status != 204:
+                raise RuntimeError(f"receiver answered {status} to {webhook_id}")
+
+    try:
+        await asyncio.gather(*(sender() for _ in range(concurrency)))
+    finally:
+        await post.close()
+    return sent_at
+
+
+class _RawClient:
+    """One POST function over aiohttp, httpx's default transport, or httpx on aiohttp."""
+
+    def __init__(self, kind: str, concurrency: int) -> None:
+        import aiohttp
+        import httpx
+
+        self.kind = kind
+        if kind == "aiohttp":
+            connector = aiohttp.TCPConnector(limit=concurrency)
+            self.session = aiohttp.ClientSession(connector=connector)
+            return
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        if kind == "httpx":
+            self.client = httpx.AsyncClient(limits=limits)
+        else:
+            from httpx_aiohttp import AiohttpTransport
+
+            session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency))
+            self.client = httpx.AsyncClient(transport=AiohttpTransport(client=session))
+
+    async def send(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        if self.kind == "aiohttp":
+            async with self.session.post(url, data=body, headers=headers) as answer:
+                await answer.read()
+                return answer.status
+        response = await self.client.post(url, content=body, headers=headers)
+        return response.status_code
+
+    async def close(self) -> None:
+        if self.kind == "aiohttp":
+            await self.session.close()
+        else:
+            await self.client.aclose()
+
+
+async def _raw_client(kind: str, concurrency: int) -> _RawClient:
+    # Built inside the running loop: aiohttp binds its session to it.
+    return _RawClient(kind, concurrency)
+
+
+def run_raw(
+    stack: Stack, *, messages: int, endpoints: int, concurrency: int, client: str
+) -> Result:
+    receiver = start_receiver(stack)
+    secrets = {
+        f"/ep/{n}": "whsec_" + base64.b64encode(os.urandom(24)).decode() for n in range(endpoints)
+    }
+    receiver.set_secrets(secrets)
+    expected = messages * endpoints
+    cpu_before = cpu_seconds(stack.processes)
+    print(f"raw {client}: {expected} POSTs, {concurrency} concurrent ...", flush=True)
+    sent_at = asyncio.run(_send_raw(receiver, secrets, expected, concurrency, client))
+    records = receiver.wait_for_requests(expected, stack=stack, timeout_seconds=60)
+    return Result(
+        shape=f"raw:{client}",
+        messages=messages,
+        endpoints=endpoints,
+        concurrency=concurrency,
+        deliveries=expected,
+        seconds=max(r["received_at"] for r in records) - min(sent_at.values()),
+        publish_per_second=None,
+        latencies_ms=latencies_ms(sent_at, records),
+        cpu_seconds=cpu_used(cpu_before, stack.processes),
+        notes=check_records(records, expected),
+    )
+
+
+# --- reporting --------------------------------------------------------------------------------
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def print_table(result: Result) -> None:
+    rows = [
+        ("shape", result.shape),
+        ("messages x endpoints", f"{result.messages} x {result.endpoints}"),
+        ("publishers / concurrency", str(result.concurrency)),
+        ("deliveries", str(result.deliveries)),
+        ("first publish → last receipt", f"{result.seconds:.2f} s"),
+        ("deliveries/s", fmt(result.deliveries_per_second)),
+        ("publish/s", fmt(result.publish_per_second)),
+        ("latency p50", f"{fmt(result.percentile_ms(50))} ms"),
+        ("latency p99", f"{fmt(result.percentile_ms(99))} ms"),
+        ("latency max", f"{fmt(max(result.latencies_ms))} ms"),
+        ("CPU s by process", result.cpu_summary()),
+        ("service CPU per delivery", f"{fmt(result.service_cpu_ms_per_delivery)} ms"),
+        ("problems", result.notes or "none"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    print()
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value}")
+    print()
+
+
+def record(result: Result, notes: str, *, commit: str) -> None:
+    if not RESULTS.exists():
+        RESULTS.write_text(RESULTS_HEADER)
+    all_notes = "; ".join(n for n in (result.notes, notes) if n)
+    cells = [
+        datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
+        commit,
+        machine(),
+        result.shape,
+        f"{result.messages} x {result.endpoints}",
+        str(result.concurrency),
+        fmt(result.deliveries_per_second),
+        fmt(result.publish_per_second),
+        fmt(result.percentile_ms(50)),
+        fmt(result.percentile_ms(99)),
+        result.cpu_summary(),
+        fmt(result.service_cpu_ms_per_delivery),
+        all_notes,
+    ]
+    with RESULTS.open("a") as file:
+        file.write("| " + " | ".join(cells) + " |\n")
+    print(f"appended to {RESULTS.relative_to(REPO_ROOT)}")
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shape", choices=["embedded", "production"], default="embedded")
+    parser.add_argument("--broker", choices=["rabbitmq", "redis"], default="rabbitmq")
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--endpoints", type=int, default=1)
+    parser.add_argument("--publishers", type=int, default=16, help="concurrent publish clients")
+    parser.add_argument("--raw", action="store_true", help="a plain client, no Hookrelay")
+    parser.add_argument("--raw-client", choices=["aiohttp", "httpx", "httpx-aiohttp"])
+    parser.add_argument("--concurrency", type=int, default=64, help="raw mode: concurrent POSTs")
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra HOOKRELAY_* setting for the service, e.g. HOOKRELAY_WORKER_THREADS=4",
+    )
+    parser.add_argument("--notes", default="", help="free text for the RESULTS.md row")
+    parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
+    parser.add_argument("--keep", action="store_true", help="keep the work dir and its logs")
+    parser.add_argument(
+        "--rev", help="run the service from this git revision as committed (default: the work tree)"
+    )
+    return parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace, stack: Stack) -> Result:
+    if args.raw:
+        return run_raw(
+            stack,
+            messages=args.messages,
+            endpoints=args.endpoints,
+            concurrency=args.concurrency,
+            client=args.raw_client or "aiohttp",
+        )
+    settings = dict(s.split("=", 1) for s in args.setting)
+    common = {"messages": args.messages, "endpoints": args.endpoints, "publishers": args.publishers}
+    if args.shape == "embedded":
+        return run_service(
+            stack, lambda s: start_embedded(s, settings=settings), shape="embedded", **common
+        )
+    with fresh_database() as database_url:
+        broker_url = reset_rabbitmq() if args.broker == "rabbitmq" else reset_redis(BENCH_REDIS_DB)
+
+        def start(s: Stack) -> Any:
+            return start_production(
+                s, database_url=database_url, broker_url=broker_url, settings=settings
+            )
+
+        try:
+            return run_service(stack, start, shape=f"production/{args.broker}", **common)
+        finally:
+            # Before the database is dropped: its connections must go first.
+            stack.stop_all()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="hookrelay-bench-"))
+    commit = use_revision(args.rev, workdir / "code") if args.rev else work_tree_commit()
+    stack = Stack(workdir)
+    try:
+        result = run(args, stack)
+    except BaseException:
+        print(stack.logs(50), file=sys.stderr)
+        raise
+    finally:
+        stack.stop_all()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print_table(result)
+    if not args.no_record:
+        notes = ", ".join([*args.setting, args.notes] if args.notes else args.setting)
+        record(result, notes, commit=commit)
+
+
+if __name__ == "__main__":
+    main()

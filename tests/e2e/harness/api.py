@@ -1,0 +1,166 @@
+"""The Hookrelay API as the tests use it: set up a tenant, publish concurrently, read attempts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import httpx
+
+from tests.e2e.harness.processes import HarnessError, Receiver, Stack, wait_until
+from tests.e2e.harness.services import Service
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A tenant with endpoints on the receiver, one path each."""
+
+    tenant: str
+    endpoint_ids: list[str]
+    paths: list[str]
+
+    def path_of(self, endpoint_id: str) -> str:
+        return self.paths[self.endpoint_ids.index(endpoint_id)]
+
+
+def set_up_tenant(
+    service: Service, receiver: Receiver, *, endpoints: int, event_type: str = "invoice.paid"
+) -> Setup:
+    """Create a tenant and ``endpoints`` endpoints on the receiver, and hand it their secrets."""
+    tenant = "e2e_" + secrets.token_hex(4)
+    kind = event_type.split(".")[0]
+    with service.client() as api:
+        answer = api.post("/api/v1/tenants", json={"uid": tenant, "name": "End to end"})
+        assert answer.status_code == 201, answer.text
+        ids, paths, secrets_by_path = [], [], {}
+        for n in range(endpoints):
+            path = f"/ep/{n}"
+            answer = api.post(
+                f"/api/v1/tenants/{tenant}/endpoints",
+                json={"url": receiver.url(path), "event_types": [f"{kind}.*"]},
+            )
+            assert answer.status_code == 201, answer.text
+            endpoint_id = answer.json()["id"]
+            answer = api.get(f"/api/v1/tenants/{tenant}/endpoints/{endpoint_id}/secret")
+            assert answer.status_code == 200, answer.text
+            ids.append(endpoint_id)
+            paths.append(path)
+            secrets_by_path[path] = answer.json()["secret"]
+    receiver.set_secrets(secrets_by_path)
+    return Setup(tenant, ids, paths)
+
+
+@dataclass(frozen=True)
+class Published:
+    message_id: str
+    sent_at: float  # Unix seconds, taken just before the publish request went out
+    answered_at: float
+
+
+async def _publish_many(
+    service: Service, tenant: str, count: int, *, concurrency: int, event_type: str
+) -> list[Published]:
+    url = f"{service.base_url}/api/v1/tenants/{tenant}/messages"
+    headers = {"authorization": f"Bearer {service.admin_key}"}
+    published: list[Published] = []
+    numbers = iter(range(count))
+
+    async def publisher(session: aiohttp.ClientSession) -> None:
+        for n in numbers:
+            body = {"event_type": event_type, "payload": {"n": n, "invoice": f"in_{n}"}}
+            sent_at = time.time()
+            async with session.post(url, json=body, headers=headers) as answer:
+                text = await answer.text()
+            if answer.status != 202:
+                raise HarnessError(f"publish {n} answered {answer.status}: {text}")
+            published.append(Published(json.loads(text)["id"], sent_at, time.time()))
+
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        await asyncio.gather(*(publisher(session) for _ in range(concurrency)))
+    return published
+
+
+def publish_many(
+    service: Service,
+    tenant: str,
+    count: int,
+    *,
+    concurrency: int = 16,
+    event_type: str = "invoice.paid",
+) -> list[Published]:
+    """Publish ``count`` messages from ``concurrency`` concurrent publishers; all must be 202."""
+    return asyncio.run(
+        _publish_many(service, tenant, count, concurrency=concurrency, event_type=event_type)
+    )
+
+
+async def _attempts_of(
+    service: Service, tenant: str, message_ids: Sequence[str], concurrency: int
+) -> dict[str, list[dict[str, Any]]]:
+    headers = {"authorization": f"Bearer {service.admin_key}"}
+    found: dict[str, list[dict[str, Any]]] = {}
+    pending = iter(message_ids)
+
+    async def reader(client: httpx.AsyncClient) -> None:
+        for message_id in pending:
+            found[message_id] = await _all_pages(
+                client, f"/api/v1/tenants/{tenant}/messages/{message_id}/attempts"
+            )
+
+    async with httpx.AsyncClient(base_url=service.base_url, headers=headers, timeout=30) as client:
+        await asyncio.gather(*(reader(client) for _ in range(concurrency)))
+    return found
+
+
+async def _all_pages(client: httpx.AsyncClient, path: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        answer = await client.get(path, params={"cursor": cursor} if cursor else None)
+        assert answer.status_code == 200, answer.text
+        page = answer.json()
+        items.extend(page["data"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return items
+
+
+def attempts_of(
+    service: Service, tenant: str, message_ids: Sequence[str], *, concurrency: int = 8
+) -> dict[str, list[dict[str, Any]]]:
+    """The attempts API's answer for each message id (every page)."""
+    return asyncio.run(_attempts_of(service, tenant, message_ids, concurrency))
+
+
+def wait_for_attempts(
+    service: Service,
+    tenant: str,
+    message_ids: Sequence[str],
+    *,
+    per_message: int,
+    stack: Stack,
+    timeout_seconds: float = 30.0,
+) -> dict[str, list[dict[str, Any]]]:
+    """Attempts are written after the tries finish; wait until each message has ``per_message``."""
+    latest: dict[str, list[dict[str, Any]]] = {}
+
+    def complete() -> bool:
+        missing = [m for m in message_ids if len(latest.get(m, [])) < per_message]
+        latest.update(attempts_of(service, tenant, missing))
+        return all(len(latest[m]) >= per_message for m in message_ids)
+
+    wait_until(
+        complete,
+        timeout_seconds=timeout_seconds,
+        stack=stack,
+        what=f"{per_message} attempts per message in the attempts API",
+        interval=0.5,
+    )
+    return latest
