@@ -6,8 +6,6 @@ global broker at import time, so a process builds exactly one broker from its se
 
 from __future__ import annotations
 
-from typing import Any
-
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO, Retries, ShutdownNotifications, TimeLimit
@@ -44,16 +42,3 @@ def build_broker(url: str) -> dramatiq.Broker:
     broker.declare_queue(DELIVERY_QUEUE)
     dramatiq.set_broker(broker)
     return broker
-
-
-def ping(broker: dramatiq.Broker) -> None:
-    """Raise if the broker does not answer (used by /health/ready)."""
-    kind = type(broker).__name__
-    if kind == "RabbitmqBroker":
-        import pika
-
-        params: Any = getattr(broker, "parameters", None)
-        connection = pika.BlockingConnection(params[0] if isinstance(params, list) else params)
-        connection.close()
-    elif kind == "RedisBroker":
-        getattr(broker, "client").ping()  # noqa: B009 (Broker does not declare it)

@@ -43,10 +43,15 @@ class JobQueue:
         self.broker = broker
 
     def ping(self) -> None:
-        """Raise if the broker does not answer (blocking)."""
-        from workers.broker import ping
+        """Raise if the broker does not answer (blocking; /health/ready runs it in a thread)."""
+        kind = type(self.broker).__name__
+        if kind == "RabbitmqBroker":
+            import pika
 
-        ping(self.broker)
+            params = getattr(self.broker, "parameters", None)
+            pika.BlockingConnection(params[0] if isinstance(params, list) else params).close()
+        elif kind == "RedisBroker":
+            getattr(self.broker, "client").ping()  # noqa: B009 (Broker does not declare it)
 
     def send_now(self, tasks: list[Task]) -> None:
         for task in tasks:

@@ -193,6 +193,7 @@ def run_service(
     messages: int,
     endpoints: int,
     publishers: int,
+    batch: int = 1,
 ) -> Result:
     receiver = start_receiver(stack)
     service = start(stack)
@@ -200,7 +201,7 @@ def run_service(
     cpu_before = cpu_seconds(stack.processes)
 
     print(f"publishing {messages} messages to {endpoints} endpoints ...", flush=True)
-    published = publish_many(service, setup.tenant, messages, concurrency=publishers)
+    published = publish_many(service, setup.tenant, messages, concurrency=publishers, batch=batch)
     expected = messages * endpoints
     records = receiver.wait_for_requests(
         expected, stack=stack, timeout_seconds=max(120.0, expected / 10)
@@ -401,6 +402,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="extra HOOKRELAY_* setting for the service, e.g. HOOKRELAY_WORKER_THREADS=4",
     )
     parser.add_argument("--notes", default="", help="free text for the RESULTS.md row")
+    parser.add_argument(
+        "--batch", type=int, default=1, help="messages per publish request (batch API if > 1)"
+    )
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
     parser.add_argument("--keep", action="store_true", help="keep the work dir and its logs")
     parser.add_argument(
@@ -419,7 +423,12 @@ def run(args: argparse.Namespace, stack: Stack) -> Result:
             client=args.raw_client or "aiohttp",
         )
     settings = dict(s.split("=", 1) for s in args.setting)
-    common = {"messages": args.messages, "endpoints": args.endpoints, "publishers": args.publishers}
+    common = {
+        "messages": args.messages,
+        "endpoints": args.endpoints,
+        "publishers": args.publishers,
+        "batch": args.batch,
+    }
     if args.shape == "embedded":
         return run_service(
             stack, lambda s: start_embedded(s, settings=settings), shape="embedded", **common

@@ -30,7 +30,12 @@ class Setup:
 
 
 def set_up_tenant(
-    service: Service, receiver: Receiver, *, endpoints: int, event_type: str = "invoice.paid"
+    service: Service,
+    receiver: Receiver,
+    *,
+    endpoints: int,
+    event_type: str = "invoice.paid",
+    rate_limit_per_second: int | None = None,
 ) -> Setup:
     """Create a tenant and ``endpoints`` endpoints on the receiver, and hand it their secrets."""
     tenant = "e2e_" + secrets.token_hex(4)
@@ -41,10 +46,10 @@ def set_up_tenant(
         ids, paths, secrets_by_path = [], [], {}
         for n in range(endpoints):
             path = f"/ep/{n}"
-            answer = api.post(
-                f"/api/v1/tenants/{tenant}/endpoints",
-                json={"url": receiver.url(path), "event_types": [f"{kind}.*"]},
-            )
+            body: dict[str, Any] = {"url": receiver.url(path), "event_types": [f"{kind}.*"]}
+            if rate_limit_per_second is not None:
+                body["rate_limit_per_second"] = rate_limit_per_second
+            answer = api.post(f"/api/v1/tenants/{tenant}/endpoints", json=body)
             assert answer.status_code == 201, answer.text
             endpoint_id = answer.json()["id"]
             answer = api.get(f"/api/v1/tenants/{tenant}/endpoints/{endpoint_id}/secret")
@@ -64,14 +69,39 @@ class Published:
 
 
 async def _publish_many(
-    service: Service, tenant: str, count: int, *, concurrency: int, event_type: str
+    service: Service,
+    tenant: str,
+    count: int,
+    *,
+    concurrency: int,
+    event_type: str,
+    batch: int = 1,
 ) -> list[Published]:
     url = f"{service.base_url}/api/v1/tenants/{tenant}/messages"
     headers = {"authorization": f"Bearer {service.admin_key}"}
     published: list[Published] = []
     numbers = iter(range(count))
 
+    async def batch_publisher(session: aiohttp.ClientSession) -> None:
+        while chunk := [n for _, n in zip(range(batch), numbers, strict=False)]:
+            body = {
+                "messages": [
+                    {"event_type": event_type, "payload": {"n": n, "invoice": f"in_{n}"}}
+                    for n in chunk
+                ]
+            }
+            sent_at = time.time()
+            async with session.post(f"{url}/batch", json=body, headers=headers) as answer:
+                text = await answer.text()
+            if answer.status != 202:
+                raise HarnessError(f"batch publish answered {answer.status}: {text}")
+            answered_at = time.time()
+            for message in json.loads(text)["data"]:
+                published.append(Published(message["id"], sent_at, answered_at))
+
     async def publisher(session: aiohttp.ClientSession) -> None:
+        if batch > 1:
+            return await batch_publisher(session)
         for n in numbers:
             body = {"event_type": event_type, "payload": {"n": n, "invoice": f"in_{n}"}}
             sent_at = time.time()
@@ -94,10 +124,81 @@ def publish_many(
     *,
     concurrency: int = 16,
     event_type: str = "invoice.paid",
+    batch: int = 1,
 ) -> list[Published]:
-    """Publish ``count`` messages from ``concurrency`` concurrent publishers; all must be 202."""
+    """Publish ``count`` messages from ``concurrency`` concurrent publishers (``batch`` > 1: that
+    many per request, through the batch API); all must be 202."""
     return asyncio.run(
-        _publish_many(service, tenant, count, concurrency=concurrency, event_type=event_type)
+        _publish_many(
+            service, tenant, count, concurrency=concurrency, event_type=event_type, batch=batch
+        )
+    )
+
+
+async def _publish_batches(
+    service: Service,
+    tenant: str,
+    count: int,
+    *,
+    batch_size: int,
+    concurrency: int,
+    event_type: str,
+    first: int,
+) -> list[Published]:
+    url = f"{service.base_url}/api/v1/tenants/{tenant}/messages/batch"
+    headers = {"authorization": f"Bearer {service.admin_key}"}
+    published: list[Published] = []
+    starts = iter(range(first, first + count, batch_size))
+
+    async def publisher(session: aiohttp.ClientSession) -> None:
+        for start in starts:
+            numbers = range(start, min(start + batch_size, first + count))
+            body = {
+                "messages": [
+                    {"event_type": event_type, "payload": {"n": n, "invoice": f"in_{n}"}}
+                    for n in numbers
+                ]
+            }
+            sent_at = time.time()
+            async with session.post(url, json=body, headers=headers) as answer:
+                text = await answer.text()
+            if answer.status != 202:
+                raise HarnessError(f"batch from {start} answered {answer.status}: {text}")
+            answered_at = time.time()
+            ids = [m["id"] for m in json.loads(text)["data"]]
+            if len(ids) != len(numbers):
+                raise HarnessError(f"batch from {start}: {len(ids)} ids for {len(numbers)}")
+            published.extend(Published(i, sent_at, answered_at) for i in ids)
+
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        await asyncio.gather(*(publisher(session) for _ in range(concurrency)))
+    return published
+
+
+def publish_batches(
+    service: Service,
+    tenant: str,
+    count: int,
+    *,
+    batch_size: int = 100,
+    concurrency: int = 4,
+    event_type: str = "invoice.paid",
+    first: int = 0,
+) -> list[Published]:
+    """Publish ``count`` messages through the batch API (``batch_size`` per request, from
+    ``concurrency`` concurrent publishers); every batch must be 202. Payloads number the messages
+    from ``first``."""
+    return asyncio.run(
+        _publish_batches(
+            service,
+            tenant,
+            count,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            event_type=event_type,
+            first=first,
+        )
     )
 
 
