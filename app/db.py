@@ -55,7 +55,9 @@ def _sqlite_setup(engine: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
+    """An engine whose pool keeps ``pool_size`` connections (overflow connections are closed on
+    return, so a pool smaller than the usual concurrency reconnects on every request)."""
     url = async_url(database_url)
     if url.startswith("sqlite"):
         Path(make_url(url).database or ".").parent.mkdir(parents=True, exist_ok=True)

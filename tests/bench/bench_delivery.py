@@ -194,6 +194,7 @@ def run_service(
     endpoints: int,
     publishers: int,
     batch: int = 1,
+    rate: float | None = None,
 ) -> Result:
     receiver = start_receiver(stack)
     service = start(stack)
@@ -201,7 +202,9 @@ def run_service(
     cpu_before = cpu_seconds(stack.processes)
 
     print(f"publishing {messages} messages to {endpoints} endpoints ...", flush=True)
-    published = publish_many(service, setup.tenant, messages, concurrency=publishers, batch=batch)
+    published = publish_many(
+        service, setup.tenant, messages, concurrency=publishers, batch=batch, rate=rate
+    )
     expected = messages * endpoints
     records = receiver.wait_for_requests(
         expected, stack=stack, timeout_seconds=max(120.0, expected / 10)
@@ -405,6 +408,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--batch", type=int, default=1, help="messages per publish request (batch API if > 1)"
     )
+    parser.add_argument("--workers", type=int, default=1, help="production: worker processes")
+    parser.add_argument(
+        "--rate", type=float, help="publish at most this many messages a second (latency runs)"
+    )
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
     parser.add_argument("--keep", action="store_true", help="keep the work dir and its logs")
     parser.add_argument(
@@ -428,6 +435,7 @@ def run(args: argparse.Namespace, stack: Stack) -> Result:
         "endpoints": args.endpoints,
         "publishers": args.publishers,
         "batch": args.batch,
+        "rate": args.rate,
     }
     if args.shape == "embedded":
         return run_service(
@@ -438,7 +446,11 @@ def run(args: argparse.Namespace, stack: Stack) -> Result:
 
         def start(s: Stack) -> Any:
             return start_production(
-                s, database_url=database_url, broker_url=broker_url, settings=settings
+                s,
+                database_url=database_url,
+                broker_url=broker_url,
+                settings=settings,
+                workers=args.workers,
             )
 
         try:

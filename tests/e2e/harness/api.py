@@ -76,8 +76,18 @@ async def _publish_many(
     concurrency: int,
     event_type: str,
     batch: int = 1,
+    rate: float | None = None,
 ) -> list[Published]:
     url = f"{service.base_url}/api/v1/tenants/{tenant}/messages"
+    started = time.monotonic()
+
+    async def on_schedule(n: int) -> None:
+        """With ``rate``, message n leaves at n / rate seconds after the start, no sooner."""
+        if rate:
+            delay = started + n / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+
     headers = {"authorization": f"Bearer {service.admin_key}"}
     published: list[Published] = []
     numbers = iter(range(count))
@@ -103,6 +113,7 @@ async def _publish_many(
         if batch > 1:
             return await batch_publisher(session)
         for n in numbers:
+            await on_schedule(n)
             body = {"event_type": event_type, "payload": {"n": n, "invoice": f"in_{n}"}}
             sent_at = time.time()
             async with session.post(url, json=body, headers=headers) as answer:
@@ -125,12 +136,20 @@ def publish_many(
     concurrency: int = 16,
     event_type: str = "invoice.paid",
     batch: int = 1,
+    rate: float | None = None,
 ) -> list[Published]:
     """Publish ``count`` messages from ``concurrency`` concurrent publishers (``batch`` > 1: that
-    many per request, through the batch API); all must be 202."""
+    many per request, through the batch API; ``rate``: at most that many messages a second);
+    all must be 202."""
     return asyncio.run(
         _publish_many(
-            service, tenant, count, concurrency=concurrency, event_type=event_type, batch=batch
+            service,
+            tenant,
+            count,
+            concurrency=concurrency,
+            event_type=event_type,
+            batch=batch,
+            rate=rate,
         )
     )
 
