@@ -7,7 +7,8 @@
      └── InvalidRequest    400/413/422  validation_error, payload_too_large, …
 
 Litestar's own exceptions (validation, unknown route, wrong method) are mapped to the same shape;
-anything else is logged with context and becomes a generic 500 that leaks nothing.
+a lost database connection is a 503 with Retry-After (nothing was stored); anything else is
+logged with context and becomes a generic 500 that leaks nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import msgspec
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 log = structlog.get_logger(__name__)
 
@@ -130,6 +132,16 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return problem(status, _CODES.get(status, f"http_{status}"), exc.detail)
 
 
+def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Problem]:
+    if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+        # The database is restarting or unreachable: nothing was stored; the caller may retry.
+        log.warning("database_unavailable", path=request.url.path, error=type(exc.orig).__name__)
+        response = problem(503, "unavailable", "the database is unavailable; retry shortly")
+        response.headers["retry-after"] = "1"
+        return response
+    return _unhandled(request, exc)
+
+
 def _unhandled(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     log.exception("unhandled_error", path=request.url.path, method=request.method)
     return problem(500, "internal_error", "internal server error")
@@ -139,6 +151,7 @@ exception_handlers: dict[Any, Any] = {
     AppError: _app_error,
     ValidationException: _validation_error,
     HTTPException: _http_error,
+    DBAPIError: _database_error,
     Exception: _unhandled,
 }
 

@@ -51,6 +51,8 @@ TURN_WAIT_SECONDS = 5.0
 SLOT_HORIZON_SECONDS = 1.0
 # Tasks arriving together are claimed in one transaction after gathering this long.
 CLAIM_GATHER_SECONDS = 0.002
+# A claim that fails (database unreachable) is retried this long before its tasks fail.
+CLAIM_RETRY_SECONDS = 20.0
 # Outcomes are gathered this long before a batch is written.
 WRITE_GATHER_SECONDS = 0.01
 # A batch that cannot be stored (database down) is retried this long before giving up to the
@@ -122,7 +124,7 @@ class Dispatcher:
             await asyncio.sleep(CLAIM_GATHER_SECONDS)
             batch, self._claims = self._claims, []
             try:
-                planned = await self._claim([i for ids, _ in batch for i in ids])
+                planned = await self._claim_retrying([i for ids, _ in batch for i in ids])
             except Exception as exc:
                 for _, future in batch:
                     if not future.done():
@@ -132,6 +134,22 @@ class Dispatcher:
             for ids, future in batch:
                 if not future.done():
                     future.set_result([by_id[i] for i in dict.fromkeys(ids) if i in by_id])
+
+    async def _claim_retrying(self, delivery_ids: list[str]) -> list[Planned]:
+        """Claim, riding out a short database outage (a restart, a failover) rather than failing
+        the tasks, which would leave their deliveries to the scheduler's stuck bound."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CLAIM_RETRY_SECONDS
+        delay = 0.2
+        while True:
+            try:
+                return await self._claim(delivery_ids)
+            except Exception:
+                if loop.time() > deadline:
+                    raise
+                log.warning("claim_failed_retrying", deliveries=len(delivery_ids), exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 3.0)
 
     async def _claim(self, delivery_ids: Sequence[str]) -> list[Planned]:
         settings = self.ctx.settings

@@ -1,6 +1,9 @@
 from typing import Any
 
+from dramatiq.brokers.stub import StubBroker
 from litestar.testing import AsyncTestClient
+
+from app.main import create_app
 
 Client = AsyncTestClient[Any]
 
@@ -82,3 +85,17 @@ class TestMetrics:
         assert 'hookrelay_endpoint_circuits{state="closed"} 1.0' in text
         assert "hookrelay_messages_published_total" in text
         assert "hookrelay_backlog_oldest_age_seconds" in text
+
+
+class TestDatabaseOutage:
+    async def test_unreachable_database_is_a_503_with_retry_after(self, make_settings: Any) -> None:
+        # A PostgreSQL port nothing listens on: the API key check cannot reach the database.
+        settings = make_settings("postgresql://postgres@127.0.0.1:1/nothing")
+        app = create_app(settings, StubBroker())
+        async with AsyncTestClient(app, base_url="http://testserver.local") as client:
+            response = await client.get(
+                "/api/v1/tenants/acme", headers={"authorization": "Bearer hr_anything"}
+            )
+        assert response.status_code == 503
+        assert response.json()["code"] == "unavailable"
+        assert response.headers["retry-after"] == "1"
