@@ -78,8 +78,6 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._results: list[Result] = []
         self._writer: asyncio.Task[None] | None = None
-        # Loop time of each rate-limited endpoint's last send from this process.
-        self._last_send: dict[str, float] = {}
         self._claims: list[tuple[list[str], asyncio.Future[list[Planned]]]] = []
         self._turns: dict[str, asyncio.Semaphore] = {}
         self._given_back: list[tuple[str, datetime | None]] = []
@@ -133,7 +131,9 @@ class Dispatcher:
             by_id = {plan.row.id: plan for plan in planned}
             for ids, future in batch:
                 if not future.done():
-                    future.set_result([by_id[i] for i in dict.fromkeys(ids) if i in by_id])
+                    # pop: tasks gathered together may name the same delivery (the scheduler
+                    # re-enqueued it while its first task waited); only one of them sends it.
+                    future.set_result([by_id.pop(i) for i in dict.fromkeys(ids) if i in by_id])
 
     async def _claim_retrying(self, delivery_ids: list[str]) -> list[Planned]:
         """Claim, riding out a short database outage (a restart, a failover) rather than failing
@@ -237,6 +237,7 @@ class Dispatcher:
         )
         if endpoint is None:
             return [], _park(group)
+        now = utc_now()  # slots start from when the lock was had, not from before the claim
         per_second = endpoint.rate_limit_per_second
         slots, send_after = reserve_slots(
             send_after=endpoint.send_after,
@@ -273,8 +274,11 @@ class Dispatcher:
                 self._kick_writer()
                 return
             try:
-                if plan.send_at is not None:
-                    await self._pace(plan)
+                if plan.send_at is not None and not await self._pace(plan):
+                    metrics.RATE_LIMITED.inc()
+                    self._given_back.append((plan.row.id, utc_now()))
+                    self._kick_writer()
+                    return
                 outcome = await try_delivery(self.ctx, plan.row)
             finally:
                 turn.release()
@@ -299,24 +303,22 @@ class Dispatcher:
             )
         return turn
 
-    async def _pace(self, plan: Planned) -> None:
-        """Wait for the slot; then keep one interval after this endpoint's previous send here,
-        so that tries woken late together (a stalled loop) still leave spaced out."""
+    async def _pace(self, plan: Planned) -> bool:
+        """Wait for the reserved slot; False if the loop woke too late to use it.
+
+        A try that would leave more than half an interval after its slot gives the slot up
+        (the delivery goes back to the database, untried): sent late, it would crowd the next
+        slots, which another worker may be sending on time.
+        """
         assert plan.send_at is not None
         delay = (plan.send_at - utc_now()).total_seconds()
         if delay > 0:
             await asyncio.sleep(delay)
-        per_second = plan.row.rate_limit_per_second
+        per_second: int | None = plan.row.rate_limit_per_second
         if not per_second:
-            return
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        endpoint_id = plan.row.endpoint_id
-        previous = self._last_send.get(endpoint_id)
-        at = now if previous is None else max(now, previous + 1 / per_second)
-        self._last_send[endpoint_id] = at
-        if at > now:
-            await asyncio.sleep(at - now)
+            return True
+        late_seconds = (utc_now() - plan.send_at).total_seconds()
+        return late_seconds <= 0.5 / per_second
 
     def _kick_writer(self) -> None:
         if self._writer is None or self._writer.done():
@@ -354,7 +356,6 @@ class Dispatcher:
         self._in_flight[endpoint_id] -= 1
         if self._in_flight[endpoint_id] <= 0:
             del self._in_flight[endpoint_id]
-            self._last_send.pop(endpoint_id, None)
             self._turns.pop(endpoint_id, None)
 
 

@@ -3,7 +3,7 @@ are attached to the report of a test that failed."""
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ pytest.register_assert_rewrite("tests.e2e.harness")
 from tests.e2e.harness import Stack  # noqa: E402
 
 STACK_KEY = pytest.StashKey[Stack]()
+SUMMARY_KEY = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture
@@ -25,6 +26,31 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop_all()
+
+
+@pytest.fixture
+def summary(
+    request: pytest.FixtureRequest, record_property: Callable[[str, object], None]
+) -> Callable[[str, object], None]:
+    """``summary(name, value)``: a figure of this test (counts of a run), shown in pytest's
+    terminal summary even under ``-q`` and without ``-s``, and kept in the JUnit XML report."""
+    lines = request.config.stash.setdefault(SUMMARY_KEY, [])
+
+    def add(name: str, value: object) -> None:
+        record_property(name, value)
+        lines.append(f"{request.node.name}: {name}: {value}")
+
+    return add
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    lines = config.stash.get(SUMMARY_KEY, [])
+    if lines:
+        terminalreporter.write_sep("=", "end-to-end figures")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -13,6 +13,10 @@ message per path with ``--fail-first``). A small control API, used by the harnes
 - ``GET /_control/requests?since=N``: ``{"count": total, "records": [...]}`` from record N on, each
   ``{"path", "webhook_id", "verified", "status", "received_at"}`` (``received_at``: Unix seconds);
 - ``GET /_control/stats``: ``{"count", "verified"}``.
+
+On SIGTERM it stops listening, drops its connections and, with ``--records-file``, writes every
+record there (a JSON list) before it exits, so that a test can stop it and start it again on the
+same port without losing what it saw.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ class State:
         self.verified_count = 0
         # (path, webhook-id) pairs already failed once, for --fail-first.
         self.failed_once: set[tuple[str, str]] = set()
+        self.connections: set[asyncio.Transport] = set()
 
     def add_secrets(self, secrets: dict[str, str]) -> None:
         for path, secret in secrets.items():
@@ -146,6 +151,7 @@ class HttpProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self.state.connections.add(transport)
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -199,6 +205,8 @@ class HttpProtocol(asyncio.Protocol):
         self.buffer.clear()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.transport is not None:
+            self.state.connections.discard(self.transport)
         self.transport = None
 
 
@@ -210,8 +218,13 @@ async def serve(host: str, port: int, state: State) -> None:
         loop.add_signal_handler(sig, stop.set)
     bound = server.sockets[0].getsockname()[1]
     print(f"receiver listening on http://{host}:{bound}", flush=True)
-    async with server:
-        await stop.wait()
+    await stop.wait()
+    # Down at once, like a crashed receiver: no new connections, the open ones cut (a try cut
+    # short is retried by the service). Not ``async with server``: from Python 3.12 it waits for
+    # the service's keep-alive connections to close by themselves.
+    server.close()
+    for transport in list(state.connections):
+        transport.abort()
 
 
 def main() -> None:
@@ -219,6 +232,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--secrets-file", help="JSON {path: secret} to start with")
+    parser.add_argument("--records-file", help="where to write every record on SIGTERM")
     parser.add_argument(
         "--fail-first", action="store_true", help="answer 500 to the first try per (path, id)"
     )
@@ -228,6 +242,9 @@ def main() -> None:
         with open(args.secrets_file) as file:
             state.add_secrets(json.load(file))
     asyncio.run(serve(args.host, args.port, state))
+    if args.records_file:
+        with open(args.records_file, "w") as file:
+            json.dump([asdict(r) for r in state.records], file)
 
 
 if __name__ == "__main__":

@@ -9,21 +9,32 @@ Where the services are is read from the variables that tests/conftest.py reads t
 ``HOOKRELAY_TEST_RABBITMQ_URL`` and ``HOOKRELAY_TEST_REDIS_URL`` (its database number is replaced:
 callers pick their own, since a run flushes it).
 
-- ``processes``: ``Stack`` of logged subprocesses, ``wait_until``, the ``Receiver`` handle;
-- ``services``: ``start_embedded`` / ``start_production``, a fresh database, broker resets;
-- ``api``: tenant and endpoints on the receiver, concurrent publishing, the attempts API;
-- ``checks``: what a run must show (each delivery once, signed, recorded as an attempt).
+- ``processes``: ``Stack`` of logged subprocesses (kill, stop and start one again by name),
+  ``wait_until``, the ``Receiver`` handle (which can be stopped and started again on its port);
+- ``services``: ``start_embedded`` / ``start_production``, a fresh database, a fresh RabbitMQ
+  vhost, broker resets, a PostgreSQL restart, the deliveries' statuses;
+- ``api``: tenant and endpoints on the receiver, concurrent publishing (one by one or in batches),
+  the attempts API;
+- ``checks``: what a run must show (each delivery once, signed, recorded as an attempt; or, after
+  a crash, each delivery at least once with the duplicates counted).
 """
 
 from tests.e2e.harness.api import (
     Published,
     Setup,
     attempts_of,
+    publish_batches,
     publish_many,
     set_up_tenant,
     wait_for_attempts,
 )
-from tests.e2e.harness.checks import assert_fanned_out_once, duplicates, missing_deliveries
+from tests.e2e.harness.checks import (
+    Tally,
+    assert_all_delivered,
+    assert_fanned_out_once,
+    duplicates,
+    missing_deliveries,
+)
 from tests.e2e.harness.processes import (
     HarnessError,
     Process,
@@ -35,9 +46,14 @@ from tests.e2e.harness.processes import (
 )
 from tests.e2e.harness.services import (
     Service,
+    delivery_statuses,
     fresh_database,
+    fresh_rabbitmq_vhost,
+    purge_rabbitmq,
+    rabbitmq_depth,
     reset_rabbitmq,
     reset_redis,
+    restart_postgres,
     start_embedded,
     start_production,
 )
@@ -50,15 +66,23 @@ __all__ = [
     "Service",
     "Setup",
     "Stack",
+    "Tally",
+    "assert_all_delivered",
     "assert_fanned_out_once",
     "attempts_of",
+    "delivery_statuses",
     "duplicates",
     "free_port",
     "fresh_database",
+    "fresh_rabbitmq_vhost",
     "missing_deliveries",
+    "publish_batches",
     "publish_many",
+    "purge_rabbitmq",
+    "rabbitmq_depth",
     "reset_rabbitmq",
     "reset_redis",
+    "restart_postgres",
     "set_up_tenant",
     "start_embedded",
     "start_production",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -29,11 +30,22 @@ def free_port() -> int:
 
 @dataclass
 class Process:
-    """A subprocess whose stdout and stderr go to one log file."""
+    """A subprocess whose stdout and stderr go to one log file.
+
+    ``argv`` and ``env`` are kept so that ``Stack.start_again`` can start it once more; a process
+    stopped or killed on purpose (``stop``, ``kill``) no longer counts as died in ``check_alive``.
+    """
 
     name: str
     popen: subprocess.Popen[bytes]
     log_path: Path
+    argv: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    stopped_on_purpose: bool = False
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
 
     def tail(self, lines: int = 50) -> str:
         try:
@@ -45,8 +57,16 @@ class Process:
     def exited(self) -> int | None:
         return self.popen.poll()
 
+    def kill(self, *, timeout_seconds: float = 10.0) -> None:
+        """SIGKILL (a crash: no shutdown code runs) and wait for it to be gone."""
+        self.stopped_on_purpose = True
+        if self.popen.poll() is None:
+            self.popen.kill()
+        self.popen.wait(timeout_seconds)
+
     def stop(self, *, timeout_seconds: float = 10.0) -> None:
         """Terminate; kill what is still running after ``timeout_seconds``."""
+        self.stopped_on_purpose = True
         if self.popen.poll() is not None:
             return
         self.popen.terminate()
@@ -65,7 +85,9 @@ class Stack:
         self.processes: list[Process] = []
 
     def start(self, name: str, argv: Sequence[str], env: dict[str, str]) -> Process:
-        log_path = self.workdir / f"{name}.log"
+        """Start ``argv``; a name started before gets a numbered log (``worker.2.log``)."""
+        starts = sum(1 for p in self.processes if p.name == name)
+        log_path = self.workdir / (f"{name}.log" if not starts else f"{name}.{starts + 1}.log")
         with log_path.open("wb") as log:
             popen = subprocess.Popen(
                 list(argv),
@@ -75,13 +97,49 @@ class Stack:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        process = Process(name, popen, log_path)
+        process = Process(name, popen, log_path, list(argv), dict(env))
         self.processes.append(process)
         return process
 
+    def get(self, name: str) -> Process:
+        """The latest process started under ``name``."""
+        for process in reversed(self.processes):
+            if process.name == name:
+                return process
+        raise HarnessError(f"no process named {name!r} in this stack")
+
+    def kill(self, name: str) -> Process:
+        """SIGKILL the latest ``name`` process (a crash); return it."""
+        process = self.get(name)
+        process.kill()
+        return process
+
+    def stop(self, name: str) -> Process:
+        """Terminate the latest ``name`` process (a clean stop); return it."""
+        process = self.get(name)
+        process.stop()
+        return process
+
+    def start_again(self, name: str) -> Process:
+        """Start ``name`` once more with the same command and environment; it must be stopped."""
+        previous = self.get(name)
+        if previous.exited() is None:
+            raise HarnessError(f"{name} (pid {previous.pid}) is still running; stop or kill it")
+        return self.start(name, previous.argv, previous.env)
+
+    def restart(self, name: str, *, kill: bool = False) -> Process:
+        """Stop (or, with ``kill``, SIGKILL) the latest ``name`` process and start it again."""
+        if kill:
+            self.kill(name)
+        else:
+            self.stop(name)
+        return self.start_again(name)
+
     def check_alive(self) -> None:
-        """Raise, with its log, if any process has exited."""
+        """Raise, with its log, if any process has exited that was not stopped on purpose."""
         for process in self.processes:
+            if process.stopped_on_purpose:
+                continue
             code = process.exited()
             if code is not None:
                 raise HarnessError(
@@ -127,11 +185,20 @@ def wait_until(
 
 @dataclass
 class Receiver:
-    """Handle on a running receiver process and its control API."""
+    """Handle on a running receiver process and its control API.
+
+    ``stop`` and ``start_again`` take it down and bring it back on the same port; the records and
+    counts it answers with cover every run (the records of a stopped run come from the file the
+    receiver writes on SIGTERM), and the secrets are handed to each new run.
+    """
 
     process: Process
     base_url: str
+    records_file: Path | None = None
     _records: list[dict[str, Any]] = field(default_factory=list)
+    # Records of the runs before this one, and what this one has been told.
+    _earlier: list[dict[str, Any]] = field(default_factory=list)
+    _secrets: dict[str, str] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -139,20 +206,60 @@ class Receiver:
     def set_secrets(self, secrets_by_path: dict[str, str]) -> None:
         answer = httpx.post(self.url("/_control/secrets"), json=secrets_by_path, timeout=10)
         answer.raise_for_status()
+        self._secrets |= secrets_by_path
 
     def stats(self) -> dict[str, int]:
+        """``{"count", "verified"}`` over every run."""
         answer = httpx.get(self.url("/_control/stats"), timeout=10)
         answer.raise_for_status()
-        return dict(answer.json())
+        now = answer.json()
+        return {
+            "count": len(self._earlier) + now["count"],
+            "verified": sum(1 for r in self._earlier if r["verified"]) + now["verified"],
+        }
 
     def records(self) -> list[dict[str, Any]]:
-        """All records so far (fetched incrementally)."""
+        """All records so far, of every run (fetched incrementally)."""
         answer = httpx.get(
             self.url("/_control/requests"), params={"since": len(self._records)}, timeout=30
         )
         answer.raise_for_status()
         self._records.extend(answer.json()["records"])
-        return list(self._records)
+        return self._earlier + self._records
+
+    def stop(self) -> None:
+        """Take the receiver down (connections refused from now on), keeping what it recorded."""
+        if self.records_file is None:
+            raise HarnessError("this receiver was started without a records file")
+        self.records_file.unlink(missing_ok=True)
+        self.process.stop()
+        if not self.records_file.exists():
+            raise HarnessError(f"receiver wrote no {self.records_file}:\n{self.process.tail()}")
+        self._earlier.extend(json.loads(self.records_file.read_text()))
+        self._records = []
+
+    def start_again(self, stack: Stack) -> None:
+        """Bring a stopped receiver back on the same port, with the secrets it was given."""
+        self.process = stack.start_again(self.process.name)
+        self._wait_listening(stack)
+        if self._secrets:
+            self.set_secrets(self._secrets)
+
+    def _wait_listening(self, stack: Stack) -> None:
+        def answers() -> bool:
+            try:
+                httpx.get(self.url("/_control/stats"), timeout=10).raise_for_status()
+            except httpx.HTTPError:
+                return False
+            return True
+
+        wait_until(
+            answers,
+            timeout_seconds=15,
+            stack=stack,
+            what=f"{self.process.name} to listen",
+            interval=0.05,
+        )
 
     def wait_for_requests(
         self, count: int, *, stack: Stack, timeout_seconds: float = 120.0
@@ -170,18 +277,12 @@ class Receiver:
 
 def start_receiver(stack: Stack, *, fail_first: bool = False, name: str = "receiver") -> Receiver:
     port = free_port()
+    records_file = stack.workdir / f"{name}.records.json"
     argv = [sys.executable, str(RECEIVER_SCRIPT), "--port", str(port)]
+    argv += ["--records-file", str(records_file)]
     if fail_first:
         argv.append("--fail-first")
     process = stack.start(name, argv, {**os.environ, "PYTHONUNBUFFERED": "1"})
-    receiver = Receiver(process, f"http://127.0.0.1:{port}")
-
-    def answers() -> bool:
-        try:
-            receiver.stats()
-        except httpx.HTTPError:
-            return False
-        return True
-
-    wait_until(answers, timeout_seconds=15, stack=stack, what=f"{name} to listen", interval=0.05)
+    receiver = Receiver(process, f"http://127.0.0.1:{port}", records_file)
+    receiver._wait_listening(stack)
     return receiver

@@ -8,9 +8,12 @@ import re
 import secrets
 import subprocess
 import sys
+import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
@@ -86,9 +89,18 @@ def start_embedded(stack: Stack, *, settings: dict[str, str] | None = None) -> S
 
 
 def start_production(
-    stack: Stack, *, database_url: str, broker_url: str, settings: dict[str, str] | None = None
+    stack: Stack,
+    *,
+    database_url: str,
+    broker_url: str,
+    settings: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> Service:
-    """``hookrelay migrate``, then ``api``, ``worker`` and ``scheduler`` as separate processes."""
+    """``hookrelay migrate``, then ``api``, ``worker`` and ``scheduler`` as separate processes.
+
+    The processes are named ``worker`` (then ``worker-2``, … with ``workers``), ``scheduler`` and
+    ``api`` in the stack, for ``Stack.kill`` / ``stop`` / ``start_again``.
+    """
     from cryptography.fernet import Fernet
 
     port, admin_key = free_port(), "hr_e2e_" + secrets.token_urlsafe(16)
@@ -104,7 +116,9 @@ def start_production(
     if migrate.returncode != 0:
         output = (migrate.stdout + migrate.stderr).decode(errors="replace")
         raise HarnessError(f"hookrelay migrate exited with {migrate.returncode}:\n{output}")
-    for command in ("worker", "scheduler", "api"):
+    for n in range(1, workers + 1):
+        stack.start("worker" if n == 1 else f"worker-{n}", [str(HOOKRELAY), "worker"], env)
+    for command in ("scheduler", "api"):
         stack.start(command, [str(HOOKRELAY), command], env)
     service = Service(f"http://127.0.0.1:{port}", admin_key)
     wait_ready(service, stack)
@@ -131,11 +145,90 @@ def fresh_database(maintenance_url: str = POSTGRES_URL) -> Iterator[str]:
             )
 
 
+def delivery_statuses(database_url: str) -> Counter[str]:
+    """How many deliveries the database holds in each status (pending, succeeded, failed)."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        rows = conn.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall()
+    return Counter({str(status): int(count) for status, count in rows})
+
+
+def restart_postgres(*, timeout_seconds: float = 60.0) -> None:
+    """Restart the local PostgreSQL cluster (every connection to it is cut) and wait until it
+    accepts connections again. Needs ``pg_ctlcluster``, as on the CI machine."""
+    versions = sorted(p.name for p in Path("/etc/postgresql").iterdir())
+    if len(versions) != 1:
+        raise HarnessError(f"expected one PostgreSQL version in /etc/postgresql, found {versions}")
+    command = ["pg_ctlcluster", "--skip-systemctl-redirect", versions[0], "main", "restart"]
+    done = subprocess.run(command, capture_output=True, timeout=timeout_seconds)
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr).decode(errors="replace")
+        raise HarnessError(f"{' '.join(command)} exited with {done.returncode}:\n{output}")
+    deadline = time.monotonic() + timeout_seconds
+    while subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1"], timeout=10).returncode != 0:
+        if time.monotonic() > deadline:
+            raise HarnessError(f"PostgreSQL did not answer within {timeout_seconds:.0f} s")
+        time.sleep(0.1)
+
+
+def _rabbitmqctl(*args: str) -> None:
+    done = subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, timeout=60)
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr).decode(errors="replace")
+        raise HarnessError(f"rabbitmqctl {' '.join(args)} exited with {done.returncode}:\n{output}")
+
+
+@contextlib.contextmanager
+def fresh_rabbitmq_vhost(url: str = AMQP_URL) -> Iterator[str]:
+    """A new RabbitMQ virtual host for one run, deleted afterwards; yields its ``amqp://`` URL.
+
+    Every Hookrelay process declares the same queue name (``deliveries``): on a shared vhost the
+    workers of runs going on at the same time would take each other's tasks, and a purge would
+    empty theirs. Needs ``rabbitmqctl`` (root, or the broker's Erlang cookie), as on the CI machine.
+    """
+    parts = urlsplit(url)
+    vhost = f"hookrelay_e2e_{secrets.token_hex(6)}"
+    _rabbitmqctl("add_vhost", vhost)
+    try:
+        _rabbitmqctl("set_permissions", "-p", vhost, parts.username or "guest", ".*", ".*", ".*")
+        yield urlunsplit(parts._replace(path="/" + quote(vhost, safe="")))
+    finally:
+        _rabbitmqctl("delete_vhost", vhost)
+
+
 def reset_rabbitmq(url: str = AMQP_URL) -> str:
     """Purge the delivery queues (and their delay and dead-letter queues); return ``url``."""
+    purge_rabbitmq(url)
+    return url
+
+
+def rabbitmq_depth(url: str = AMQP_URL) -> int:
+    """How many messages (tasks) wait in the delivery queue, not counting those a worker holds."""
     import pika
     from pika.exceptions import ChannelClosedByBroker
 
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        channel = connection.channel()
+        try:
+            return int(channel.queue_declare(DELIVERY_QUEUE, passive=True).method.message_count)
+        except ChannelClosedByBroker as exc:
+            if exc.reply_code != 404:
+                raise
+            return 0
+    finally:
+        connection.close()
+
+
+def purge_rabbitmq(url: str = AMQP_URL) -> int:
+    """Purge the delivery queues (and their delay and dead-letter queues), as a broker that lost
+    them would; return how many messages (tasks) were dropped. Unacknowledged messages (held by a
+    running worker) are not purged."""
+    import pika
+    from pika.exceptions import ChannelClosedByBroker
+
+    dropped = 0
     connection = pika.BlockingConnection(pika.URLParameters(url))
     try:
         for queue in (DELIVERY_QUEUE, f"{DELIVERY_QUEUE}.DQ", f"{DELIVERY_QUEUE}.XQ"):
@@ -143,14 +236,14 @@ def reset_rabbitmq(url: str = AMQP_URL) -> str:
             try:
                 # passive: purge what exists without declaring it with arguments Dramatiq disagrees with.
                 channel.queue_declare(queue, passive=True)
-                channel.queue_purge(queue)
+                dropped += channel.queue_purge(queue).method.message_count
                 channel.close()
             except ChannelClosedByBroker as exc:
                 if exc.reply_code != 404:
                     raise
     finally:
         connection.close()
-    return url
+    return dropped
 
 
 def reset_redis(db: int, url: str = REDIS_URL) -> str:
