@@ -239,11 +239,22 @@ class Receiver:
         self._records = []
 
     def start_again(self, stack: Stack) -> None:
-        """Bring a stopped receiver back on the same port, with the secrets it was given."""
-        self.process = stack.start_again(self.process.name)
+        """Bring a stopped receiver back on the same port, with the secrets it was given.
+
+        The secrets go in through ``--secrets-file``, so the receiver knows them before it
+        listens: a webhook arriving in the first milliseconds must verify too.
+        """
+        secrets_file = self.process.log_path.with_name(f"{self.process.name}.secrets.json")
+        secrets_file.write_text(json.dumps(self._secrets))
+        argv = list(self.process.argv)
+        if "--secrets-file" in argv:  # started again before: replace the earlier file
+            del argv[argv.index("--secrets-file") : argv.index("--secrets-file") + 2]
+        if self.process.exited() is None:
+            raise HarnessError(f"{self.process.name} is still running; stop it first")
+        self.process = stack.start(
+            self.process.name, [*argv, "--secrets-file", str(secrets_file)], self.process.env
+        )
         self._wait_listening(stack)
-        if self._secrets:
-            self.set_secrets(self._secrets)
 
     def _wait_listening(self, stack: Stack) -> None:
         def answers() -> bool:
