@@ -75,7 +75,6 @@ async def _publish_many(
     *,
     concurrency: int,
     event_type: str,
-    batch: int = 1,
     rate: float | None = None,
 ) -> list[Published]:
     url = f"{service.base_url}/api/v1/tenants/{tenant}/messages"
@@ -92,26 +91,7 @@ async def _publish_many(
     published: list[Published] = []
     numbers = iter(range(count))
 
-    async def batch_publisher(session: aiohttp.ClientSession) -> None:
-        while chunk := [n for _, n in zip(range(batch), numbers, strict=False)]:
-            body = {
-                "messages": [
-                    {"event_type": event_type, "payload": {"n": n, "invoice": f"in_{n}"}}
-                    for n in chunk
-                ]
-            }
-            sent_at = time.time()
-            async with session.post(f"{url}/batch", json=body, headers=headers) as answer:
-                text = await answer.text()
-            if answer.status != 202:
-                raise HarnessError(f"batch publish answered {answer.status}: {text}")
-            answered_at = time.time()
-            for message in json.loads(text)["data"]:
-                published.append(Published(message["id"], sent_at, answered_at))
-
     async def publisher(session: aiohttp.ClientSession) -> None:
-        if batch > 1:
-            return await batch_publisher(session)
         for n in numbers:
             await on_schedule(n)
             body = {"event_type": event_type, "payload": {"n": n, "invoice": f"in_{n}"}}
@@ -139,17 +119,20 @@ def publish_many(
     rate: float | None = None,
 ) -> list[Published]:
     """Publish ``count`` messages from ``concurrency`` concurrent publishers (``batch`` > 1: that
-    many per request, through the batch API; ``rate``: at most that many messages a second);
-    all must be 202."""
-    return asyncio.run(
-        _publish_many(
+    many per request, through ``publish_batches``; ``rate``: at most that many single messages a
+    second); all must be 202."""
+    if batch > 1:
+        return publish_batches(
             service,
             tenant,
             count,
+            batch_size=batch,
             concurrency=concurrency,
             event_type=event_type,
-            batch=batch,
-            rate=rate,
+        )
+    return asyncio.run(
+        _publish_many(
+            service, tenant, count, concurrency=concurrency, event_type=event_type, rate=rate
         )
     )
 
