@@ -65,6 +65,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     disable_after_hours: float = 120.0  # failing with no success this long disables an endpoint
     failing_event_after_tries: int = 4  # message.attempt.failing is sent after this many tries
     operator_webhook_url: str = ""  # where operational events go (empty: not sent)
+    secret_rotation_grace_hours: float = 24.0  # a rotated-out secret keeps signing this long
+
+    # Portal and delivery log.
+    public_url: str = ""  # base of magic links (empty: http://HOST:PORT)
+    portal_token_ttl_seconds: int = 86_400  # default lifetime of a portal token
+    payload_retention_days: float = 30.0  # payloads older than this are purged (0: kept forever)
+    retention_batch_size: int = 1_000  # rows per purge transaction
+    retention_interval_seconds: float = 300.0  # how often the scheduler purges
 
     # Machinery.
     worker_threads: int = 8
@@ -81,6 +89,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     @property
     def is_embedded_database(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 _POSITIVE = (
@@ -105,6 +117,10 @@ _POSITIVE = (
     "max_in_flight",
     "max_in_flight_per_endpoint",
     "endpoint_busy_delay_seconds",
+    "secret_rotation_grace_hours",
+    "portal_token_ttl_seconds",
+    "retention_batch_size",
+    "retention_interval_seconds",
 )
 _TUPLES = {"retry_schedule", "egress_allow"}
 
@@ -156,6 +172,10 @@ def _check(settings: Settings) -> None:
         ("http://", "https://")
     ):
         raise ConfigError(f"{_var('operator_webhook_url')}: must be an http(s) URL")
+    if settings.payload_retention_days < 0:
+        raise ConfigError(f"{_var('payload_retention_days')}: days, or 0 to keep payloads")
+    if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{_var('public_url')}: must be an http(s) URL")
     if not 0 <= settings.metrics_port <= 65535:
         raise ConfigError(f"{_var('metrics_port')}: must be a port number (0: off)")
     if not settings.broker_url.startswith(

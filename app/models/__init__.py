@@ -6,7 +6,9 @@ from app.models.base import Base
 from app.models.delivery import Delivery
 from app.models.endpoint import Endpoint
 from app.models.event_type import EventType
-from app.models.message import Message, MessagePayload
+from app.models.message import Message, MessageChannel, MessagePayload
+from app.models.portal_token import PortalToken
+from app.models.recovery import Recovery
 from app.models.tenant import Tenant
 
 __all__ = [
@@ -17,6 +19,9 @@ __all__ = [
     "Endpoint",
     "EventType",
     "Message",
+    "MessageChannel",
     "MessagePayload",
+    "PortalToken",
+    "Recovery",
     "Tenant",
 ]

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, id_column
@@ -10,7 +10,10 @@ class Attempt(Base):
     """One HTTP try of a delivery, as the receiver answered it (or why it could not)."""
 
     __tablename__ = "attempts"
-    __table_args__ = (Index("ix_attempts_message_id_id", "message_id", "id"),)
+    __table_args__ = (
+        Index("ix_attempts_message_id_id", "message_id", "id"),
+        Index("ix_attempts_endpoint_id_created_at", "endpoint_id", "created_at"),
+    )
 
     id: Mapped[str] = id_column()
     tenant_id: Mapped[str] = mapped_column(String(32))
@@ -18,10 +21,12 @@ class Attempt(Base):
         ForeignKey("deliveries.id", ondelete="CASCADE"), index=True
     )
     message_id: Mapped[str] = mapped_column(String(32))
-    endpoint_id: Mapped[str] = mapped_column(String(32), index=True)
+    endpoint_id: Mapped[str] = mapped_column(String(32))
     attempt_number: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    request_headers: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    response_headers: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     response_body: Mapped[str] = mapped_column(Text, default="")
     duration_ms: Mapped[int] = mapped_column(Integer)
     error_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -25,6 +25,10 @@ class Delivery(TimestampMixin, Base):
             postgresql_where=text("status = 'pending'"),
             sqlite_where=text("status = 'pending'"),
         ),
+        # The delivery log's status filter and the undelivered report, newest first.
+        Index("ix_deliveries_tenant_id_status_message_id", "tenant_id", "status", "message_id"),
+        # An endpoint's deliveries, newest first (log filter, recovery).
+        Index("ix_deliveries_endpoint_id_message_id", "endpoint_id", "message_id"),
         Index(
             "ix_deliveries_parked",
             "endpoint_id",
@@ -38,12 +42,11 @@ class Delivery(TimestampMixin, Base):
     message_id: Mapped[str] = mapped_column(
         ForeignKey("messages.id", ondelete="CASCADE"), index=True
     )
-    endpoint_id: Mapped[str] = mapped_column(
-        ForeignKey("endpoints.id", ondelete="CASCADE"), index=True
-    )
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("endpoints.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     attempt_count: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    trigger: Mapped[str] = mapped_column(String(16), default="scheduled")  # of its next try

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -29,8 +30,15 @@ class Endpoint(TimestampMixin, Base):
     url: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
     event_types: Mapped[list[str]] = mapped_column(JSON)
+    channels: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # None: every channel
+    payload_filter: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, default=dict)
     rate_limit_per_second: Mapped[int | None] = mapped_column(Integer, nullable=True)
     secret_encrypted: Mapped[str] = mapped_column(Text)
+    # Secrets replaced by a rotation that still sign until they expire:
+    # [{"secret_encrypted": …, "expires_at": ISO-8601}], newest first, at most 10.
+    old_secrets: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     circuit_state: Mapped[str] = mapped_column(String(16), default="closed")

@@ -15,4 +15,5 @@ class EventType(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(256), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     schema: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    example: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)

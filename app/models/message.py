@@ -14,6 +14,7 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "event_id"),
         Index("ix_messages_tenant_id_id", "tenant_id", "id"),
+        Index("ix_messages_tenant_id_event_type_id", "tenant_id", "event_type", "id"),
     )
 
     id: Mapped[str] = id_column()
@@ -33,3 +34,15 @@ class MessagePayload(Base):
         ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
     )
     body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class MessageChannel(Base):
+    """One channel of a message, so that the delivery log can filter by channel from an index."""
+
+    __tablename__ = "message_channels"
+
+    tenant_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(128), primary_key=True)
+    message_id: Mapped[str] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
