@@ -65,6 +65,16 @@ class Unauthorized(AppError):
     code = "unauthorized"
 
 
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class Gone(AppError):
+    status_code = 410
+    code = "gone"
+
+
 class InvalidRequest(AppError):
     status_code = 422
     code = "invalid_request"
@@ -77,6 +87,7 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    410: "Gone",
     413: "Payload too large",
     415: "Unsupported media type",
     422: "Unprocessable content",
