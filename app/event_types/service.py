@@ -109,6 +109,10 @@ def check_schema(schema: dict[str, Any]) -> None:
             raise InvalidRequest(
                 f"schema reference {ref!r} does not point inside the schema", code="invalid_schema"
             ) from None
+    try:
+        next(_validator(msgspec.json.encode(schema)).iter_errors({}), None)
+    except RecursionError:
+        raise InvalidRequest("schema refers to itself endlessly", code="invalid_schema") from None
 
 
 def check_schema_and_example(schema: dict[str, Any] | None, example: dict[str, Any] | None) -> None:

@@ -82,6 +82,7 @@ class TestCatalog:
             {"required": "invoice"},
             {"$ref": "https://example.com/schemas/invoice.json"},
             {"properties": {"a": {"$ref": "#/$defs/missing"}}},
+            {"$ref": "#"},
         ],
     )
     async def test_bad_schema_is_422_and_changes_nothing(
