@@ -42,10 +42,16 @@ class AppError(Exception):
     code = "bad_request"
 
     def __init__(
-        self, detail: str, *, code: str | None = None, status_code: int | None = None
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        errors: list[dict[str, str]] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.errors = errors  # machine-readable details, e.g. [{"path": "$.amount", …}]
         self.code = code or self.code
         self.status_code = status_code or self.status_code
 
@@ -123,7 +129,7 @@ def problem(
 
 
 def _app_error(_: Request[Any, Any, Any], exc: AppError) -> Response[Problem]:
-    return problem(exc.status_code, exc.code, exc.detail)
+    return problem(exc.status_code, exc.code, exc.detail, exc.errors)
 
 
 def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:

@@ -20,7 +20,7 @@ from app.kit.clock import utc_now
 from app.kit.crypto import SecretBox
 from app.kit.egress import EgressBlocked
 from app.kit.jobs import JobQueue
-from app.kit.signing import signature_headers
+from app.kit.signing import active_secrets, signature_headers
 from workers.http import Sender
 from workers.policy import is_success
 
@@ -107,10 +107,14 @@ async def try_delivery(ctx: DeliveryContext, row: Any) -> Outcome:
     """Sign and POST one claimed delivery row."""
     if row.body is None:
         return Outcome(None, "", 0, "payload_purged", "the payload was purged by retention")
-    secret = ctx.secret_box.decrypt(row.secret_encrypted)
+    now = utc_now()
+    secrets = active_secrets(
+        row.secret_encrypted, row.old_secrets, now=now, decrypt=ctx.secret_box.decrypt
+    )
     headers = {
+        **(row.headers or {}),  # the endpoint's custom headers (reserved names are refused)
         "content-type": "application/json",
-        **signature_headers([secret], msg_id=row.message_id, timestamp=utc_now(), body=row.body),
+        **signature_headers(secrets, msg_id=row.message_id, timestamp=now, body=row.body),
     }
     return await post(
         ctx.client,

@@ -78,6 +78,8 @@ async def claim_for_send(
             Delivery.lease_until,
             Endpoint.url,
             Endpoint.secret_encrypted,
+            Endpoint.old_secrets,
+            Endpoint.headers,
             Endpoint.disabled,
             Endpoint.rate_limit_per_second,
             Endpoint.send_after,

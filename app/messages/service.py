@@ -13,15 +13,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.endpoints import service as endpoints
-from app.errors import AppError, InvalidRequest, NotFound
+from app.errors import AppError, NotFound
 from app.event_types import service as event_types
 from app.kit.clock import utc_now
 from app.kit.ids import new_id
 from app.kit.jobs import enqueue
-from app.kit.matching import matches
+from app.kit.matching import Subscription
 from app.kit.pagination import paginate
 from app.messages.schemas import MessageCreate
-from app.models import Attempt, Delivery, Message, MessagePayload, Tenant
+from app.models import Attempt, Delivery, Endpoint, Message, MessagePayload, Tenant
 from workers.contracts import SendDeliveries
 
 
@@ -56,8 +56,12 @@ async def publish_many(
     *,
     max_payload_bytes: int,
     deliveries_per_task: int,
+    only_endpoint: Endpoint | None = None,
 ) -> list[Published]:
-    """Publish several messages in the caller's unit of work; all or none are accepted."""
+    """Publish several messages in the caller's unit of work; all or none are accepted.
+
+    ``only_endpoint`` (a test event) delivers to that endpoint alone, whatever it subscribes to.
+    """
     bodies = [msgspec.json.encode(item.payload) for item in items]
     for index, body in enumerate(bodies):
         if len(body) > max_payload_bytes:
@@ -67,11 +71,11 @@ async def publish_many(
                 code="payload_too_large",
                 status_code=413,
             )
-    for event_type in dict.fromkeys(item.event_type for item in items):
-        if await event_types.is_archived(session, event_type):
-            raise InvalidRequest(
-                f"event type {event_type!r} is archived", code="event_type_archived"
-            )
+    catalog = {
+        name: await event_types.rules(session, name) for name in {i.event_type for i in items}
+    }
+    for index, item in enumerate(items):
+        catalog[item.event_type].check(item.payload, index=index if len(items) > 1 else None)
     now = utc_now()
     messages = [
         Message(
@@ -91,7 +95,11 @@ async def publish_many(
             insert(MessagePayload), [{"message_id": m.id, "body": b} for m, b, _ in new]
         )
         await _create_deliveries(
-            session, tenant.id, [m for m, _, _ in new], deliveries_per_task=deliveries_per_task
+            session,
+            tenant.id,
+            [(m, i.payload) for m, _, i in new],
+            deliveries_per_task=deliveries_per_task,
+            only_endpoint=only_endpoint,
         )
     return [
         Published(message=message, payload=item.payload, created=True)
@@ -137,10 +145,21 @@ async def _insert_messages(session: AsyncSession, messages: list[Message]) -> se
 
 
 async def _create_deliveries(
-    session: AsyncSession, tenant_id: str, messages: list[Message], *, deliveries_per_task: int
+    session: AsyncSession,
+    tenant_id: str,
+    messages: list[tuple[Message, dict[str, Any]]],
+    *,
+    deliveries_per_task: int,
+    only_endpoint: Endpoint | None = None,
 ) -> None:
     """One pending delivery per message x matching enabled endpoint; tasks sent after commit."""
-    subscribed = await endpoints.enabled_for_tenant(session, tenant_id)
+    if only_endpoint is not None:
+        subscribed = [(only_endpoint, Subscription(["*"]))]
+    else:
+        subscribed = [
+            (e, Subscription(e.event_types, e.channels, e.payload_filter))
+            for e in await endpoints.enabled_for_tenant(session, tenant_id)
+        ]
     rows: list[dict[str, Any]] = [
         {
             "id": new_id("dlv"),
@@ -154,9 +173,9 @@ async def _create_deliveries(
             "created_at": message.created_at,
             "updated_at": message.created_at,
         }
-        for message in messages
-        for endpoint in subscribed
-        if matches(endpoint.event_types, message.event_type)
+        for message, payload in messages
+        for endpoint, subscription in subscribed
+        if subscription.accepts(message.event_type, message.channels, payload)
     ]
     if not rows:
         return
