@@ -69,7 +69,10 @@ def _start_worker(settings: Settings, broker: object) -> object:
     broker.add_middleware(Resources(settings))
     declare_actors(broker)
     worker = dramatiq.Worker(
-        broker, queues={DELIVERY_QUEUE}, worker_threads=settings.worker_threads
+        broker,
+        queues={DELIVERY_QUEUE},
+        worker_threads=settings.worker_threads,
+        worker_timeout=settings.worker_idle_poll_ms,
     )
     worker.start()
     return worker
