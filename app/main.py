@@ -17,6 +17,7 @@ from app.auth.guards import require_api_key
 from app.auth.service import ApiKeyVerifier
 from app.config import Settings
 from app.db import create_engine, session_factory
+from app.deliveries.controllers import EndpointLogController, RecoveryController
 from app.endpoints.controllers import EndpointController
 from app.errors import exception_handlers
 from app.event_types.controllers import EventTypeController
@@ -75,6 +76,8 @@ def create_app(
             EventTypeController,
             EndpointController,
             MessageController,
+            EndpointLogController,
+            RecoveryController,
         ],
         guards=[require_api_key],
         dependencies={"session": Provide(provide_session)},

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.clock import utc_now
 from app.models import Attempt, Delivery, Endpoint, MessagePayload
-from app.models.delivery import PENDING
+from app.models.delivery import PENDING, SCHEDULED
 
 # A task may reach a worker a moment before the row's time (clock skew between processes).
 DUE_SLACK = timedelta(seconds=1)
@@ -76,6 +76,7 @@ async def claim_for_send(
             Delivery.tenant_id,
             Delivery.endpoint_id,
             Delivery.lease_until,
+            Delivery.trigger,
             Endpoint.url,
             Endpoint.secret_encrypted,
             Endpoint.disabled,
@@ -107,6 +108,7 @@ _RECORD = (
         last_attempt_at=bindparam("b_last_attempt_at"),
         lease_until=None,
         enqueued_at=None,
+        trigger=SCHEDULED,
         updated_at=bindparam("b_last_attempt_at"),
     )
 )
