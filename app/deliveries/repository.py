@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.clock import utc_now
@@ -235,3 +235,21 @@ async def resume_parked(session: AsyncSession, endpoint_id: str) -> None:
         .values(next_attempt_at=utc_now(), updated_at=utc_now()),
         execution_options=_NO_SYNC,
     )
+
+
+async def purge_payloads(session: AsyncSession, *, before_id: str, limit: int) -> int:
+    """Delete up to ``limit`` payloads of messages whose id is below ``before_id`` (the oldest
+    first, along the primary key); the count deleted. Messages, deliveries and attempts stay."""
+    oldest = (
+        select(MessagePayload.message_id)
+        .where(MessagePayload.message_id < before_id)
+        .order_by(MessagePayload.message_id)
+        .limit(limit)
+    )
+    result = await session.execute(
+        delete(MessagePayload)
+        .where(MessagePayload.message_id.in_(oldest.scalar_subquery()))
+        .returning(MessagePayload.message_id),
+        execution_options=_NO_SYNC,
+    )
+    return len(result.all())

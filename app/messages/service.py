@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import and_, exists, func, insert, select
+from sqlalchemy import Select, and_, exists, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -225,7 +225,15 @@ async def list_(
     cursor: str | None,
     limit: int,
 ) -> list[Message]:
-    """A page of the tenant's messages, newest first.
+    """A page of the tenant's messages, newest first (see ``list_query``)."""
+    query = list_query(tenant.id, filters, cursor=cursor, limit=limit)
+    return list((await session.scalars(query)).all())
+
+
+def list_query(
+    tenant_id: str, filters: MessageFilter, *, cursor: str | None, limit: int
+) -> Select[Message]:
+    """The query of a page of the tenant's messages, newest first.
 
     The most selective filter drives the scan down its own index in id order, the others are
     checked on the way: ``event_id`` (unique), then ``channel`` (message_channels' primary key),
@@ -237,7 +245,7 @@ async def list_(
         raise InvalidRequest(
             f"status must be one of {', '.join(DELIVERY_STATUSES)}", code="invalid_filter"
         )
-    query = select(Message).where(Message.tenant_id == tenant.id)
+    query = select(Message).where(Message.tenant_id == tenant_id)
     key: Any = Message.id
     if filters.event_id is not None:
         query = query.where(Message.event_id == filters.event_id)
@@ -248,7 +256,7 @@ async def list_(
             MessageChannel,
             and_(
                 MessageChannel.message_id == Message.id,
-                MessageChannel.tenant_id == tenant.id,
+                MessageChannel.tenant_id == tenant_id,
                 MessageChannel.channel == filters.channel,
             ),
         )
@@ -262,7 +270,7 @@ async def list_(
     elif filters.status is not None:
         query = query.where(
             exists().where(
-                Delivery.tenant_id == tenant.id,
+                Delivery.tenant_id == tenant_id,
                 Delivery.status == filters.status,
                 Delivery.message_id == Message.id,
             )
@@ -273,7 +281,7 @@ async def list_(
         query = query.where(key < id_bound("msg", filters.before))
     if cursor and key is not Message.id:
         query = query.where(Message.id < cursor)
-    return list((await session.scalars(paginate(query, key, cursor=cursor, limit=limit))).all())
+    return paginate(query, key, cursor=cursor, limit=limit)
 
 
 async def deliveries_of(session: AsyncSession, message: Message) -> list[tuple[Delivery, Any]]:
