@@ -3,27 +3,35 @@ undelivered report; against a real receiver, driving the workers' real functions
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
 
 from app.config import Settings
+from app.deliveries import service as recoveries
 from app.kit.clock import utc_now
 from app.kit.crypto import SecretBox
 from app.kit.jobs import JobQueue
-from app.models import Attempt, Delivery
+from app.models import Attempt, Delivery, Recovery
+from tests.factories import create_endpoint, create_tenant
+from tests.factories import publish as factories_publish
 from tests.integration.receiver import Receiver, running_receiver
+from workers.actors import declare_actors
+from workers.broker import build_broker
 from workers.contracts import DELIVERY_QUEUE, RunRecovery, SendDeliveries
 from workers.delivery import DeliveryContext
 from workers.dispatch import send_deliveries
 from workers.http import build_client
 from workers.recovery import run_recovery
+from workers.resources import Resources
 
 Client = AsyncTestClient[Any]
 TENANT = "/api/v1/tenants/acme"
@@ -300,3 +308,50 @@ class TestUndeliveredReport:
         bad_cursor = await client.get(f"{TENANT}/undelivered", params={"cursor": "nonsense"})
         assert bad_cursor.status_code == 422
         assert bad_cursor.json()["code"] == "invalid_cursor"
+
+
+class TestRecoveryActor:
+    async def test_recovery_runs_on_a_real_worker_and_its_deliveries_arrive(
+        self, settings: Settings, sessions: Any, receiver: Receiver
+    ) -> None:
+        # Given two failed deliveries and a running recovery, committed
+        async with sessions() as session:
+            tenant = await create_tenant(session)
+            endpoint = await create_endpoint(session, tenant, url=receiver.url("/a"))
+            since = utc_now() - timedelta(minutes=1)
+            for n in range(2):
+                await factories_publish(session, tenant, payload={"n": n})
+            await session.commit()
+        await fail_all(sessions)
+        async with sessions() as session:
+            recovery = await recoveries.start_recovery(
+                session, tenant, endpoint.id, since=since, until=None
+            )
+            await session.commit()
+
+        # When a real Dramatiq worker (in-process broker) runs the actor
+        broker = build_broker("memory://")
+        broker.add_middleware(Resources(settings))
+        declare_actors(broker)
+        worker = dramatiq.Worker(broker, queues={DELIVERY_QUEUE}, worker_threads=1)
+        worker.start()
+        try:
+            broker.enqueue(RunRecovery(recovery_id=recovery.id).to_message())
+            await asyncio.to_thread(broker.join, DELIVERY_QUEUE, timeout=20_000)
+            for _ in range(100):
+                if len(receiver.requests) == 2:
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            await asyncio.to_thread(worker.stop)
+
+        # Then the recovery is done and both deliveries arrived and succeeded
+        assert sorted(json.loads(r.body)["n"] for r in receiver.requests) == [0, 1]
+        async with sessions() as session:
+            done = await session.get(Recovery, recovery.id)
+            assert done is not None
+            assert (done.status, done.total, done.requeued) == ("done", 2, 2)
+            statuses = list(await session.scalars(select(Delivery.status)))
+            assert statuses == ["succeeded", "succeeded"]
+            triggers = set(await session.scalars(select(Attempt.trigger)))
+            assert triggers == {"manual"}
