@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.deliveries import repository
+from app.deliveries import service as recoveries
 from app.kit.clock import utc_now
 from app.kit.ids import id_bound
 from app.kit.jobs import JobQueue
-from workers.contracts import SendDeliveries
+from workers.contracts import RunRecovery, SendDeliveries
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +38,9 @@ async def run_once(
             stuck_before=now - timedelta(seconds=settings.stuck_after_seconds),
             limit=settings.scheduler_batch_size,
         )
+        stale = await recoveries.claim_stale_recoveries(
+            session, now=now, stale_before=now - timedelta(seconds=settings.stuck_after_seconds)
+        )
         await session.commit()
     if ids:
         step = settings.deliveries_per_task
@@ -44,6 +48,9 @@ async def run_once(
             [SendDeliveries(delivery_ids=ids[i : i + step]) for i in range(0, len(ids), step)]
         )
         log.debug("scheduler_enqueued", deliveries=len(ids))
+    if stale:
+        await jobs.send([RunRecovery(recovery_id=i) for i in stale])
+        log.info("scheduler_resumed_recoveries", recoveries=len(stale))
     return len(ids)
 
 

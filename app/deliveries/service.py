@@ -104,7 +104,7 @@ async def start_recovery(
         since=since,
         until=until,
         status=RUNNING,
-        total=await _count_failed(session, endpoint.id, since, until),
+        total=await _count_failed(session, endpoint.id, since, until, as_of=now),
         requeued=0,
         created_at=now,
         updated_at=now,
@@ -115,12 +115,17 @@ async def start_recovery(
     return recovery
 
 
-def _failed_in_range(endpoint_id: str, since: datetime, until: datetime | None) -> Select[str, str]:
-    """An endpoint's failed deliveries whose message was made in the range: the index
-    deliveries (endpoint_id, message_id) drives it, with time as message id bounds."""
+def _failed_in_range(
+    endpoint_id: str, since: datetime, until: datetime | None, *, as_of: datetime
+) -> Select[str, str]:
+    """An endpoint's deliveries that had failed by ``as_of`` (the recovery's start: one that
+    fails again after its manual try is not tried again, even if the recovery is re-run),
+    whose message was made in the range. The index deliveries (endpoint_id, message_id) drives
+    it, with time as message id bounds."""
     query = select(Delivery.id, Delivery.message_id).where(
         Delivery.endpoint_id == endpoint_id,
         Delivery.status == FAILED,
+        Delivery.updated_at <= as_of,
         Delivery.message_id >= id_bound("msg", since),
     )
     if until is not None:
@@ -129,9 +134,14 @@ def _failed_in_range(endpoint_id: str, since: datetime, until: datetime | None) 
 
 
 async def _count_failed(
-    session: AsyncSession, endpoint_id: str, since: datetime, until: datetime | None
+    session: AsyncSession,
+    endpoint_id: str,
+    since: datetime,
+    until: datetime | None,
+    *,
+    as_of: datetime,
 ) -> int:
-    found = _failed_in_range(endpoint_id, since, until).subquery()
+    found = _failed_in_range(endpoint_id, since, until, as_of=as_of).subquery()
     return int(await session.scalar(select(func.count()).select_from(found)) or 0)
 
 
@@ -157,7 +167,9 @@ async def requeue_batch(
     manual try, enqueue them, and count them; the last message id done, or None when finished."""
     rows = (
         await session.execute(
-            _failed_in_range(recovery.endpoint_id, recovery.since, recovery.until)
+            _failed_in_range(
+                recovery.endpoint_id, recovery.since, recovery.until, as_of=recovery.created_at
+            )
             .where(Delivery.message_id > after_message_id)
             .order_by(Delivery.message_id)
             .limit(batch_size)
@@ -189,6 +201,21 @@ async def requeue_batch(
     recovery.updated_at = now
     await session.flush()
     return str(rows[-1].message_id) if rows and len(rows) == batch_size else None
+
+
+async def claim_stale_recoveries(
+    session: AsyncSession, *, now: datetime, stale_before: datetime
+) -> list[str]:
+    """Running recoveries that made no progress since ``stale_before`` (their task was lost
+    with a worker or a broker): marked as touched, and returned to be enqueued again."""
+    found = await session.execute(
+        update(Recovery)
+        .where(Recovery.status == RUNNING, Recovery.updated_at < stale_before)
+        .values(updated_at=now)
+        .returning(Recovery.id),
+        execution_options=_NO_SYNC,
+    )
+    return list(found.scalars())
 
 
 # -- undelivered report ----------------------------------------------------------------------

@@ -32,6 +32,7 @@ from workers.dispatch import send_deliveries
 from workers.http import build_client
 from workers.recovery import run_recovery
 from workers.resources import Resources
+from workers.scheduler import run_once
 
 Client = AsyncTestClient[Any]
 TENANT = "/api/v1/tenants/acme"
@@ -253,6 +254,36 @@ class TestRecovery:
         assert (await client.post(path, json={"since": now.isoformat(), "x": 1})).status_code == 400
         missing = await client.get(f"{TENANT}/endpoints/{endpoint}/recoveries/rcv_nope")
         assert missing.status_code == 404
+
+    async def test_a_lost_recovery_task_is_resumed_and_tries_nothing_twice(
+        self, client: Client, broker: StubBroker, ctx: DeliveryContext, receiver: Receiver
+    ) -> None:
+        # Given a recovery whose deliveries were tried once and failed again, then its task lost
+        (endpoint,) = await set_up(client, receiver, "/a")
+        since = utc_now()
+        await publish(client)
+        receiver.default_status = 500
+        await drive(broker, ctx)
+        await fail_all(ctx.sessions)
+        path = f"{TENANT}/endpoints/{endpoint}/recover"
+        recovery = (await client.post(path, json={"since": since.isoformat()})).json()
+        await drive(broker, ctx)
+        assert len(receiver.requests) == 2
+        async with ctx.sessions() as session:
+            await session.execute(
+                update(Recovery).values(status="running", updated_at=utc_now() - timedelta(hours=1))
+            )
+            await session.commit()
+
+        # When the scheduler finds it stale and its task runs again
+        await run_once(ctx.settings, ctx.sessions, JobQueue(broker))
+        ran = await drive(broker, ctx)
+
+        # Then it finishes without a second manual try of the delivery that failed again
+        assert ran == [RunRecovery.actor_name]
+        assert len(receiver.requests) == 2
+        done = await client.get(f"{TENANT}/endpoints/{endpoint}/recoveries/{recovery['id']}")
+        assert done.json()["status"] == "done"
 
 
 class TestUndeliveredReport:
