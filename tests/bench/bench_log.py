@@ -37,7 +37,7 @@ if str(REPO_ROOT) not in sys.path:
 import httpx  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 
-from app.kit.ids import _encode  # noqa: E402
+from app.kit.ids import _encode, id_bound  # noqa: E402
 from tests.e2e.harness import Stack, fresh_database  # noqa: E402
 from tests.e2e.harness.processes import free_port  # noqa: E402
 from tests.e2e.harness.services import HOOKRELAY, Service, service_env, wait_ready  # noqa: E402
@@ -194,9 +194,15 @@ def start_api(stack: Stack, database_url: str) -> Service:
 # -- measuring --------------------------------------------------------------------------------
 
 
-def cases(endpoints: list[str]) -> list[tuple[str, dict[str, str]]]:
+MESSAGES = "/api/v1/tenants/bench/messages"
+UNDELIVERED = "/api/v1/tenants/bench/undelivered"
+
+
+def cases(endpoints: list[str]) -> list[tuple[str, str, dict[str, str]]]:
+    """(name, path, query) of each timed list; the messages list's cases also get a plan."""
     middle = (datetime.now(UTC) - timedelta(days=DAYS / 2)).isoformat()
-    return [
+    oldest = id_bound("msg", datetime.now(UTC) - timedelta(days=DAYS - 1))
+    listed = [
         ("none", {}),
         ("event_type", {"event_type": EVENT_TYPES[3]}),
         ("status=failed", {"status": "failed"}),
@@ -209,6 +215,12 @@ def cases(endpoints: list[str]) -> list[tuple[str, dict[str, str]]]:
         ("before=15 days ago", {"before": middle}),
         ("after+before (1 day)", {"after": middle, "before": _plus_day(middle)}),
         ("event_type + status=failed", {"event_type": EVENT_TYPES[3], "status": "failed"}),
+        ("cursor 29 days back", {"cursor": oldest}),
+    ]
+    return [(name, MESSAGES, params) for name, params in listed] + [
+        ("undelivered report", UNDELIVERED, {}),
+        ("undelivered, 1 day window", UNDELIVERED, {"after": middle, "before": _plus_day(middle)}),
+        ("undelivered, endpoint A", UNDELIVERED, {"endpoint_id": endpoints[0]}),
     ]
 
 
@@ -216,25 +228,27 @@ def _plus_day(iso: str) -> str:
     return (datetime.fromisoformat(iso) + timedelta(days=1)).isoformat()
 
 
-def timed_get(client: httpx.Client, params: dict[str, str]) -> tuple[float, dict[str, Any]]:
+def timed_get(
+    client: httpx.Client, path: str, params: dict[str, str]
+) -> tuple[float, dict[str, Any]]:
     started = time.perf_counter()
-    response = client.get("/api/v1/tenants/bench/messages", params=params)
+    response = client.get(path, params=params)
     elapsed_ms = (time.perf_counter() - started) * 1000
     response.raise_for_status()
     return elapsed_ms, response.json()
 
 
 def measure(
-    client: httpx.Client, params: dict[str, str], *, repeat: int, pages: int
+    client: httpx.Client, path: str, params: dict[str, str], *, repeat: int, pages: int
 ) -> dict[str, Any]:
     params = {**params, "limit": "50"}
-    first = [timed_get(client, params) for _ in range(repeat)]
+    first = [timed_get(client, path, params) for _ in range(repeat)]
     first_ms = statistics.median(t for t, _ in first)
     rows = len(first[0][1]["data"])
     deep: list[float] = []
     cursor = first[0][1]["next_cursor"]
     while cursor and len(deep) < pages:
-        elapsed, body = timed_get(client, {**params, "cursor": cursor})
+        elapsed, body = timed_get(client, path, {**params, "cursor": cursor})
         deep.append(elapsed)
         cursor = body["next_cursor"]
     return {
@@ -254,10 +268,11 @@ def explain(database_url: str, tenant_id: str, params: dict[str, str]) -> str:
     from app.messages.service import MessageFilter, list_query
 
     values: dict[str, Any] = dict(params)
+    cursor = values.pop("cursor", None)
     for key in ("after", "before"):
         if key in values:
             values[key] = datetime.fromisoformat(values[key])
-    query = list_query(tenant_id, MessageFilter(**values), cursor=None, limit=50)
+    query = list_query(tenant_id, MessageFilter(**values), cursor=cursor, limit=50)
     sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
     with psycopg.connect(database_url) as conn:
         plan = conn.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql}").fetchall()
@@ -276,7 +291,7 @@ def table(count: int, results: list[tuple[str, dict[str, Any]]]) -> str:
         f"### Delivery log, {count} messages — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"{commit()}, {machine()}",
         "",
-        "| filter | rows | first page ms (median) | deep pages | deep page ms median | worst |",
+        "| list, filter | rows | first page ms (median) | deep pages | deep page ms median | worst |",
         "|---|---|---|---|---|---|",
     ]
     for name, r in results:
@@ -315,11 +330,11 @@ def main(argv: Sequence[str] | None = None) -> None:
                 ]
                 load(url, tenant_id, endpoints, args.messages)
                 results = []
-                for name, params in cases(endpoints):
-                    result = measure(client, params, repeat=args.repeat, pages=args.pages)
+                for name, path, params in cases(endpoints):
+                    result = measure(client, path, params, repeat=args.repeat, pages=args.pages)
                     results.append((name, result))
                     print(f"{name:32} {result}", flush=True)
-                    if args.explain:
+                    if args.explain and path == MESSAGES:
                         print(explain(url, tenant_id, params), flush=True)
         finally:
             stack.stop_all()
