@@ -9,6 +9,7 @@ import msgspec
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from app.deliveries import log as endpoint_log
 from app.deliveries import service
 from app.deliveries.schemas import (
     EndpointStats,
@@ -62,7 +63,7 @@ class EndpointLogController(Controller):
         """The endpoint's HTTP tries, newest first (``status``: succeeded or failed)."""
         owner = await tenants.get(session, tenant)
         found_endpoint = await endpoints.get(session, owner, endpoint)
-        found = await service.endpoint_attempts(
+        found = await endpoint_log.endpoint_attempts(
             session, found_endpoint, status=status, cursor=split_cursor(cursor), limit=limit
         )
         data = [msgspec.convert(a, AttemptOut, from_attributes=True) for a in found]
@@ -79,7 +80,7 @@ class EndpointLogController(Controller):
         """One HTTP try: request headers (secrets redacted), response status, headers, body."""
         owner = await tenants.get(session, tenant)
         found_endpoint = await endpoints.get(session, owner, endpoint)
-        found = await service.get_attempt(session, found_endpoint, attempt)
+        found = await endpoint_log.get_attempt(session, found_endpoint, attempt)
         return msgspec.convert(found, AttemptOut, from_attributes=True)
 
     @get("/stats", operation_id="get_endpoint_stats")
@@ -91,8 +92,10 @@ class EndpointLogController(Controller):
         found_endpoint = await endpoints.get(session, owner, endpoint)
         now = utc_now()
         windows = []
-        for name, span in service.STATS_WINDOWS.items():
-            counts, percentiles = await service.window_stats(session, found_endpoint.id, now - span)
+        for name, span in endpoint_log.STATS_WINDOWS.items():
+            counts, percentiles = await endpoint_log.window_stats(
+                session, found_endpoint.id, now - span
+            )
             total = sum(counts.values())
             succeeded = counts.get(SUCCEEDED, 0)
             windows.append(
