@@ -11,11 +11,15 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, insert, select
 
 from app.config import Settings
+from app.deliveries import repository
 from app.kit.clock import utc_now
+from app.kit.crypto import SecretBox
 from app.kit.ids import id_bound, new_id
-from app.models import Attempt, Delivery, Message, MessagePayload
-from tests.factories import create_endpoint, create_tenant
-from workers.delivery import redact_headers
+from app.models import Attempt, Delivery, Endpoint, Message, MessagePayload
+from tests.factories import create_endpoint, create_tenant, publish
+from workers.delivery import DeliveryContext, redact_headers
+from workers.dispatch import send_deliveries
+from workers.http import build_client
 from workers.scheduler import purge_once
 
 Client = AsyncTestClient[Any]
@@ -253,3 +257,33 @@ class TestRetention:
     async def test_retention_zero_keeps_payloads(self, settings: Settings, sessions: Any) -> None:
         keep = msgspec.structs.replace(settings, payload_retention_days=0)
         assert await purge_once(keep, sessions) == 0
+
+    async def test_a_delivery_whose_payload_was_purged_fails_as_payload_purged(
+        self, settings: Settings, sessions: Any
+    ) -> None:
+        async with sessions() as session:
+            tenant = await create_tenant(session)
+            endpoint = await create_endpoint(session, tenant)
+            message = await publish(session, tenant)
+            await session.commit()
+        async with sessions() as session:
+            purged = await repository.purge_payloads(session, before_id=new_id("msg"), limit=10)
+            await session.commit()
+        assert purged == 1
+
+        client = build_client(settings)
+        try:
+            ctx = DeliveryContext(settings, sessions, client, SecretBox(settings.secret_key))
+            async with sessions() as session:
+                ids = list(await session.scalars(select(Delivery.id)))
+            await send_deliveries(ctx, ids)
+        finally:
+            await client.aclose()
+
+        async with sessions() as session:
+            attempt = await session.scalar(select(Attempt).where(Attempt.message_id == message.id))
+            delivery = await session.scalar(select(Delivery))
+            found_endpoint = await session.get(Endpoint, endpoint.id)
+        assert attempt is not None and attempt.error_kind == "payload_purged"
+        assert delivery is not None and delivery.status == "failed"
+        assert found_endpoint is not None and found_endpoint.circuit_failures == 0
