@@ -17,6 +17,7 @@ from app.auth.guards import require_credentials
 from app.auth.service import Authenticator
 from app.config import Settings
 from app.db import create_engine, session_factory
+from app.deliveries.controllers import EndpointLogController, RecoveryController
 from app.endpoints.controllers import EndpointController
 from app.errors import exception_handlers
 from app.event_types.controllers import EventTypeController
@@ -77,6 +78,8 @@ def create_app(
             EndpointController,
             MessageController,
             PortalTokenController,
+            EndpointLogController,
+            RecoveryController,
         ],
         guards=[require_credentials],
         dependencies={"session": Provide(provide_session)},

@@ -485,8 +485,15 @@ def record(result: Result, notes: str, *, commit: str) -> None:
         fmt(result.service_cpu_ms_per_delivery),
         all_notes,
     ]
-    with RESULTS.open("a") as file:
-        file.write("| " + " | ".join(cells) + " |\n")
+    row = "| " + " | ".join(cells) + " |\n"
+    text = RESULTS.read_text()
+    # The delivery table comes first; other benchmarks keep their sections after it.
+    end = text.find("\n### ")
+    if end < 0:
+        RESULTS.write_text(text + row)
+    else:
+        table = text[:end].rstrip("\n") + "\n"
+        RESULTS.write_text(table + row + text[end:])
     print(f"appended to {RESULTS.relative_to(REPO_ROOT)}")
 
 
