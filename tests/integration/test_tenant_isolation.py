@@ -23,7 +23,7 @@ SECRET_MARK = "globex-private-payload-mark"
 
 
 async def seed(client: Client, uid: str, url: str) -> dict[str, str]:
-    """A tenant with an endpoint, a delivered message (delivery, attempt) and a portal token."""
+    """A tenant with an endpoint, a message (delivery), a portal token and a recovery."""
     tenant = (await client.post("/api/v1/tenants", json={"uid": uid, "name": uid})).json()
     base = f"/api/v1/tenants/{tenant['id']}"
     endpoint = (
@@ -38,7 +38,12 @@ async def seed(client: Client, uid: str, url: str) -> dict[str, str]:
     deliveries = (await client.get(f"{base}/messages/{message['id']}/deliveries")).json()["data"]
     secret = (await client.get(f"{base}/endpoints/{endpoint['id']}/secret")).json()["secret"]
     token = (await client.post(f"{base}/portal-tokens", json={})).json()
+    recovery = await client.post(
+        f"{base}/endpoints/{endpoint['id']}/recover", json={"since": "2020-01-01T00:00:00Z"}
+    )
+    assert recovery.status_code == 202, recovery.text
     return {
+        "recovery": recovery.json()["id"],
         "tenant": tenant["id"],
         "uid": uid,
         "endpoint": endpoint["id"],
@@ -97,6 +102,8 @@ PARAMETERS = {
     "attempt": "attempt",
     "attempt_id": "attempt",
     "token_id": "token_id",
+    "recovery": "recovery",
+    "recovery_id": "recovery",
 }
 
 
@@ -148,7 +155,17 @@ def request_body(operation: dict[str, Any], components: dict[str, Any]) -> Any:
 
 def leaks(text: str, asked: str, other: dict[str, str]) -> list[str]:
     """The other tenant's values in an answer, apart from those the request itself named."""
-    private = ("tenant", "endpoint", "url", "message", "delivery", "attempt", "secret", "token_id")
+    private = (
+        "tenant",
+        "endpoint",
+        "url",
+        "message",
+        "delivery",
+        "attempt",
+        "secret",
+        "token_id",
+        "recovery",
+    )
     found = [key for key in private if other[key] in text and other[key] not in asked]
     if other["token"] in text:
         found.append("token")
