@@ -29,14 +29,25 @@ INVOICE_SCHEMA = {
 }
 
 
+# Two tries a second apart, then failed; the circuit stays closed (this is about the log).
+SHORT_RETRIES = {
+    "HOOKRELAY_RETRY_SCHEDULE": "1",
+    "HOOKRELAY_RETRY_JITTER": "0",
+    "HOOKRELAY_SCHEDULER_INTERVAL_SECONDS": "0.5",
+    "HOOKRELAY_CIRCUIT_FAILURE_THRESHOLD": "100000",
+}
+
+
 @pytest.fixture(params=["embedded", "production"])
 def service(request: pytest.FixtureRequest, stack: Stack) -> Iterator[Service]:
     if request.param == "embedded":
-        yield start_embedded(stack)
+        yield start_embedded(stack, settings=SHORT_RETRIES)
         return
     with fresh_database() as url:
         try:
-            yield start_production(stack, database_url=url, broker_url=reset_rabbitmq())
+            yield start_production(
+                stack, database_url=url, broker_url=reset_rabbitmq(), settings=SHORT_RETRIES
+            )
         finally:
             stack.stop_all()
 
@@ -155,4 +166,70 @@ def test_customer_manages_its_endpoint_with_a_portal_token(stack: Stack, service
     assert admin.delete(f"/api/v1/tenants/acme/portal-tokens/{minted['id']}").status_code == 204
     with portal_client(service, token) as portal:
         assert portal.get("/api/v1/tenants/acme/endpoints").status_code == 401
+    admin.close()
+
+
+def test_customer_sees_and_recovers_what_never_arrived(stack: Stack, service: Service) -> None:
+    receiver = start_receiver(stack)
+    admin = service.client()
+    assert admin.post("/api/v1/tenants", json={"uid": "acme", "name": "Acme"}).is_success
+    token = admin.post("/api/v1/tenants/acme/portal-tokens", json={}).json()["token"]
+    with portal_client(service, token) as portal:
+        # An endpoint whose secret the receiver does not know yet: every try answers 401.
+        endpoint = portal.post(
+            "/api/v1/tenants/acme/endpoints", json={"url": receiver.url("/acme")}
+        ).json()
+        path = f"/api/v1/tenants/acme/endpoints/{endpoint['id']}"
+        first, second = published(admin, "acme", [1, 2])
+
+        def undelivered() -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = portal.get("/api/v1/tenants/acme/undelivered").json()[
+                "data"
+            ]
+            return found
+
+        wait_until(
+            lambda: len(undelivered()) == 2, timeout_seconds=60, stack=stack, what="2 undelivered"
+        )
+        assert {u["message_id"] for u in undelivered()} == {first, second}
+        assert {u["attempt_count"] for u in undelivered()} == {2}
+        stats = {w["window"]: w for w in portal.get(f"{path}/stats").json()["windows"]}
+        assert (stats["1h"]["total"], stats["1h"]["succeeded"], stats["1h"]["failed"]) == (4, 0, 4)
+        assert stats["7d"]["success_rate"] == 0
+
+        # The receiver learns the secret; the customer resends one message by hand.
+        receiver.set_secrets({"/acme": portal.get(f"{path}/secret").json()["secret"]})
+        resent = portal.post(
+            f"/api/v1/tenants/acme/messages/{first}/endpoints/{endpoint['id']}/resend"
+        )
+        assert resent.status_code == 202, resent.text
+
+        def manual_attempt() -> dict[str, Any] | None:
+            attempts = portal.get(f"/api/v1/tenants/acme/messages/{first}/attempts").json()["data"]
+            manual = [a for a in attempts if a["trigger"] == "manual"]
+            return manual[0] if manual else None
+
+        wait_until(
+            lambda: manual_attempt() is not None, timeout_seconds=30, stack=stack, what="resend"
+        )
+        attempt = manual_attempt()
+        assert attempt is not None and attempt["status"] == "succeeded"
+        assert attempt["request_headers"]["webhook-signature"] == "[redacted]"
+        assert attempt["request_headers"]["webhook-id"] == first
+
+        # Then everything else that failed since the start, in the background.
+        recovery = portal.post(f"{path}/recover", json={"since": "2020-01-01T00:00:00Z"})
+        assert recovery.status_code == 202, recovery.text
+
+        def recovered() -> bool:
+            shown = portal.get(f"{path}/recoveries/{recovery.json()['id']}").json()
+            return bool(shown["status"] == "done") and not undelivered()
+
+        wait_until(recovered, timeout_seconds=60, stack=stack, what="recovery")
+        shown = portal.get(f"{path}/recoveries/{recovery.json()['id']}").json()
+        assert (shown["total"], shown["requeued"]) == (1, 1)
+        verified = [
+            r["webhook_id"] for r in receiver.wait_for_requests(6, stack=stack) if r["verified"]
+        ]
+        assert sorted(verified) == sorted([first, second])
     admin.close()
