@@ -79,8 +79,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     worker_connections: int = 256
     # Dramatiq's idle wait (ms). Its Redis consumer polls an idle queue with a backoff growing to
     # about twice this: at Dramatiq's 1,000 ms default a lightly loaded worker picked tasks up
-    # ~100 ms late (p50 publish→receipt at 5 msg/s: 101 ms; 78 ms at 50; 41 ms at 20, for ~12 %
-    # of a core of idle polling; RabbitMQ pushes: 25 ms whatever the value).
+    # ~100 ms late (p50 publish→receipt at 5 msg/s: 101 ms; 78 ms at 50; 41 ms at 20). An idle
+    # worker costs 4 % of a core at 50 on Redis, 2 % on RabbitMQ (0.2 % at 1,000). RabbitMQ
+    # pushes: p50 ~25 ms whatever the value.
     worker_idle_poll_ms: int = 50
     scheduler_interval_seconds: float = 1.0
     scheduler_batch_size: int = 500
