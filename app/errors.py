@@ -26,6 +26,13 @@ log = structlog.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
+class FieldError(msgspec.Struct):
+    """What is wrong with one part of the request (``path`` is like ``$.url``)."""
+
+    path: str
+    message: str
+
+
 class Problem(msgspec.Struct, omit_defaults=True):
     """An error (RFC 9457); ``code`` is stable and machine-readable."""
 
@@ -34,7 +41,7 @@ class Problem(msgspec.Struct, omit_defaults=True):
     status: int
     code: str
     detail: str
-    errors: list[dict[str, str]] | None = None
+    errors: list[FieldError] | None = None
 
 
 class AppError(Exception):
@@ -97,10 +104,10 @@ _CODES = {
 }
 
 
-def problem(
-    status: int, code: str, detail: str, errors: list[dict[str, str]] | None = None
-) -> Response[Problem]:
-    body = Problem(
+def problem_of(
+    status: int, code: str, detail: str, errors: list[FieldError] | None = None
+) -> Problem:
+    return Problem(
         type=f"urn:hookrelay:error:{code}",
         title=_TITLES.get(status, "Error"),
         status=status,
@@ -108,7 +115,14 @@ def problem(
         detail=detail,
         errors=errors,
     )
-    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def problem(
+    status: int, code: str, detail: str, errors: list[FieldError] | None = None
+) -> Response[Problem]:
+    return Response(
+        problem_of(status, code, detail, errors), status_code=status, media_type=PROBLEM_JSON
+    )
 
 
 def _app_error(_: Request[Any, Any, Any], exc: AppError) -> Response[Problem]:
@@ -120,7 +134,7 @@ def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Re
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             path = str(item.get("key") or item.get("source") or "")
-            errors.append({"path": path, "message": str(item.get("message", ""))})
+            errors.append(FieldError(path=path, message=str(item.get("message", ""))))
     return problem(400, "validation_error", exc.detail or "invalid request", errors or None)
 
 
