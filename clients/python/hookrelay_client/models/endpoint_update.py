@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="EndpointUpdate")
+
+
+@_attrs_define
+class EndpointUpdate:
+    """
+    Attributes:
+        description (str | Unset):
+        disabled (bool | Unset):
+        event_types (list[str] | Unset):
+        rate_limit_per_second (int | None | Unset):
+        url (str | Unset):
+    """
+
+    description: str | Unset = UNSET
+    disabled: bool | Unset = UNSET
+    event_types: list[str] | Unset = UNSET
+    rate_limit_per_second: int | None | Unset = UNSET
+    url: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        description: str | Unset
+        if isinstance(self.description, Unset):
+            description = UNSET
+        else:
+            description = self.description
+
+        disabled: bool | Unset
+        if isinstance(self.disabled, Unset):
+            disabled = UNSET
+        else:
+            disabled = self.disabled
+
+        event_types: list[str] | Unset
+        if isinstance(self.event_types, Unset):
+            event_types = UNSET
+        else:
+            event_types = self.event_types
+
+        rate_limit_per_second: int | None | Unset
+        if isinstance(self.rate_limit_per_second, Unset):
+            rate_limit_per_second = UNSET
+        else:
+            rate_limit_per_second = self.rate_limit_per_second
+
+        url: str | Unset
+        if isinstance(self.url, Unset):
+            url = UNSET
+        else:
+            url = self.url
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if description is not UNSET:
+            field_dict["description"] = description
+        if disabled is not UNSET:
+            field_dict["disabled"] = disabled
+        if event_types is not UNSET:
+            field_dict["event_types"] = event_types
+        if rate_limit_per_second is not UNSET:
+            field_dict["rate_limit_per_second"] = rate_limit_per_second
+        if url is not UNSET:
+            field_dict["url"] = url
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+
+        def _parse_description(data: object) -> str | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(str | Unset, data)
+
+        description = _parse_description(d.pop("description", UNSET))
+
+        def _parse_disabled(data: object) -> bool | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | Unset, data)
+
+        disabled = _parse_disabled(d.pop("disabled", UNSET))
+
+        def _parse_event_types(data: object) -> list[str] | Unset:
+            if isinstance(data, Unset):
+                return data
+            if not isinstance(data, list):
+                raise TypeError()
+            event_types_type_0 = cast(list[str], data)
+
+            return event_types_type_0
+
+        event_types = _parse_event_types(d.pop("event_types", UNSET))
+
+        def _parse_rate_limit_per_second(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        rate_limit_per_second = _parse_rate_limit_per_second(d.pop("rate_limit_per_second", UNSET))
+
+        def _parse_url(data: object) -> str | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(str | Unset, data)
+
+        url = _parse_url(d.pop("url", UNSET))
+
+        endpoint_update = cls(
+            description=description,
+            disabled=disabled,
+            event_types=event_types,
+            rate_limit_per_second=rate_limit_per_second,
+            url=url,
+        )
+
+        endpoint_update.additional_properties = d
+        return endpoint_update
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
