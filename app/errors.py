@@ -134,7 +134,10 @@ def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Re
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             path = str(item.get("key") or item.get("source") or "")
-            errors.append(FieldError(path=path, message=str(item.get("message", ""))))
+            message = str(item.get("message", ""))
+            if message == repr(path):  # Litestar's KeyError for a value that is not there
+                message = "a JSON request body is required" if path == "data" else "is required"
+            errors.append(FieldError(path=path, message=message))
     return problem(400, "validation_error", exc.detail or "invalid request", errors or None)
 
 
@@ -143,7 +146,9 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     if status >= 500:
         log.error("http_error", path=request.url.path, status=status, detail=exc.detail)
         return problem(status, _CODES.get(status, "internal_error"), _TITLES.get(status, "Error"))
-    return problem(status, _CODES.get(status, f"http_{status}"), exc.detail)
+    response = problem(status, _CODES.get(status, f"http_{status}"), exc.detail)
+    response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+    return response
 
 
 def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Problem]:

@@ -34,6 +34,8 @@ from litestar.routes import HTTPRoute
 from app.errors import PROBLEM_JSON, AppError, FieldError, Problem, problem_of
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from litestar import Litestar
     from litestar.handlers import HTTPRouteHandler
     from litestar.routes import BaseRoute
@@ -103,7 +105,11 @@ FIELD_EXAMPLES: dict[str, Any] = {
 
 
 class ContractPlugin(ReceiveRoutePlugin):
-    """Applies the contract (module docstring) to each route handler that is in the schema."""
+    """Applies the contract (module docstring) to each route handler that is in the schema, and
+    notes the request structs that refuse unknown fields (``closed_components``)."""
+
+    def __init__(self) -> None:
+        self.closed_components: set[str] = set()
 
     def receive_route(self, route: BaseRoute) -> None:
         if not isinstance(route, HTTPRoute):
@@ -111,6 +117,25 @@ class ContractPlugin(ReceiveRoutePlugin):
         for handler in route.route_handlers:
             if handler.resolve_include_in_schema() and "OPTIONS" not in handler.http_methods:
                 apply_contract(handler, has_path_parameters=bool(route.path_parameters))
+                if (body := _body_type(handler)) is not None:
+                    self.closed_components |= closed_structs(mi.type_info(body))
+
+
+def closed_structs(info: mi.Type) -> set[str]:
+    """Names of the structs in ``info`` with ``forbid_unknown_fields`` (Litestar's schema does not
+    say so; ``contract_document`` adds ``additionalProperties: false`` for them)."""
+    if isinstance(info, mi.StructType):
+        own = {info.cls.__name__} if info.forbid_unknown_fields else set()
+        return own.union(*(closed_structs(f.type) for f in info.fields))
+    if isinstance(info, mi.Metadata):
+        return closed_structs(info.type)
+    if isinstance(info, mi.UnionType):
+        return set().union(*(closed_structs(t) for t in info.types))
+    if isinstance(info, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
+        return closed_structs(info.item_type)
+    if isinstance(info, mi.DictType):
+        return closed_structs(info.value_type)
+    return set()
 
 
 def apply_contract(handler: HTTPRouteHandler, *, has_path_parameters: bool) -> None:
@@ -295,7 +320,7 @@ class ContractJsonPlugin(JsonRenderPlugin):
     """``openapi.json`` under ``/docs`` (the one the UI reads), as ``schema_document`` gives it."""
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
-        return self.render_json(request, contract_document(openapi_schema))
+        return self.render_json(request, schema_document(request.app))
 
 
 def openapi_config(version: str) -> OpenAPIConfig:
@@ -319,10 +344,16 @@ def openapi_config(version: str) -> OpenAPIConfig:
     )
 
 
-def contract_document(raw: dict[str, Any]) -> dict[str, Any]:
-    """Litestar's schema with generic components named by their parts: ``Page[app.x.TenantOut]``
-    (``Page_app.x.TenantOut_``) becomes ``PageTenantOut``, so a module move renames nothing."""
+def contract_document(
+    raw: dict[str, Any], *, closed_components: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Litestar's schema, with ``additionalProperties: false`` on ``closed_components`` and
+    generic components named by their parts: ``Page[app.x.TenantOut]`` (``Page_app.x.TenantOut_``)
+    becomes ``PageTenantOut``, so a module move renames nothing."""
     schemas = raw.get("components", {}).get("schemas", {})
+    for name in closed_components:
+        if "properties" in schemas.get(name, {}):
+            schemas[name] = {**schemas[name], "additionalProperties": False}
     renames = {old: _component_name(old) for old in schemas if "." in old}
     if not renames:
         return raw
@@ -352,7 +383,8 @@ def _component_name(key: str) -> str:
 
 def schema_document(app: Litestar) -> dict[str, Any]:
     """The schema served at ``/openapi.json`` and printed by ``hookrelay openapi``."""
-    return contract_document(app.openapi_schema.to_schema())
+    closed = app.plugins.get(ContractPlugin).closed_components
+    return contract_document(app.openapi_schema.to_schema(), closed_components=closed)
 
 
 def render_schema(app: Litestar) -> str:

@@ -132,6 +132,14 @@ class TestSchemas:
         refs = re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', render_schema_of(document))
         assert set(refs) <= set(document["components"]["schemas"])
 
+    def test_request_bodies_refuse_unknown_fields(self, document: dict[str, Any]) -> None:
+        schemas = document["components"]["schemas"]
+        for name, op in operations(document):
+            if "requestBody" in op:
+                ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                assert schemas[ref.rsplit("/", 1)[1]]["additionalProperties"] is False, name
+        assert "additionalProperties" not in schemas["TenantOut"]  # answers may grow
+
     def test_contract_document_is_idempotent(self, document: dict[str, Any]) -> None:
         assert contract_document(document) == document
 

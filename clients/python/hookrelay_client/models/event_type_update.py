@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -27,7 +26,6 @@ class EventTypeUpdate:
     archived: bool | Unset = UNSET
     description: str | Unset = UNSET
     schema: EventTypeUpdateSchemaType0 | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.event_type_update_schema_type_0 import EventTypeUpdateSchemaType0  # noqa: PLC0415
@@ -53,7 +51,7 @@ class EventTypeUpdate:
             schema = self.schema
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if archived is not UNSET:
             field_dict["archived"] = archived
@@ -107,21 +105,4 @@ class EventTypeUpdate:
             schema=schema,
         )
 
-        event_type_update.additional_properties = d
         return event_type_update
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
