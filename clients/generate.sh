@@ -23,4 +23,4 @@ rm -rf "$out/python/.ruff_cache"
 
 mkdir -p "$out/typescript/src"
 "$here/typescript/node_modules/.bin/openapi-typescript" "$out/openapi.json" \
-  --output "$out/typescript/src/schema.ts" >/dev/null
+  --output "$out/typescript/src/schema.ts" --empty-objects-unknown --default-non-nullable false >/dev/null

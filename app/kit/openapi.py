@@ -9,7 +9,9 @@
 - an example for its request body and each response, built from the msgspec types (see
   ``example_of``: a field's ``Meta(examples=[...])`` wins, then ``FIELD_EXAMPLES``, then its type).
 
-Explicit ``responses``, ``summary`` or ``description`` on a handler are kept. Operation ids
+Request body schemas are msgspec's own (what the server validates with: list item constraints,
+``additionalProperties: false``), the rest Litestar's. Explicit ``responses``, ``summary`` or
+``description`` on a handler are kept. Operation ids
 come from the handler (``operation_id=``) or, failing that, from ``snake_case_operation_id``.
 ``tests/unit/test_openapi.py`` holds every operation to this contract.
 """
@@ -34,14 +36,13 @@ from litestar.routes import HTTPRoute
 from app.errors import PROBLEM_JSON, AppError, FieldError, Problem, problem_of
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from litestar import Litestar
     from litestar.handlers import HTTPRouteHandler
     from litestar.routes import BaseRoute
     from litestar.types import Method
 
 SECURITY_SCHEME = "bearer"
+REF_TEMPLATE = "#/components/schemas/{name}"
 
 # Statuses by when a route can answer them (see the module docstring).
 GUARDED_STATUSES = frozenset({400, 401, 403, 503})
@@ -106,10 +107,10 @@ FIELD_EXAMPLES: dict[str, Any] = {
 
 class ContractPlugin(ReceiveRoutePlugin):
     """Applies the contract (module docstring) to each route handler that is in the schema, and
-    notes the request structs that refuse unknown fields (``closed_components``)."""
+    keeps the request body types, whose schemas ``schema_document`` takes from msgspec."""
 
     def __init__(self) -> None:
-        self.closed_components: set[str] = set()
+        self.request_types: dict[str, Any] = {}
 
     def receive_route(self, route: BaseRoute) -> None:
         if not isinstance(route, HTTPRoute):
@@ -118,24 +119,14 @@ class ContractPlugin(ReceiveRoutePlugin):
             if handler.resolve_include_in_schema() and "OPTIONS" not in handler.http_methods:
                 apply_contract(handler, has_path_parameters=bool(route.path_parameters))
                 if (body := _body_type(handler)) is not None:
-                    self.closed_components |= closed_structs(mi.type_info(body))
+                    self.request_types[repr(body)] = body
 
-
-def closed_structs(info: mi.Type) -> set[str]:
-    """Names of the structs in ``info`` with ``forbid_unknown_fields`` (Litestar's schema does not
-    say so; ``contract_document`` adds ``additionalProperties: false`` for them)."""
-    if isinstance(info, mi.StructType):
-        own = {info.cls.__name__} if info.forbid_unknown_fields else set()
-        return own.union(*(closed_structs(f.type) for f in info.fields))
-    if isinstance(info, mi.Metadata):
-        return closed_structs(info.type)
-    if isinstance(info, mi.UnionType):
-        return set().union(*(closed_structs(t) for t in info.types))
-    if isinstance(info, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
-        return closed_structs(info.item_type)
-    if isinstance(info, mi.DictType):
-        return closed_structs(info.value_type)
-    return set()
+    def request_schemas(self) -> dict[str, Any]:
+        """msgspec's JSON Schemas of the request bodies (and the structs in them), by component
+        name: what the server validates with. Litestar's own drop the constraints of list items
+        and do not say that a struct refuses unknown fields (``additionalProperties: false``)."""
+        types = [self.request_types[key] for key in sorted(self.request_types)]
+        return msgspec.json.schema_components(types, ref_template=REF_TEMPLATE)[1]
 
 
 def apply_contract(handler: HTTPRouteHandler, *, has_path_parameters: bool) -> None:
@@ -345,22 +336,20 @@ def openapi_config(version: str) -> OpenAPIConfig:
 
 
 def contract_document(
-    raw: dict[str, Any], *, closed_components: Iterable[str] = ()
+    raw: dict[str, Any], *, request_schemas: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Litestar's schema, with ``additionalProperties: false`` on ``closed_components`` and
-    generic components named by their parts: ``Page[app.x.TenantOut]`` (``Page_app.x.TenantOut_``)
-    becomes ``PageTenantOut``, so a module move renames nothing."""
+    """Litestar's schema with ``request_schemas`` (``ContractPlugin.request_schemas``) in place of
+    its own, and generic components named by their parts: ``Page[app.x.TenantOut]``
+    (``Page_app.x.TenantOut_``) becomes ``PageTenantOut``, so a module move renames nothing."""
     schemas = raw.get("components", {}).get("schemas", {})
-    for name in closed_components:
-        if "properties" in schemas.get(name, {}):
-            schemas[name] = {**schemas[name], "additionalProperties": False}
+    schemas.update({k: v for k, v in (request_schemas or {}).items() if k in schemas})
     renames = {old: _component_name(old) for old in schemas if "." in old}
     if not renames:
         return raw
     if len(set(renames.values()) | (set(schemas) - set(renames))) != len(schemas):
         raise ValueError(f"generic component names collide: {sorted(renames.values())}")
     refs = {
-        f"#/components/schemas/{old}": f"#/components/schemas/{new}" for old, new in renames.items()
+        REF_TEMPLATE.format(name=old): REF_TEMPLATE.format(name=new) for old, new in renames.items()
     }
 
     def rename(value: Any) -> Any:
@@ -383,8 +372,8 @@ def _component_name(key: str) -> str:
 
 def schema_document(app: Litestar) -> dict[str, Any]:
     """The schema served at ``/openapi.json`` and printed by ``hookrelay openapi``."""
-    closed = app.plugins.get(ContractPlugin).closed_components
-    return contract_document(app.openapi_schema.to_schema(), closed_components=closed)
+    request_schemas = app.plugins.get(ContractPlugin).request_schemas()
+    return contract_document(app.openapi_schema.to_schema(), request_schemas=request_schemas)
 
 
 def render_schema(app: Litestar) -> str:

@@ -284,11 +284,15 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** EndpointCreate */
+        /**
+         * EndpointCreate
+         * @description A new endpoint. ``event_types`` holds names or wildcards (``invoice.*``, ``*``).
+         */
         EndpointCreate: {
             /** @default  */
-            description: string;
+            description?: string;
             event_types?: string[];
+            /** @default null */
             rate_limit_per_second?: number | null;
             url: string;
         };
@@ -315,7 +319,10 @@ export interface components {
         EndpointSecretOut: {
             secret: string;
         };
-        /** EndpointUpdate */
+        /**
+         * EndpointUpdate
+         * @description Changes to an endpoint; omitted fields stay as they are.
+         */
         EndpointUpdate: {
             description?: string;
             disabled?: boolean;
@@ -323,14 +330,16 @@ export interface components {
             rate_limit_per_second?: number | null;
             url?: string;
         };
-        /** EventTypeCreate */
+        /**
+         * EventTypeCreate
+         * @description A new event type in the catalog.
+         */
         EventTypeCreate: {
             /** @default  */
-            description: string;
+            description?: string;
             name: string;
-            schema?: {
-                [key: string]: unknown;
-            } | null;
+            /** @default null */
+            schema?: Record<string, unknown> | null;
         };
         /** EventTypeOut */
         EventTypeOut: {
@@ -346,13 +355,14 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** EventTypeUpdate */
+        /**
+         * EventTypeUpdate
+         * @description Changes to an event type; omitted fields stay as they are.
+         */
         EventTypeUpdate: {
             archived?: boolean;
             description?: string;
-            schema?: {
-                [key: string]: unknown;
-            } | null;
+            schema?: Record<string, unknown> | null;
         };
         /** FieldError */
         FieldError: {
@@ -365,18 +375,24 @@ export interface components {
             database: string;
             status: string;
         };
-        /** MessageBatchCreate */
+        /**
+         * MessageBatchCreate
+         * @description Up to 100 events to publish in one request: all are accepted, or none.
+         */
         MessageBatchCreate: {
             messages: components["schemas"]["MessageCreate"][];
         };
-        /** MessageCreate */
+        /**
+         * MessageCreate
+         * @description An event to publish. ``event_id`` makes the publish idempotent per tenant.
+         */
         MessageCreate: {
+            /** @default null */
             channels?: string[] | null;
+            /** @default null */
             event_id?: string | null;
             event_type: string;
-            payload: {
-                [key: string]: unknown;
-            };
+            payload: Record<string, unknown>;
         };
         /** MessageOut */
         MessageOut: {
@@ -430,7 +446,10 @@ export interface components {
             title: string;
             type: string;
         };
-        /** TenantCreate */
+        /**
+         * TenantCreate
+         * @description A new tenant; ``uid`` is the platform's own id for this customer.
+         */
         TenantCreate: {
             name: string;
             uid: string;

@@ -12,7 +12,8 @@ T = TypeVar("T", bound="EndpointCreate")
 
 @_attrs_define
 class EndpointCreate:
-    """
+    """A new endpoint. ``event_types`` holds names or wildcards (``invoice.*``, ``*``).
+
     Attributes:
         url (str):
         description (str | Unset):  Default: ''.

@@ -12,7 +12,8 @@ T = TypeVar("T", bound="EndpointUpdate")
 
 @_attrs_define
 class EndpointUpdate:
-    """
+    """Changes to an endpoint; omitted fields stay as they are.
+
     Attributes:
         description (str | Unset):
         disabled (bool | Unset):
@@ -28,22 +29,12 @@ class EndpointUpdate:
     url: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        description: str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
+        description = self.description
 
-        disabled: bool | Unset
-        if isinstance(self.disabled, Unset):
-            disabled = UNSET
-        else:
-            disabled = self.disabled
+        disabled = self.disabled
 
-        event_types: list[str] | Unset
-        if isinstance(self.event_types, Unset):
-            event_types = UNSET
-        else:
+        event_types: list[str] | Unset = UNSET
+        if not isinstance(self.event_types, Unset):
             event_types = self.event_types
 
         rate_limit_per_second: int | None | Unset
@@ -52,11 +43,7 @@ class EndpointUpdate:
         else:
             rate_limit_per_second = self.rate_limit_per_second
 
-        url: str | Unset
-        if isinstance(self.url, Unset):
-            url = UNSET
-        else:
-            url = self.url
+        url = self.url
 
         field_dict: dict[str, Any] = {}
 
@@ -77,31 +64,11 @@ class EndpointUpdate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        description = d.pop("description", UNSET)
 
-        def _parse_description(data: object) -> str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(str | Unset, data)
+        disabled = d.pop("disabled", UNSET)
 
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_disabled(data: object) -> bool | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | Unset, data)
-
-        disabled = _parse_disabled(d.pop("disabled", UNSET))
-
-        def _parse_event_types(data: object) -> list[str] | Unset:
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, list):
-                raise TypeError()
-            event_types_type_0 = cast(list[str], data)
-
-            return event_types_type_0
-
-        event_types = _parse_event_types(d.pop("event_types", UNSET))
+        event_types = cast(list[str], d.pop("event_types", UNSET))
 
         def _parse_rate_limit_per_second(data: object) -> int | None | Unset:
             if data is None:
@@ -112,12 +79,7 @@ class EndpointUpdate:
 
         rate_limit_per_second = _parse_rate_limit_per_second(d.pop("rate_limit_per_second", UNSET))
 
-        def _parse_url(data: object) -> str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(str | Unset, data)
-
-        url = _parse_url(d.pop("url", UNSET))
+        url = d.pop("url", UNSET)
 
         endpoint_update = cls(
             description=description,

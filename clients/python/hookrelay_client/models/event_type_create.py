@@ -16,7 +16,8 @@ T = TypeVar("T", bound="EventTypeCreate")
 
 @_attrs_define
 class EventTypeCreate:
-    """
+    """A new event type in the catalog.
+
     Attributes:
         name (str):
         description (str | Unset):  Default: ''.

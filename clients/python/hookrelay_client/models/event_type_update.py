@@ -16,7 +16,8 @@ T = TypeVar("T", bound="EventTypeUpdate")
 
 @_attrs_define
 class EventTypeUpdate:
-    """
+    """Changes to an event type; omitted fields stay as they are.
+
     Attributes:
         archived (bool | Unset):
         description (str | Unset):
@@ -30,17 +31,9 @@ class EventTypeUpdate:
     def to_dict(self) -> dict[str, Any]:
         from ..models.event_type_update_schema_type_0 import EventTypeUpdateSchemaType0  # noqa: PLC0415
 
-        archived: bool | Unset
-        if isinstance(self.archived, Unset):
-            archived = UNSET
-        else:
-            archived = self.archived
+        archived = self.archived
 
-        description: str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
+        description = self.description
 
         schema: dict[str, Any] | None | Unset
         if isinstance(self.schema, Unset):
@@ -67,20 +60,9 @@ class EventTypeUpdate:
         from ..models.event_type_update_schema_type_0 import EventTypeUpdateSchemaType0  # noqa: PLC0415
 
         d = dict(src_dict)
+        archived = d.pop("archived", UNSET)
 
-        def _parse_archived(data: object) -> bool | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | Unset, data)
-
-        archived = _parse_archived(d.pop("archived", UNSET))
-
-        def _parse_description(data: object) -> str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
+        description = d.pop("description", UNSET)
 
         def _parse_schema(data: object) -> EventTypeUpdateSchemaType0 | None | Unset:
             if data is None:

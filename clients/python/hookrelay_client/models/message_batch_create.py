@@ -14,7 +14,8 @@ T = TypeVar("T", bound="MessageBatchCreate")
 
 @_attrs_define
 class MessageBatchCreate:
-    """
+    """Up to 100 events to publish in one request: all are accepted, or none.
+
     Attributes:
         messages (list[MessageCreate]):
     """

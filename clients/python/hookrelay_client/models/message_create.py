@@ -16,7 +16,8 @@ T = TypeVar("T", bound="MessageCreate")
 
 @_attrs_define
 class MessageCreate:
-    """
+    """An event to publish. ``event_id`` makes the publish idempotent per tenant.
+
     Attributes:
         event_type (str):
         payload (MessageCreatePayload):

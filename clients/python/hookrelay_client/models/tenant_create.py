@@ -10,7 +10,8 @@ T = TypeVar("T", bound="TenantCreate")
 
 @_attrs_define
 class TenantCreate:
-    """
+    """A new tenant; ``uid`` is the platform's own id for this customer.
+
     Attributes:
         name (str):
         uid (str):

@@ -111,7 +111,7 @@ def sync_detailed(
     Args:
         tenant (str):
         endpoint (str):
-        body (EndpointUpdate):
+        body (EndpointUpdate): Changes to an endpoint; omitted fields stay as they are.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -146,7 +146,7 @@ def sync(
     Args:
         tenant (str):
         endpoint (str):
-        body (EndpointUpdate):
+        body (EndpointUpdate): Changes to an endpoint; omitted fields stay as they are.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -176,7 +176,7 @@ async def asyncio_detailed(
     Args:
         tenant (str):
         endpoint (str):
-        body (EndpointUpdate):
+        body (EndpointUpdate): Changes to an endpoint; omitted fields stay as they are.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -209,7 +209,7 @@ async def asyncio(
     Args:
         tenant (str):
         endpoint (str):
-        body (EndpointUpdate):
+        body (EndpointUpdate): Changes to an endpoint; omitted fields stay as they are.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -96,7 +96,7 @@ def sync_detailed(
     """Add an event type to the catalog.
 
     Args:
-        body (EventTypeCreate):
+        body (EventTypeCreate): A new event type in the catalog.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -125,7 +125,7 @@ def sync(
     """Add an event type to the catalog.
 
     Args:
-        body (EventTypeCreate):
+        body (EventTypeCreate): A new event type in the catalog.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -149,7 +149,7 @@ async def asyncio_detailed(
     """Add an event type to the catalog.
 
     Args:
-        body (EventTypeCreate):
+        body (EventTypeCreate): A new event type in the catalog.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -176,7 +176,7 @@ async def asyncio(
     """Add an event type to the catalog.
 
     Args:
-        body (EventTypeCreate):
+        body (EventTypeCreate): A new event type in the catalog.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -107,7 +107,7 @@ def sync_detailed(
 
     Args:
         name (str):
-        body (EventTypeUpdate):
+        body (EventTypeUpdate): Changes to an event type; omitted fields stay as they are.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -139,7 +139,7 @@ def sync(
 
     Args:
         name (str):
-        body (EventTypeUpdate):
+        body (EventTypeUpdate): Changes to an event type; omitted fields stay as they are.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -166,7 +166,7 @@ async def asyncio_detailed(
 
     Args:
         name (str):
-        body (EventTypeUpdate):
+        body (EventTypeUpdate): Changes to an event type; omitted fields stay as they are.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -196,7 +196,7 @@ async def asyncio(
 
     Args:
         name (str):
-        body (EventTypeUpdate):
+        body (EventTypeUpdate): Changes to an event type; omitted fields stay as they are.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -107,7 +107,8 @@ def sync_detailed(
 
     Args:
         tenant (str):
-        body (MessageCreate):
+        body (MessageCreate): An event to publish. ``event_id`` makes the publish idempotent per
+            tenant.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -139,7 +140,8 @@ def sync(
 
     Args:
         tenant (str):
-        body (MessageCreate):
+        body (MessageCreate): An event to publish. ``event_id`` makes the publish idempotent per
+            tenant.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -166,7 +168,8 @@ async def asyncio_detailed(
 
     Args:
         tenant (str):
-        body (MessageCreate):
+        body (MessageCreate): An event to publish. ``event_id`` makes the publish idempotent per
+            tenant.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -196,7 +199,8 @@ async def asyncio(
 
     Args:
         tenant (str):
-        body (MessageCreate):
+        body (MessageCreate): An event to publish. ``event_id`` makes the publish idempotent per
+            tenant.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -109,7 +109,8 @@ def sync_detailed(
 
     Args:
         tenant (str):
-        body (MessageBatchCreate):
+        body (MessageBatchCreate): Up to 100 events to publish in one request: all are accepted,
+            or none.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -141,7 +142,8 @@ def sync(
 
     Args:
         tenant (str):
-        body (MessageBatchCreate):
+        body (MessageBatchCreate): Up to 100 events to publish in one request: all are accepted,
+            or none.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,7 +170,8 @@ async def asyncio_detailed(
 
     Args:
         tenant (str):
-        body (MessageBatchCreate):
+        body (MessageBatchCreate): Up to 100 events to publish in one request: all are accepted,
+            or none.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -198,7 +201,8 @@ async def asyncio(
 
     Args:
         tenant (str):
-        body (MessageBatchCreate):
+        body (MessageBatchCreate): Up to 100 events to publish in one request: all are accepted,
+            or none.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -94,7 +94,7 @@ def sync_detailed(
     """Create a tenant.
 
     Args:
-        body (TenantCreate):
+        body (TenantCreate): A new tenant; ``uid`` is the platform's own id for this customer.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -123,7 +123,7 @@ def sync(
     """Create a tenant.
 
     Args:
-        body (TenantCreate):
+        body (TenantCreate): A new tenant; ``uid`` is the platform's own id for this customer.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -147,7 +147,7 @@ async def asyncio_detailed(
     """Create a tenant.
 
     Args:
-        body (TenantCreate):
+        body (TenantCreate): A new tenant; ``uid`` is the platform's own id for this customer.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -174,7 +174,7 @@ async def asyncio(
     """Create a tenant.
 
     Args:
-        body (TenantCreate):
+        body (TenantCreate): A new tenant; ``uid`` is the platform's own id for this customer.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
