@@ -67,10 +67,10 @@ class TestEveryOperation:
 
     def test_has_a_typed_success_response_with_an_example(self, document: dict[str, Any]) -> None:
         for name, op in operations(document):
-            successes = {s: r for s, r in op["responses"].items() if s.startswith("2")}
+            successes = {s: r for s, r in op["responses"].items() if s[0] in "23"}
             assert len(successes) == 1, name
             [(status, response)] = successes.items()
-            if status == "204":
+            if status == "204" or status.startswith("3"):
                 assert "content" not in response, name
                 continue
             [media] = response["content"].values()
@@ -89,7 +89,7 @@ class TestEveryOperation:
     def test_errors_are_typed_problems_with_examples(self, document: dict[str, Any]) -> None:
         for name, op in operations(document):
             for status, response in op["responses"].items():
-                if status.startswith("2"):
+                if status[0] in "23":
                     continue
                 # The readiness probe answers 503 with its own typed body; the rest are problems.
                 media_type, media = next(iter(response["content"].items()))
