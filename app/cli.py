@@ -68,7 +68,10 @@ def _start_worker(settings: Settings, broker: object) -> object:
     broker.add_middleware(Resources(settings))
     declare_actors(broker)
     worker = dramatiq.Worker(
-        broker, queues={DELIVERY_QUEUE}, worker_threads=settings.worker_threads
+        broker,
+        queues={DELIVERY_QUEUE},
+        worker_threads=settings.worker_threads,
+        worker_timeout=settings.worker_idle_poll_ms,
     )
     worker.start()
     return worker
@@ -210,6 +213,40 @@ def cmd_openapi(_: argparse.Namespace) -> None:
     sys.stdout.write(render_schema(create_app(settings, StubBroker())))
 
 
+def cmd_portal_link(args: argparse.Namespace) -> None:
+    """Mint a portal token for a tenant and print its one-time magic link."""
+    from app.db import create_engine, session_factory
+    from app.errors import NotFound
+    from app.kit.uow import unit_of_work
+    from app.portal import service as portal
+    from app.tenants import service as tenants
+
+    settings = _settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+
+    async def mint() -> str:
+        engine = create_engine(settings.database_url, pool_size=1)
+        try:
+            async with unit_of_work(session_factory(engine), None) as session:
+                tenant = await tenants.get(session, args.tenant)
+                _, _, code = await portal.mint(
+                    session,
+                    tenant,
+                    secret_key=settings.secret_key,
+                    lifetime_seconds=args.ttl or settings.portal_token_ttl_seconds,
+                    description=args.description,
+                )
+        finally:
+            await engine.dispose()
+        return f"{settings.base_url}/portal/login?code={code}"
+
+    try:
+        print(asyncio.run(mint()))
+    except NotFound as exc:
+        print(f"hookrelay: {exc.detail}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
 def cmd_receive(args: argparse.Namespace) -> None:
     """A local webhook receiver for trying Hookrelay out: prints and verifies what arrives."""
     from app.receiver import run_receiver
@@ -224,6 +261,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "scheduler": cmd_scheduler,
     "migrate": cmd_migrate,
     "openapi": cmd_openapi,
+    "portal-link": cmd_portal_link,
     "receive": cmd_receive,
 }
 
@@ -248,6 +286,11 @@ def main(argv: list[str] | None = None) -> None:
     parsers["receive"].add_argument("--host", default="127.0.0.1")
     parsers["receive"].add_argument("--port", type=int, default=9000)
     parsers["receive"].add_argument("--secret", help="the endpoint's whsec_ secret, to verify")
+    parsers["portal-link"].add_argument("tenant", help="the tenant's id or uid")
+    parsers["portal-link"].add_argument("--ttl", type=int, help="lifetime in seconds")
+    parsers["portal-link"].add_argument(
+        "--description", default="minted with hookrelay portal-link"
+    )
     args = parser.parse_args(argv)
     _use_uvloop()
     COMMANDS[args.command](args)

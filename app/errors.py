@@ -26,11 +26,13 @@ log = structlog.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
-class FieldError(msgspec.Struct):
-    """What is wrong with one part of the request (``path`` is like ``$.url``)."""
+class FieldError(msgspec.Struct, omit_defaults=True):
+    """What is wrong with one part of the request (``path`` is like ``$.url``; ``message_index``
+    is the message's place in a batch publish)."""
 
     path: str
     message: str
+    message_index: str | None = None
 
 
 class Problem(msgspec.Struct, omit_defaults=True):
@@ -49,10 +51,16 @@ class AppError(Exception):
     code = "bad_request"
 
     def __init__(
-        self, detail: str, *, code: str | None = None, status_code: int | None = None
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        errors: list[dict[str, str]] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.errors = errors  # machine-readable details, e.g. [{"path": "$.amount", …}]
         self.code = code or self.code
         self.status_code = status_code or self.status_code
 
@@ -72,6 +80,16 @@ class Unauthorized(AppError):
     code = "unauthorized"
 
 
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class Gone(AppError):
+    status_code = 410
+    code = "gone"
+
+
 class InvalidRequest(AppError):
     status_code = 422
     code = "invalid_request"
@@ -84,6 +102,7 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    410: "Gone",
     413: "Payload too large",
     415: "Unsupported media type",
     422: "Unprocessable content",
@@ -126,7 +145,8 @@ def problem(
 
 
 def _app_error(_: Request[Any, Any, Any], exc: AppError) -> Response[Problem]:
-    return problem(exc.status_code, exc.code, exc.detail)
+    errors = [msgspec.convert(e, FieldError) for e in exc.errors] if exc.errors else None
+    return problem(exc.status_code, exc.code, exc.detail, errors)
 
 
 def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:

@@ -11,10 +11,11 @@ from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 
-from app.auth.guards import require_api_key
-from app.auth.service import ApiKeyVerifier
+from app.auth.guards import require_credentials
+from app.auth.service import Authenticator
 from app.config import Settings
 from app.db import create_engine, session_factory
+from app.deliveries.controllers import EndpointLogController, RecoveryController
 from app.endpoints.controllers import EndpointController
 from app.errors import exception_handlers
 from app.event_types.controllers import EventTypeController
@@ -26,6 +27,7 @@ from app.kit.jobs import JobQueue
 from app.kit.openapi import ContractPlugin, openapi_config, openapi_json
 from app.messages.controllers import MessageController
 from app.metrics import MetricsController
+from app.portal.controllers import PortalLinkController, PortalTokenController
 from app.tenants.controllers import TenantController
 
 if TYPE_CHECKING:
@@ -51,7 +53,7 @@ def create_app(
             "sessions": sessions,
             "jobs": jobs,
             "secret_box": SecretBox(settings.secret_key),
-            "api_keys": ApiKeyVerifier(sessions),
+            "auth": Authenticator(sessions),
             "egress": EgressPolicy(settings.egress_allow, https_only=settings.egress_https_only),
         }
     )
@@ -74,12 +76,20 @@ def create_app(
             EventTypeController,
             EndpointController,
             MessageController,
+            PortalTokenController,
+            EndpointLogController,
+            RecoveryController,
         ],
-        guards=[require_api_key],
+        guards=[require_credentials],
+        dependencies={"session": Provide(provide_session)},
+    )
+    portal_link = Router(
+        path="/",
+        route_handlers=[PortalLinkController],
         dependencies={"session": Provide(provide_session)},
     )
     return Litestar(
-        route_handlers=[api, HealthController, MetricsController, openapi_json],
+        route_handlers=[api, portal_link, HealthController, MetricsController, openapi_json],
         state=state,
         lifespan=[lifespan],
         exception_handlers=exception_handlers,

@@ -37,3 +37,13 @@ class SendDeliveries(Task, frozen=True, kw_only=True):
     queue_name: ClassVar[str] = DELIVERY_QUEUE
 
     delivery_ids: list[str]
+    trigger: str = "scheduled"  # "manual": a resend asked for by a person
+
+
+class RunRecovery(Task, frozen=True, kw_only=True):
+    """Put an endpoint's failed deliveries back to pending, in batches, reporting progress."""
+
+    actor_name: ClassVar[str] = "recovery.run"
+    queue_name: ClassVar[str] = DELIVERY_QUEUE
+
+    recovery_id: str

@@ -20,7 +20,7 @@ from app.kit.clock import utc_now
 from app.kit.crypto import SecretBox
 from app.kit.egress import EgressBlocked
 from app.kit.jobs import JobQueue
-from app.kit.signing import signature_headers
+from app.kit.signing import active_secrets, signature_headers
 from workers.http import Sender
 from workers.policy import is_success
 
@@ -37,6 +37,8 @@ class Outcome:
     error_kind: str | None = None
     error_detail: str | None = None
     retry_after: str | None = None  # the receiver's Retry-After header, as sent
+    request_headers: dict[str, str] | None = None  # as sent, secrets redacted
+    response_headers: dict[str, str] | None = None  # bounded (workers.http)
 
     @property
     def succeeded(self) -> bool:
@@ -77,6 +79,23 @@ def classify_error(exc: BaseException) -> str:
     return "other"
 
 
+REDACTED = "[redacted]"
+# Request headers whose values an attempt never keeps: signatures, credentials, and custom
+# headers whose names look like they carry one.
+_SECRET_HEADERS = frozenset({"webhook-signature", "authorization", "proxy-authorization", "cookie"})
+_SECRET_WORDS = ("secret", "token", "key", "auth", "signature", "password", "credential")
+
+
+def redact_headers(headers: dict[str, str]) -> dict[str, str]:
+    """The request headers as an attempt records them: secret-looking values replaced."""
+    return {
+        name: REDACTED
+        if (lower := name.lower()) in _SECRET_HEADERS or any(w in lower for w in _SECRET_WORDS)
+        else value
+        for name, value in headers.items()
+    }
+
+
 async def post(
     client: Sender,
     url: str,
@@ -90,27 +109,44 @@ async def post(
     started = time.perf_counter()
     try:
         async with asyncio.timeout(timeout_seconds):
-            status, text, retry_after = await client.post(
+            status, text, response_headers = await client.post(
                 url, body, headers, max_body_bytes=max_body_bytes
             )
     except Exception as exc:
         elapsed_ms = int((time.perf_counter() - started) * 1000)
         return Outcome(
-            None, "", elapsed_ms, classify_error(exc), f"{type(exc).__name__}: {exc}"[:500]
+            None,
+            "",
+            elapsed_ms,
+            classify_error(exc),
+            f"{type(exc).__name__}: {exc}"[:500],
+            request_headers=redact_headers(headers),
         )
     elapsed_ms = int((time.perf_counter() - started) * 1000)
     kind = None if is_success(status) else "http_status"
-    return Outcome(status, text, elapsed_ms, kind, retry_after=retry_after)
+    return Outcome(
+        status,
+        text,
+        elapsed_ms,
+        kind,
+        retry_after=response_headers.get("retry-after"),
+        request_headers=redact_headers(headers),
+        response_headers=response_headers,
+    )
 
 
 async def try_delivery(ctx: DeliveryContext, row: Any) -> Outcome:
     """Sign and POST one claimed delivery row."""
     if row.body is None:
         return Outcome(None, "", 0, "payload_purged", "the payload was purged by retention")
-    secret = ctx.secret_box.decrypt(row.secret_encrypted)
+    now = utc_now()
+    secrets = active_secrets(
+        row.secret_encrypted, row.old_secrets, now=now, decrypt=ctx.secret_box.decrypt
+    )
     headers = {
+        **(row.headers or {}),  # the endpoint's custom headers (reserved names are refused)
         "content-type": "application/json",
-        **signature_headers([secret], msg_id=row.message_id, timestamp=utc_now(), body=row.body),
+        **signature_headers(secrets, msg_id=row.message_id, timestamp=now, body=row.body),
     }
     return await post(
         ctx.client,

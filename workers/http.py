@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Mapping
 
 import aiohttp
 import yarl
@@ -93,18 +94,34 @@ class Sender:
 
     async def post(
         self, url: str, body: bytes, headers: dict[str, str], *, max_body_bytes: int
-    ) -> tuple[int, str, str | None]:
-        """POST once; the status, the first ``max_body_bytes`` of the answer, its Retry-After."""
+    ) -> tuple[int, str, dict[str, str]]:
+        """POST once; the status, the first ``max_body_bytes`` of the answer, and its headers
+        (names lower-cased; at most ``MAX_RESPONSE_HEADERS``, values cut to
+        ``MAX_HEADER_VALUE_CHARS``)."""
         target = yarl.URL(url)
         check_url(self._policy, target)
         async with self._session.post(
             target, data=body, headers=headers, allow_redirects=False
         ) as response:
             prefix = await _read_prefix(response.content, max_body_bytes)
-            return response.status, prefix, response.headers.get("retry-after")
+            return response.status, prefix, _bounded_headers(response.headers)
 
     async def aclose(self) -> None:
         await self._session.close()
+
+
+# What an attempt keeps of the response headers: enough to debug, bounded in size.
+MAX_RESPONSE_HEADERS = 50
+MAX_HEADER_VALUE_CHARS = 1000
+
+
+def _bounded_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    kept: dict[str, str] = {}
+    for name, value in headers.items():
+        if len(kept) >= MAX_RESPONSE_HEADERS:
+            break
+        kept.setdefault(name.lower(), value[:MAX_HEADER_VALUE_CHARS])
+    return kept
 
 
 async def _read_prefix(stream: aiohttp.StreamReader, max_bytes: int) -> str:

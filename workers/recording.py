@@ -23,7 +23,7 @@ from app.kit.clock import utc_now
 from app.kit.ids import new_id
 from app.kit.uow import unit_of_work
 from app.models import Endpoint
-from app.models.delivery import FAILED, PENDING, SUCCEEDED
+from app.models.delivery import FAILED, MANUAL, PENDING, SUCCEEDED
 from app.ops import service as ops
 from workers.delivery import DeliveryContext, Outcome
 from workers.policy import (
@@ -173,7 +173,7 @@ class _Recorder:
     ) -> tuple[str, datetime | None]:
         if outcome.succeeded:
             return SUCCEEDED, None
-        if outcome.error_kind == "payload_purged":
+        if outcome.error_kind == "payload_purged" or row.trigger == MANUAL:
             return FAILED, None
         retry_after = parse_retry_after(outcome.retry_after, self.now)
         delay = retry_delay_seconds(
@@ -201,11 +201,13 @@ def _attempt_row(result: Result, tries: int, now: datetime) -> dict[str, Any]:
         "attempt_number": tries,
         "status": SUCCEEDED if outcome.succeeded else FAILED,
         "status_code": outcome.status_code,
+        "request_headers": outcome.request_headers,
+        "response_headers": outcome.response_headers,
         "response_body": outcome.response_body,
         "duration_ms": outcome.duration_ms,
         "error_kind": outcome.error_kind,
         "error_detail": outcome.error_detail,
-        "trigger": result.trigger,
+        "trigger": MANUAL if MANUAL in (row.trigger, result.trigger) else result.trigger,
         "created_at": now,
     }
 

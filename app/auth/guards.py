@@ -1,18 +1,60 @@
-"""Route guards; they sit on the API router (not the app) so /schema and OPTIONS stay open."""
+"""Route guards; they sit on the API router (not the app) so /schema and OPTIONS stay open.
+
+An admin API key reaches every route. A portal token reaches only its own tenant: the routes under
+``/api/v1/tenants/{tenant}`` (except minting portal tokens) and reading the event type catalog.
+Any other route answers 403; another tenant's ids answer 404 (``app.tenants.service.get``).
+"""
 
 from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
-from app.errors import Unauthorized
+from app.auth.service import Principal
+from app.errors import Forbidden, NotFound, Unauthorized
+from app.tenants import service as tenants
+
+TENANT_ROUTES = "/api/v1/tenants/{tenant}"
+ADMIN_ONLY_TENANT_ROUTES = ("/portal-tokens",)
+CATALOG_ROUTES = "/api/v1/event-types"
 
 
-async def require_api_key(
+def portal_may_use(method: str, path_template: str) -> bool:
+    if path_template == TENANT_ROUTES or path_template.startswith(TENANT_ROUTES + "/"):
+        rest = path_template[len(TENANT_ROUTES) :]
+        return not rest.startswith(ADMIN_ONLY_TENANT_ROUTES)
+    return method in ("GET", "HEAD") and path_template.startswith(CATALOG_ROUTES)
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    principal: Principal = connection.scope["state"]["principal"]
+    return principal
+
+
+async def require_credentials(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
-    scheme, _sep, token = connection.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("missing bearer API key", code="missing_credentials")
-    if not await connection.app.state.api_keys.is_valid(token.strip()):
-        raise Unauthorized("invalid or revoked API key", code="invalid_credentials")
+    scheme, _sep, credential = connection.headers.get("authorization", "").partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        raise Unauthorized("missing bearer credential", code="missing_credentials")
+    principal = await connection.app.state.auth.authenticate(credential)
+    if principal is None:
+        raise Unauthorized(
+            "invalid, expired or revoked API key or portal token", code="invalid_credentials"
+        )
+    method, template = (
+        str(connection.scope.get("method", "GET")),
+        connection.scope.get("path_template"),
+    )
+    if not principal.is_admin:
+        if not portal_may_use(method, str(template or "")):
+            raise Forbidden("a portal token cannot use this route", code="admin_only")
+        # Another tenant's routes answer 404 before anything else (body validation included);
+        # the tenant lookup in the handler checks again.
+        ref = connection.path_params.get("tenant")
+        if ref is not None:
+            tenant_id = await tenants.id_of(connection.app.state.sessions, str(ref))
+            if tenant_id != principal.tenant_id:
+                raise NotFound(f"tenant {ref!r} not found", code="tenant_not_found")
+    connection.scope.setdefault("state", {})["principal"] = principal

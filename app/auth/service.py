@@ -1,24 +1,30 @@
-"""API keys: verification (hash lookup with a short positive cache) and the bootstrap admin key."""
+"""Credentials: admin API keys and portal tokens (hash lookups with a short positive cache), and
+the bootstrap admin key."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
+from app.kit.clock import utc_now
 from app.kit.ids import new_id
-from app.models import ApiKey
+from app.models import ApiKey, PortalToken
 
 log = structlog.get_logger(__name__)
 
 KEY_PREFIX = "hr_"
+PORTAL_TOKEN_PREFIX = "hrp_"
 CACHE_SECONDS = 30.0
+PORTAL_CACHE_SECONDS = 5.0
 
 
 def hash_key(key: str) -> str:
@@ -29,28 +35,75 @@ def generate_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
-class ApiKeyVerifier:
-    """Checks bearer keys against stored hashes; remembers a valid key for ``CACHE_SECONDS``."""
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a request acts for: the platform (an admin API key) or one tenant (a portal token)."""
+
+    kind: Literal["admin", "portal"]
+    tenant_id: str | None = None
+    token_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.kind == "admin"
+
+
+ADMIN = Principal("admin")
+
+
+class Authenticator:
+    """Finds the principal of a bearer credential from stored hashes.
+
+    A valid admin key is remembered for ``CACHE_SECONDS``, a portal token for
+    ``PORTAL_CACHE_SECONDS`` (never past its expiry), so a revocation reaches every process within
+    that bound and this process at once.
+    """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self._valid_until: dict[str, float] = {}
+        self._cache: dict[str, tuple[float, Principal]] = {}
 
-    async def is_valid(self, key: str) -> bool:
-        digest = hash_key(key)
+    async def authenticate(self, credential: str) -> Principal | None:
+        digest = hash_key(credential)
         now = time.monotonic()
-        if self._valid_until.get(digest, 0.0) > now:
-            return True
+        cached = self._cache.get(digest)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        if credential.startswith(PORTAL_TOKEN_PREFIX):
+            found = await self._portal(digest, now)
+        else:
+            found = await self._admin(digest, now)
+        if found is None:
+            self._cache.pop(digest, None)
+            return None
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[digest] = found
+        return found[1]
+
+    def forget(self, token_id: str) -> None:
+        """Drop a revoked portal token from this process's cache."""
+        for digest, (_, principal) in list(self._cache.items()):
+            if principal.token_id == token_id:
+                self._cache.pop(digest, None)
+
+    async def _admin(self, digest: str, now: float) -> tuple[float, Principal] | None:
         async with self._sessions() as session:
             found = await session.scalar(
                 select(ApiKey.id).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
             )
-        if found is None:
-            return False
-        if len(self._valid_until) > 10_000:
-            self._valid_until.clear()
-        self._valid_until[digest] = now + CACHE_SECONDS
-        return True
+        return None if found is None else (now + CACHE_SECONDS, ADMIN)
+
+    async def _portal(self, digest: str, now: float) -> tuple[float, Principal] | None:
+        async with self._sessions() as session:
+            row = await session.scalar(select(PortalToken).where(PortalToken.token_hash == digest))
+        if row is None or row.revoked_at is not None:
+            return None
+        left = (row.expires_at - utc_now()).total_seconds()
+        if left <= 0:
+            return None
+        principal = Principal("portal", tenant_id=row.tenant_id, token_id=row.id)
+        return now + min(PORTAL_CACHE_SECONDS, left), principal
 
 
 async def _store(session: AsyncSession, key: str, name: str) -> None:

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.clock import utc_now
 from app.models import Attempt, Delivery, Endpoint, MessagePayload
-from app.models.delivery import PENDING
+from app.models.delivery import PENDING, SCHEDULED
 
 # A task may reach a worker a moment before the row's time (clock skew between processes).
 DUE_SLACK = timedelta(seconds=1)
@@ -76,8 +76,11 @@ async def claim_for_send(
             Delivery.tenant_id,
             Delivery.endpoint_id,
             Delivery.lease_until,
+            Delivery.trigger,
             Endpoint.url,
             Endpoint.secret_encrypted,
+            Endpoint.old_secrets,
+            Endpoint.headers,
             Endpoint.disabled,
             Endpoint.rate_limit_per_second,
             Endpoint.send_after,
@@ -107,6 +110,7 @@ _RECORD = (
         last_attempt_at=bindparam("b_last_attempt_at"),
         lease_until=None,
         enqueued_at=None,
+        trigger=SCHEDULED,
         updated_at=bindparam("b_last_attempt_at"),
     )
 )
@@ -233,3 +237,21 @@ async def resume_parked(session: AsyncSession, endpoint_id: str) -> None:
         .values(next_attempt_at=utc_now(), updated_at=utc_now()),
         execution_options=_NO_SYNC,
     )
+
+
+async def purge_payloads(session: AsyncSession, *, before_id: str, limit: int) -> int:
+    """Delete up to ``limit`` payloads of messages whose id is below ``before_id`` (the oldest
+    first, along the primary key); the count deleted. Messages, deliveries and attempts stay."""
+    oldest = (
+        select(MessagePayload.message_id)
+        .where(MessagePayload.message_id < before_id)
+        .order_by(MessagePayload.message_id)
+        .limit(limit)
+    )
+    result = await session.execute(
+        delete(MessagePayload)
+        .where(MessagePayload.message_id.in_(oldest.scalar_subquery()))
+        .returning(MessagePayload.message_id),
+        execution_options=_NO_SYNC,
+    )
+    return len(result.all())

@@ -1,12 +1,23 @@
 import msgspec
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
-from app.endpoints import service
-from app.endpoints.schemas import EndpointCreate, EndpointOut, EndpointSecretOut, EndpointUpdate
+from app.endpoints import examples, service
+from app.endpoints.schemas import (
+    EndpointCreate,
+    EndpointDisable,
+    EndpointOut,
+    EndpointSecretOut,
+    EndpointTestEvent,
+    EndpointUpdate,
+    SecretRotate,
+)
 from app.kit.deps import Cursor, Limit, Session
 from app.kit.pagination import Page, page_of
+from app.messages.controllers import message_out
+from app.messages.schemas import MessageOut
+from app.metrics import PUBLISHED
 from app.models import Endpoint
 from app.tenants import service as tenants
 
@@ -72,11 +83,78 @@ class EndpointController(Controller):
         owner = await tenants.get(session, tenant)
         await service.delete(session, owner, endpoint)
 
+    @post("/{endpoint:str}/enable", operation_id="enable_endpoint", status_code=200)
+    async def enable(
+        self, session: Session, tenant: FromPath[str], endpoint: FromPath[str]
+    ) -> EndpointOut:
+        """Enable an endpoint: a fresh circuit, and its waiting deliveries resume."""
+        owner = await tenants.get(session, tenant)
+        found = await service.get(session, owner, endpoint)
+        return endpoint_out(await service.set_disabled(session, found, False))
+
+    @post("/{endpoint:str}/disable", operation_id="disable_endpoint", status_code=200)
+    async def disable(
+        self,
+        session: Session,
+        tenant: FromPath[str],
+        endpoint: FromPath[str],
+        data: JSONBody[EndpointDisable | None] = None,
+    ) -> EndpointOut:
+        """Disable an endpoint, with an optional reason; its deliveries wait until it is enabled."""
+        owner = await tenants.get(session, tenant)
+        found = await service.get(session, owner, endpoint)
+        reason = data.reason if data is not None else None
+        return endpoint_out(await service.set_disabled(session, found, True, reason=reason))
+
     @get("/{endpoint:str}/secret", operation_id="get_endpoint_secret")
     async def secret(
         self, session: Session, state: State, tenant: FromPath[str], endpoint: FromPath[str]
     ) -> EndpointSecretOut:
-        """Get the endpoint's signing secret."""
+        """Get the endpoint's current signing secret."""
         owner = await tenants.get(session, tenant)
         found = await service.get(session, owner, endpoint)
         return EndpointSecretOut(secret=state.secret_box.decrypt(found.secret_encrypted))
+
+    @post("/{endpoint:str}/secret/rotate", operation_id="rotate_endpoint_secret", status_code=200)
+    async def rotate_secret(
+        self,
+        session: Session,
+        state: State,
+        tenant: FromPath[str],
+        endpoint: FromPath[str],
+        data: JSONBody[SecretRotate | None] = None,
+    ) -> EndpointSecretOut:
+        """Rotate the signing secret; the old one keeps signing for the grace period (24 h)."""
+        owner = await tenants.get(session, tenant)
+        found = await service.get(session, owner, endpoint)
+        new_secret = await service.rotate_secret(
+            session,
+            found,
+            state.secret_box,
+            secret=data.secret if data is not None else None,
+            grace_hours=state.settings.secret_rotation_grace_hours,
+        )
+        return EndpointSecretOut(secret=new_secret)
+
+    @post("/{endpoint:str}/test", operation_id="send_test_event", status_code=202)
+    async def send_test(
+        self,
+        session: Session,
+        state: State,
+        tenant: FromPath[str],
+        endpoint: FromPath[str],
+        data: JSONBody[EndpointTestEvent | None] = None,
+    ) -> Response[MessageOut]:
+        """Send a test event to this endpoint only (default payload: the type's example)."""
+        owner = await tenants.get(session, tenant)
+        found = await service.get(session, owner, endpoint)
+        published = await examples.send_test_event(
+            session,
+            owner,
+            found,
+            data or EndpointTestEvent(),
+            max_payload_bytes=state.settings.max_payload_bytes,
+            deliveries_per_task=state.settings.deliveries_per_task,
+        )
+        PUBLISHED.inc()
+        return Response(message_out(published.message, published.payload), status_code=202)

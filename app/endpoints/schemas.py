@@ -1,33 +1,62 @@
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
 
-from app.kit.schemas import Description, EventTypePattern
+from app.kit.schemas import Description, EventTypeName, EventTypePattern
+from app.messages.schemas import Channel
 
 Patterns = Annotated[list[EventTypePattern], Meta(min_length=1, max_length=100)]
+Channels = Annotated[list[Channel], Meta(min_length=1, max_length=50)]
 RatePerSecond = Annotated[int, Meta(ge=1, le=100_000)]
 Url = Annotated[str, Meta(min_length=1, max_length=2048)]
+# Header names and values are checked in full by the service (syntax and reserved names).
+Headers = Annotated[dict[str, str], Meta(max_length=20)]
+MetadataKey = Annotated[str, Meta(min_length=1, max_length=64)]
+MetadataValue = Annotated[str, Meta(max_length=512)]
+Metadata = Annotated[dict[MetadataKey, MetadataValue], Meta(max_length=50)]
+PayloadFilter = dict[str, Any]  # the language of app.kit.filters, checked by the service
+Secret = Annotated[str, Meta(min_length=10, max_length=200, pattern=r"^whsec_[A-Za-z0-9+/=]+$")]
 
 
 class EndpointCreate(msgspec.Struct, forbid_unknown_fields=True):
-    """A new endpoint. ``event_types`` holds names or wildcards (``invoice.*``, ``*``)."""
+    """A new endpoint.
+
+    ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null: every
+    message) makes it receive only messages that carry one of them; ``payload_filter`` (see the
+    README) only messages whose payload passes; ``headers`` are added to every request.
+    """
 
     url: Url
     event_types: Patterns = msgspec.field(default_factory=lambda: ["*"])
+    channels: Channels | None = None
+    payload_filter: PayloadFilter | None = None
+    headers: Headers = msgspec.field(default_factory=dict)
     rate_limit_per_second: RatePerSecond | None = None
     description: Description = ""
+    metadata_: Metadata = msgspec.field(default_factory=dict, name="metadata")
 
 
 class EndpointUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    """Changes to an endpoint; omitted fields stay as they are."""
+    """Changes to an endpoint; omitted fields stay as they are (``headers`` and ``metadata`` are
+    replaced whole)."""
 
     url: Url | msgspec.UnsetType = msgspec.UNSET
     event_types: Patterns | msgspec.UnsetType = msgspec.UNSET
+    channels: Channels | msgspec.UnsetType | None = msgspec.UNSET
+    payload_filter: PayloadFilter | msgspec.UnsetType | None = msgspec.UNSET
+    headers: Headers | msgspec.UnsetType = msgspec.UNSET
     rate_limit_per_second: RatePerSecond | msgspec.UnsetType | None = msgspec.UNSET
     description: Description | msgspec.UnsetType = msgspec.UNSET
+    metadata_: Metadata | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="metadata")
     disabled: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class EndpointDisable(msgspec.Struct, forbid_unknown_fields=True):
+    """Why the endpoint is disabled (shown as ``disabled_reason``)."""
+
+    reason: Annotated[str, Meta(min_length=1, max_length=500)] | None = None
 
 
 class EndpointOut(msgspec.Struct):
@@ -38,6 +67,10 @@ class EndpointOut(msgspec.Struct):
     url: str
     description: str
     event_types: list[str]
+    channels: list[str] | None
+    payload_filter: dict[str, Any] | None
+    headers: dict[str, str]
+    metadata_: dict[str, str] = msgspec.field(name="metadata")
     rate_limit_per_second: int | None
     disabled: bool
     disabled_reason: str | None
@@ -53,3 +86,17 @@ class EndpointSecretOut(msgspec.Struct):
     """The endpoint's current signing secret (``whsec_`` + base64)."""
 
     secret: str
+
+
+class SecretRotate(msgspec.Struct, forbid_unknown_fields=True):
+    """A secret to rotate to (``whsec_`` + base64 of 24 to 64 bytes); omitted: one is generated."""
+
+    secret: Secret | None = None
+
+
+class EndpointTestEvent(msgspec.Struct, forbid_unknown_fields=True):
+    """A test event: the type (default: the endpoint's first exact subscription, else
+    ``hookrelay.test``) and the payload (default: the type's example)."""
+
+    event_type: EventTypeName | None = None
+    payload: dict[str, Any] | None = None

@@ -1,4 +1,9 @@
-"""Endpoints of a tenant: create, read, change, delete; the signing secret."""
+"""Endpoints of a tenant: create, read, change, enable/disable, delete; signing secrets."""
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
 import msgspec
 from sqlalchemy import select
@@ -6,14 +11,77 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.deliveries import repository as deliveries
 from app.endpoints.schemas import EndpointCreate, EndpointUpdate
-from app.errors import NotFound
+from app.errors import InvalidRequest, NotFound
+from app.kit.clock import utc_now
 from app.kit.crypto import SecretBox
 from app.kit.egress import EgressPolicy
+from app.kit.filters import FilterError, compile_filter
 from app.kit.ids import new_id
 from app.kit.pagination import paginate
-from app.kit.signing import generate_secret
+from app.kit.signing import check_secret, generate_secret, rotated_out
 from app.kit.urls import check_endpoint_url
 from app.models import Endpoint, Tenant
+
+DISABLED_THROUGH_API = "disabled through the API"
+
+# Headers that Hookrelay sets itself or that belong to the connection: a customer may not set them.
+RESERVED_HEADERS = frozenset(
+    {
+        "host",
+        "content-type",
+        "content-length",
+        "content-encoding",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "upgrade",
+        "te",
+        "trailer",
+        "expect",
+        "user-agent",
+        "proxy-authorization",
+        "proxy-connection",
+    }
+)
+RESERVED_HEADER_PREFIXES = ("webhook-", "hookrelay-", "proxy-", "sec-")
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$")
+_HEADER_VALUE = re.compile(r"^[\x20-\x7e\t]{0,1024}$")
+
+
+def check_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Custom request headers, if their syntax is valid and none is reserved."""
+    seen: set[str] = set()
+    for name, value in headers.items():
+        lower = name.lower()
+        if not _HEADER_NAME.match(name):
+            raise InvalidRequest(
+                f"header name {name!r} is not a valid token", code="invalid_header"
+            )
+        if lower in RESERVED_HEADERS or lower.startswith(RESERVED_HEADER_PREFIXES):
+            raise InvalidRequest(f"header {name!r} is set by Hookrelay", code="reserved_header")
+        if lower in seen:
+            raise InvalidRequest(f"header {name!r} is given twice", code="invalid_header")
+        if not _HEADER_VALUE.match(value) or value != value.strip():
+            raise InvalidRequest(
+                f"header {name!r} has an invalid value (printable ASCII, at most 1024 characters)",
+                code="invalid_header",
+            )
+        seen.add(lower)
+    return headers
+
+
+def check_filter(payload_filter: dict[str, Any] | None) -> dict[str, Any] | None:
+    if payload_filter is not None:
+        try:
+            compile_filter(payload_filter)
+        except FilterError as exc:
+            where = "payload_filter" + exc.where[1:]
+            raise InvalidRequest(f"{where}: {exc.message}", code="invalid_filter") from None
+    return payload_filter
+
+
+def _unique(values: list[str] | None) -> list[str] | None:
+    return None if values is None else list(dict.fromkeys(values))
 
 
 async def create(
@@ -28,10 +96,15 @@ async def create(
         id=new_id("ep"),
         tenant_id=tenant.id,
         url=check_endpoint_url(data.url, policy=egress),
-        event_types=list(dict.fromkeys(data.event_types)),
+        event_types=_unique(data.event_types),
+        channels=_unique(data.channels),
+        payload_filter=check_filter(data.payload_filter),
+        headers=check_headers(data.headers),
+        metadata_=data.metadata_,
         rate_limit_per_second=data.rate_limit_per_second,
         description=data.description,
         secret_encrypted=box.encrypt(generate_secret()),
+        old_secrets=[],
     )
     session.add(endpoint)
     await session.flush()
@@ -56,6 +129,14 @@ async def list_(
     )
 
 
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "event_types": _unique,
+    "channels": _unique,
+    "payload_filter": check_filter,
+    "headers": check_headers,
+}
+
+
 async def update(
     session: AsyncSession,
     tenant: Tenant,
@@ -66,25 +147,65 @@ async def update(
 ) -> Endpoint:
     endpoint = await get(session, tenant, endpoint_id)
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    disabled = changes.pop("disabled", None)
     if "url" in changes:
         changes["url"] = check_endpoint_url(changes["url"], policy=egress)
-    if "event_types" in changes:
-        changes["event_types"] = list(dict.fromkeys(changes["event_types"]))
-    was_disabled = endpoint.disabled
+    for field, check in _CHECKS.items():
+        if field in changes:
+            changes[field] = check(changes[field])
     for field, value in changes.items():
         setattr(endpoint, field, value)
-    if was_disabled and changes.get("disabled") is False:
+    if disabled is not None:
+        await set_disabled(session, endpoint, disabled)
+    await session.flush()
+    return endpoint
+
+
+async def set_disabled(
+    session: AsyncSession, endpoint: Endpoint, disabled: bool, *, reason: str | None = None
+) -> Endpoint:
+    """Disable (with a reason) or enable an endpoint; enabling resumes its parked deliveries."""
+    if disabled:
+        if not endpoint.disabled or reason is not None:
+            endpoint.disabled_reason = reason or DISABLED_THROUGH_API
+        endpoint.disabled = True
+    elif endpoint.disabled:
         # Enabling is the operator saying "try again": a fresh breaker, and the backlog resumes.
+        endpoint.disabled = False
         endpoint.disabled_reason = None
         endpoint.failing_since = None
         endpoint.circuit_state = "closed"
         endpoint.circuit_failures = 0
         endpoint.circuit_next_probe_at = None
         await deliveries.resume_parked(session, endpoint.id)
-    elif not was_disabled and changes.get("disabled") is True:
-        endpoint.disabled_reason = "disabled through the API"
     await session.flush()
     return endpoint
+
+
+async def rotate_secret(
+    session: AsyncSession,
+    endpoint: Endpoint,
+    box: SecretBox,
+    *,
+    secret: str | None,
+    grace_hours: float,
+) -> str:
+    """Make ``secret`` (or a generated one) current; the old one keeps signing for the grace."""
+    if secret is not None:
+        try:
+            check_secret(secret)
+        except ValueError as exc:
+            raise InvalidRequest(str(exc), code="invalid_secret") from None
+    new_secret = secret or generate_secret()
+    endpoint.old_secrets = rotated_out(
+        endpoint.secret_encrypted,
+        endpoint.old_secrets or [],
+        now=utc_now(),
+        grace=timedelta(hours=grace_hours),
+    )
+    endpoint.secret_encrypted = box.encrypt(new_secret)
+    await session.flush()
+    return new_secret
 
 
 async def delete(session: AsyncSession, tenant: Tenant, endpoint_id: str) -> None:

@@ -6,14 +6,24 @@ from typing import Annotated
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
+from litestar.types import Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.uow import unit_of_work
 
+PRINCIPAL = "principal"
 
-async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
-    """One unit of work per request: commit before the response goes out, then send jobs."""
+
+async def provide_session(state: State, scope: Scope) -> AsyncIterator[AsyncSession]:
+    """One unit of work per request: commit before the response goes out, then send jobs.
+
+    The session carries the request's principal (set by the guard), so that every tenant lookup
+    (``app.tenants.service.get``) keeps a portal token inside its own tenant.
+    """
     async with unit_of_work(state.sessions, state.jobs) as session:
+        principal = scope.get("state", {}).get("principal")
+        if principal is not None:
+            session.info[PRINCIPAL] = principal
         yield session
 
 

@@ -5,14 +5,29 @@ Sorting ids sorts by creation time (to the millisecond), which keyset pagination
 
 import os
 import time
+from datetime import datetime
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 
 def new_id(prefix: str) -> str:
     value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    return _encode(prefix, value)
+
+
+def _encode(prefix: str, value: int) -> str:
     chars = []
     for _ in range(26):
         chars.append(_ALPHABET[value & 31])
         value >>= 5
     return f"{prefix}_{''.join(reversed(chars))}"
+
+
+def id_bound(prefix: str, at: datetime) -> str:
+    """The smallest id that ``new_id`` could make at ``at`` (to the millisecond).
+
+    Turns a time range into an id range, so that a query by time scans the id index:
+    made at or after ``a``: ``id >= id_bound(p, a)``; made before ``b``: ``id < id_bound(p, b)``.
+    """
+    ms = min(max(int(at.timestamp() * 1000), 0), (1 << 48) - 1)
+    return _encode(prefix, ms << 80)

@@ -4,15 +4,17 @@
 
 - a summary (the first line of the handler's docstring) and a description (the rest);
 - bearer security and typed ``application/problem+json`` error responses (``Problem``) for the
-  statuses it can answer: 400/401/403/503 behind a guard, 404 with path parameters, 409/413/422
-  with a request body, plus any ``AppError`` subclass listed in the handler's ``raises``;
+  statuses it can answer (``error_statuses``): 400/401/403/503 behind a guard, 400 with any
+  input, 503 with a database session, 404 with path parameters, 422 with query parameters,
+  409/413/422 with a request body;
+  a handler declares any other itself: ``responses={410: problem_response(410)}``;
 - an example for its request body and each response, built from the msgspec types (see
   ``example_of``: a field's ``Meta(examples=[...])`` wins, then ``FIELD_EXAMPLES``, then its type).
 
 Request body schemas are msgspec's own (what the server validates with: list item constraints,
-``additionalProperties: false``), the rest Litestar's. Explicit ``responses``, ``summary`` or
-``description`` on a handler are kept. Operation ids
-come from the handler (``operation_id=``) or, failing that, from ``snake_case_operation_id``.
+``additionalProperties: false``), the rest Litestar's; a body typed ``X | None`` is optional.
+Explicit ``responses``, ``summary`` or ``description`` on a handler are kept. Operation ids come
+from the handler (``operation_id=``) or, failing that, from ``snake_case_operation_id``.
 ``tests/unit/test_openapi.py`` holds every operation to this contract.
 """
 
@@ -27,15 +29,24 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 import msgspec.inspect as mi
 from litestar import MediaType, Request, Response, get
+from litestar.constants import RESERVED_KWARGS
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin
-from litestar.openapi.spec import Components, Operation, SecurityScheme
+from litestar.openapi.spec import (
+    Components,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    SecurityScheme,
+)
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.routes import HTTPRoute
 
-from app.errors import PROBLEM_JSON, AppError, FieldError, Problem, problem_of
+from app.errors import PROBLEM_JSON, FieldError, Problem, problem_of
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from litestar import Litestar
     from litestar.handlers import HTTPRouteHandler
     from litestar.routes import BaseRoute
@@ -46,8 +57,8 @@ REF_TEMPLATE = "#/components/schemas/{name}"
 
 # Statuses by when a route can answer them (see the module docstring).
 GUARDED_STATUSES = frozenset({400, 401, 403, 503})
-PATH_STATUSES = frozenset({404})
 BODY_STATUSES = frozenset({409, 413, 422})
+DATABASE_DEPENDENCY = "session"  # app/kit/deps.Session: the route may answer 503
 
 _PROBLEM_EXAMPLES: dict[int, tuple[str, str]] = {
     400: ("validation_error", "Expected `str`, got `int` - at `$.url`"),
@@ -55,6 +66,7 @@ _PROBLEM_EXAMPLES: dict[int, tuple[str, str]] = {
     403: ("forbidden", "this token may not use this route"),
     404: ("not_found", "tenant 'acme' not found"),
     409: ("conflict", "a tenant with uid 'acme' exists"),
+    410: ("gone", "this link was used already, has expired or was revoked"),
     413: ("payload_too_large", "payload is 300000 bytes; the limit is 262144"),
     422: ("invalid_request", "url must start with http:// or https://"),
     503: ("unavailable", "the database is unavailable; retry shortly"),
@@ -100,6 +112,11 @@ FIELD_EXAMPLES: dict[str, Any] = {
     "error_detail": "no response within 15 s",
     "trigger": "scheduled",
     "next_cursor": f"msg_{_ID_BODY}",
+    # Time windows: the end after the start.
+    "since": "2026-01-15T09:00:00Z",
+    "after": "2026-01-15T09:00:00Z",
+    "until": "2026-01-15T10:00:00Z",
+    "before": "2026-01-15T10:00:00Z",
     "code": "not_found",
     "detail": "tenant 'acme' not found",
 }
@@ -117,7 +134,7 @@ class ContractPlugin(ReceiveRoutePlugin):
             return
         for handler in route.route_handlers:
             if handler.resolve_include_in_schema() and "OPTIONS" not in handler.http_methods:
-                apply_contract(handler, has_path_parameters=bool(route.path_parameters))
+                apply_contract(handler, path_parameters=route.path_parameters)
                 if (body := _body_type(handler)) is not None:
                     self.request_types[repr(body)] = body
 
@@ -136,26 +153,31 @@ class ContractPlugin(ReceiveRoutePlugin):
         return schemas
 
 
-def apply_contract(handler: HTTPRouteHandler, *, has_path_parameters: bool) -> None:
+def apply_contract(handler: HTTPRouteHandler, *, path_parameters: Iterable[str] = ()) -> None:
     """Fill in what the handler does not say itself: summary, security, errors, examples."""
     doc = (handler.fn.__doc__ or "").strip()
     summary, _, rest = doc.partition("\n")
     handler.summary = handler.summary or summary.strip() or None
     handler.description = handler.description or " ".join(rest.split()) or None
-    guarded = bool(handler.resolve_guards())
-    if guarded:
+    if handler.resolve_guards():
         handler.security = handler.security or [{SECURITY_SCHEME: []}]
-    statuses = set(GUARDED_STATUSES if guarded else ())
-    statuses |= PATH_STATUSES if has_path_parameters else set()
-    statuses |= BODY_STATUSES if _body_type(handler) is not None else set()
-    statuses |= {
-        exc.status_code
-        for exc in handler.raises or ()
-        if isinstance(exc, type) and issubclass(exc, AppError)
-    }
+    statuses = error_statuses(handler, path_parameters=path_parameters)
     problems = {status: problem_response(status) for status in sorted(statuses)}
     handler.responses = problems | dict(handler.responses or {})
     handler.operation_class = _operation_class(handler)
+
+
+def error_statuses(handler: HTTPRouteHandler, *, path_parameters: Iterable[str] = ()) -> set[int]:
+    """The problem statuses a handler can answer (module docstring)."""
+    dependencies = handler.resolve_dependencies()
+    inputs = set(handler.parsed_fn_signature.parameters) - RESERVED_KWARGS - set(dependencies)
+    has_body = _body_type(handler) is not None
+    statuses = set(GUARDED_STATUSES) if handler.resolve_guards() else set()
+    statuses |= {400} if inputs or has_body else set()
+    statuses |= {404} if path_parameters else set()
+    statuses |= {422} if inputs - set(path_parameters) else set()  # a query the rules refuse
+    statuses |= BODY_STATUSES if has_body else set()
+    return statuses | ({503} if DATABASE_DEPENDENCY in dependencies else set())
 
 
 def problem_response(status: int) -> ResponseSpec:
@@ -180,6 +202,25 @@ def _body_type(handler: HTTPRouteHandler) -> Any:
     return None if data is None else data.annotation
 
 
+def optional_body(body: RequestBody) -> None:
+    """``data: X | None = None``: a body that may be left out, rather than one that may be
+    ``null`` (generated clients then omit it instead of sending ``null``)."""
+    body.required = False
+    for media in (body.content or {}).values():
+        options = getattr(media.schema, "one_of", None) or []
+        kept = [o for o in options if getattr(o, "type", None) != OpenAPIType.NULL]
+        if len(kept) == 1:
+            media.schema = kept[0]
+
+
+def _accepts_none(annotation: Any) -> bool:
+    try:
+        info = mi.type_info(annotation)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(info, mi.UnionType) and any(isinstance(t, mi.NoneType) for t in info.types)
+
+
 def _return_type(handler: HTTPRouteHandler) -> Any:
     returned = handler.parsed_fn_signature.return_type
     if returned.is_subclass_of(Response):
@@ -201,6 +242,8 @@ def _operation_class(handler: HTTPRouteHandler) -> type[Operation]:
     @dataclasses.dataclass
     class ContractOperation(Operation):
         def __post_init__(self) -> None:
+            if isinstance(self.request_body, RequestBody) and _accepts_none(body_type):
+                optional_body(self.request_body)
             contents: list[tuple[str | None, Any]] = [
                 (None, getattr(self.request_body, "content", None))
             ]
@@ -289,6 +332,8 @@ def _fits(info: mi.Type, value: Any) -> bool:
         )
     if isinstance(info, mi.DictType):
         return isinstance(value, dict)
+    if isinstance(info, mi.DateTimeType):
+        return isinstance(value, str)
     return isinstance(info, mi.AnyType)
 
 

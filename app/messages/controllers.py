@@ -1,8 +1,12 @@
+from datetime import UTC, datetime
+from typing import Any
+
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from app.errors import InvalidRequest
 from app.kit.deps import Cursor, Limit, Session
 from app.kit.pagination import Page, page_of
 from app.messages import service
@@ -14,7 +18,7 @@ from app.messages.schemas import (
     MessageOut,
 )
 from app.metrics import PUBLISHED
-from app.models import Message
+from app.models import Delivery, Message
 from app.tenants import service as tenants
 
 
@@ -28,6 +32,36 @@ def message_out(message: Message, payload: dict[str, object] | None) -> MessageO
         payload=payload,
         created_at=message.created_at,
     )
+
+
+def delivery_out(delivery: Delivery, last: Any) -> DeliveryOut:
+    return DeliveryOut(
+        id=delivery.id,
+        message_id=delivery.message_id,
+        endpoint_id=delivery.endpoint_id,
+        status=delivery.status,
+        attempt_count=delivery.attempt_count,
+        next_attempt_at=delivery.next_attempt_at,
+        last_attempt_at=delivery.last_attempt_at,
+        last_status_code=last.status_code if last is not None else None,
+        last_error_kind=last.error_kind if last is not None else None,
+        trigger=delivery.trigger,
+        created_at=delivery.created_at,
+        updated_at=delivery.updated_at,
+    )
+
+
+def parse_time(name: str, value: str | None) -> datetime | None:
+    """An ISO 8601 query value; a naive time is taken as UTC (a bad one is a 422)."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequest(
+            f"{name} must be an ISO 8601 date-time, got {value!r}", code="invalid_filter"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class MessageController(Controller):
@@ -81,14 +115,31 @@ class MessageController(Controller):
         session: Session,
         tenant: FromPath[str],
         event_type: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
+        endpoint_id: FromQuery[str | None] = None,
+        channel: FromQuery[str | None] = None,
+        event_id: FromQuery[str | None] = None,
+        after: FromQuery[str | None] = None,
+        before: FromQuery[str | None] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Page[MessageOut]:
-        """List a tenant's messages, newest first (payloads are not included)."""
+        """List a tenant's messages, newest first (payloads are not included).
+
+        ``status`` keeps messages with a delivery in that status (with ``endpoint_id``: the
+        delivery to that endpoint); ``after``/``before`` bound the creation time (ISO 8601).
+        """
         owner = await tenants.get(session, tenant)
-        found = await service.list_(
-            session, owner, event_type=event_type, cursor=cursor, limit=limit
+        filters = service.MessageFilter(
+            event_type=event_type,
+            status=status,
+            endpoint_id=endpoint_id,
+            channel=channel,
+            event_id=event_id,
+            after=parse_time("after", after),
+            before=parse_time("before", before),
         )
+        found = await service.list_(session, owner, filters, cursor=cursor, limit=limit)
         return page_of([message_out(m, None) for m in found], [m.id for m in found], limit)
 
     @get("/{message:str}", operation_id="get_message")
@@ -107,8 +158,7 @@ class MessageController(Controller):
         """The message's delivery to each endpoint it matched."""
         owner = await tenants.get(session, tenant)
         found = await service.deliveries_of(session, await service.get(session, owner, message))
-        data = [msgspec.convert(d, DeliveryOut, from_attributes=True) for d in found]
-        return Page(data=data, next_cursor=None)
+        return Page(data=[delivery_out(d, last) for d, last in found], next_cursor=None)
 
     @get("/{message:str}/attempts", operation_id="list_message_attempts")
     async def attempts(

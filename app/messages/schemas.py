@@ -38,7 +38,8 @@ class MessageOut(msgspec.Struct):
 
 
 class DeliveryOut(msgspec.Struct):
-    """A message's delivery to one endpoint."""
+    """A message's delivery to one endpoint: its status, tries so far, when the next is due,
+    and how the last try ended (``last_status_code``/``last_error_kind``; null before any)."""
 
     id: str
     message_id: str
@@ -47,6 +48,9 @@ class DeliveryOut(msgspec.Struct):
     attempt_count: int
     next_attempt_at: datetime | None
     last_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error_kind: str | None
+    trigger: str
     created_at: datetime
     updated_at: datetime
 
@@ -67,3 +71,5 @@ class AttemptOut(msgspec.Struct):
     error_detail: str | None
     trigger: str
     created_at: datetime
+    request_headers: dict[str, str] | None = None  # as sent, signatures and secrets redacted
+    response_headers: dict[str, str] | None = None

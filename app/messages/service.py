@@ -4,10 +4,11 @@ enabled endpoint; the deliveries are enqueued after the commit."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import insert, select
+from sqlalchemy import Select, and_, exists, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,12 +17,13 @@ from app.endpoints import service as endpoints
 from app.errors import AppError, InvalidRequest, NotFound
 from app.event_types import service as event_types
 from app.kit.clock import utc_now
-from app.kit.ids import new_id
+from app.kit.ids import id_bound, new_id
 from app.kit.jobs import enqueue
-from app.kit.matching import matches
+from app.kit.matching import Subscription
 from app.kit.pagination import paginate
 from app.messages.schemas import MessageCreate
-from app.models import Attempt, Delivery, Message, MessagePayload, Tenant
+from app.models import Attempt, Delivery, Endpoint, Message, MessageChannel, MessagePayload, Tenant
+from app.models.delivery import FAILED, PENDING, SUCCEEDED
 from workers.contracts import SendDeliveries
 
 
@@ -56,8 +58,12 @@ async def publish_many(
     *,
     max_payload_bytes: int,
     deliveries_per_task: int,
+    only_endpoint: Endpoint | None = None,
 ) -> list[Published]:
-    """Publish several messages in the caller's unit of work; all or none are accepted."""
+    """Publish several messages in the caller's unit of work; all or none are accepted.
+
+    ``only_endpoint`` (a test event) delivers to that endpoint alone, whatever it subscribes to.
+    """
     bodies = [msgspec.json.encode(item.payload) for item in items]
     for index, body in enumerate(bodies):
         if len(body) > max_payload_bytes:
@@ -67,11 +73,11 @@ async def publish_many(
                 code="payload_too_large",
                 status_code=413,
             )
-    for event_type in dict.fromkeys(item.event_type for item in items):
-        if await event_types.is_archived(session, event_type):
-            raise InvalidRequest(
-                f"event type {event_type!r} is archived", code="event_type_archived"
-            )
+    catalog = {
+        name: await event_types.rules(session, name) for name in {i.event_type for i in items}
+    }
+    for index, item in enumerate(items):
+        catalog[item.event_type].check(item.payload, index=index if len(items) > 1 else None)
     now = utc_now()
     messages = [
         Message(
@@ -91,7 +97,11 @@ async def publish_many(
             insert(MessagePayload), [{"message_id": m.id, "body": b} for m, b, _ in new]
         )
         await _create_deliveries(
-            session, tenant.id, [m for m, _, _ in new], deliveries_per_task=deliveries_per_task
+            session,
+            tenant.id,
+            [(m, i.payload) for m, _, i in new],
+            deliveries_per_task=deliveries_per_task,
+            only_endpoint=only_endpoint,
         )
     return [
         Published(message=message, payload=item.payload, created=True)
@@ -133,14 +143,34 @@ async def _insert_messages(session: AsyncSession, messages: list[Message]) -> se
         .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
         .returning(Message.id)
     )
-    return set(inserted.scalars())
+    ids = set(inserted.scalars())
+    channel_rows = [
+        {"tenant_id": m.tenant_id, "channel": c, "message_id": m.id}
+        for m in messages
+        if m.id in ids
+        for c in dict.fromkeys(m.channels or ())
+    ]
+    if channel_rows:
+        await session.execute(insert(MessageChannel), channel_rows)
+    return ids
 
 
 async def _create_deliveries(
-    session: AsyncSession, tenant_id: str, messages: list[Message], *, deliveries_per_task: int
+    session: AsyncSession,
+    tenant_id: str,
+    messages: list[tuple[Message, dict[str, Any]]],
+    *,
+    deliveries_per_task: int,
+    only_endpoint: Endpoint | None = None,
 ) -> None:
     """One pending delivery per message x matching enabled endpoint; tasks sent after commit."""
-    subscribed = await endpoints.enabled_for_tenant(session, tenant_id)
+    if only_endpoint is not None:
+        subscribed = [(only_endpoint, Subscription(["*"]))]
+    else:
+        subscribed = [
+            (e, Subscription(e.event_types, e.channels, e.payload_filter))
+            for e in await endpoints.enabled_for_tenant(session, tenant_id)
+        ]
     rows: list[dict[str, Any]] = [
         {
             "id": new_id("dlv"),
@@ -154,9 +184,9 @@ async def _create_deliveries(
             "created_at": message.created_at,
             "updated_at": message.created_at,
         }
-        for message in messages
-        for endpoint in subscribed
-        if matches(endpoint.event_types, message.event_type)
+        for message, payload in messages
+        for endpoint, subscription in subscribed
+        if subscription.accepts(message.event_type, message.channels, payload)
     ]
     if not rows:
         return
@@ -191,25 +221,106 @@ async def get(session: AsyncSession, tenant: Tenant, message_id: str) -> Message
     return found
 
 
+class MessageFilter(msgspec.Struct, kw_only=True):
+    """The delivery log's filters; every one is served by an index (see ``list_``)."""
+
+    event_type: str | None = None
+    status: str | None = None  # a message with a delivery in this status
+    endpoint_id: str | None = None  # a message delivered (or to be) to this endpoint
+    channel: str | None = None
+    event_id: str | None = None
+    after: datetime | None = None  # created at or after
+    before: datetime | None = None  # created before
+
+
+DELIVERY_STATUSES = (PENDING, SUCCEEDED, FAILED)
+
+
 async def list_(
     session: AsyncSession,
     tenant: Tenant,
+    filters: MessageFilter,
     *,
-    event_type: str | None,
     cursor: str | None,
     limit: int,
 ) -> list[Message]:
-    query = select(Message).where(Message.tenant_id == tenant.id)
-    if event_type is not None:
-        query = query.where(Message.event_type == event_type)
-    return list(
-        (await session.scalars(paginate(query, Message.id, cursor=cursor, limit=limit))).all()
-    )
-
-
-async def deliveries_of(session: AsyncSession, message: Message) -> list[Delivery]:
-    query = select(Delivery).where(Delivery.message_id == message.id).order_by(Delivery.id)
+    """A page of the tenant's messages, newest first (see ``list_query``)."""
+    query = list_query(tenant.id, filters, cursor=cursor, limit=limit)
     return list((await session.scalars(query)).all())
+
+
+def list_query(
+    tenant_id: str, filters: MessageFilter, *, cursor: str | None, limit: int
+) -> Select[Message]:
+    """The query of a page of the tenant's messages, newest first.
+
+    The most selective filter drives the scan down its own index in id order, the others are
+    checked on the way: ``event_id`` (unique), then ``channel`` (message_channels' primary key),
+    then ``endpoint_id`` (deliveries endpoint_id+message_id; with ``status``, that delivery's
+    status), else the messages index (tenant_id, [event_type,] id), with ``status`` an EXISTS on
+    deliveries (tenant_id, status, message_id). Time bounds become id bounds on the same scan.
+    """
+    if filters.status is not None and filters.status not in DELIVERY_STATUSES:
+        raise InvalidRequest(
+            f"status must be one of {', '.join(DELIVERY_STATUSES)}", code="invalid_filter"
+        )
+    query = select(Message).where(Message.tenant_id == tenant_id)
+    key: Any = Message.id
+    if filters.event_id is not None:
+        query = query.where(Message.event_id == filters.event_id)
+    if filters.event_type is not None:
+        query = query.where(Message.event_type == filters.event_type)
+    if filters.channel is not None:
+        query = query.join(
+            MessageChannel,
+            and_(
+                MessageChannel.message_id == Message.id,
+                MessageChannel.tenant_id == tenant_id,
+                MessageChannel.channel == filters.channel,
+            ),
+        )
+        key = MessageChannel.message_id
+    if filters.endpoint_id is not None:
+        on = [Delivery.message_id == Message.id, Delivery.endpoint_id == filters.endpoint_id]
+        if filters.status is not None:
+            on.append(Delivery.status == filters.status)
+        query = query.join(Delivery, and_(*on))
+        key = Delivery.message_id if key is Message.id else key
+    elif filters.status is not None:
+        query = query.where(
+            exists().where(
+                Delivery.tenant_id == tenant_id,
+                Delivery.status == filters.status,
+                Delivery.message_id == Message.id,
+            )
+        )
+    if filters.after is not None:
+        query = query.where(key >= id_bound("msg", filters.after))
+    if filters.before is not None:
+        query = query.where(key < id_bound("msg", filters.before))
+    if cursor and key is not Message.id:
+        query = query.where(Message.id < cursor)
+    return paginate(query, key, cursor=cursor, limit=limit)
+
+
+async def deliveries_of(session: AsyncSession, message: Message) -> list[tuple[Delivery, Any]]:
+    """The message's deliveries, each with its last attempt's ``status_code`` and ``error_kind``
+    (None before the first try), read from attempts (message_id, id)."""
+    query = select(Delivery).where(Delivery.message_id == message.id).order_by(Delivery.id)
+    deliveries = list((await session.scalars(query)).all())
+    last_ids = (
+        select(func.max(Attempt.id))
+        .where(Attempt.message_id == message.id)
+        .group_by(Attempt.delivery_id)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(Attempt.delivery_id, Attempt.status_code, Attempt.error_kind).where(
+            Attempt.id.in_(last_ids)
+        )
+    )
+    last = {row.delivery_id: row for row in rows}
+    return [(d, last.get(d.id)) for d in deliveries]
 
 
 async def attempts_of(

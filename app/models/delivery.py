@@ -8,6 +8,10 @@ from app.models.base import Base, TimestampMixin, UTCDateTime, id_column
 PENDING = "pending"
 SUCCEEDED = "succeeded"
 FAILED = "failed"
+# Delivery.trigger: "manual" marks a finished delivery brought back for one try (resend,
+# recovery): if that try fails, the delivery is failed again, with no new retry schedule.
+SCHEDULED = "scheduled"
+MANUAL = "manual"
 
 
 class Delivery(TimestampMixin, Base):

@@ -3,9 +3,10 @@
 import time
 
 from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.errors import Conflict, NotFound
+from app.kit.deps import PRINCIPAL
 from app.kit.ids import new_id
 from app.kit.pagination import paginate
 from app.models import Tenant
@@ -44,7 +45,36 @@ def _snapshot(tenant: Tenant) -> Tenant:
 
 
 async def get(session: AsyncSession, ref: str) -> Tenant:
-    """The tenant whose id or uid is ``ref`` (an id wins over another tenant's equal uid)."""
+    """The tenant whose id or uid is ``ref`` (an id wins over another tenant's equal uid).
+
+    Every tenant-scoped route starts here: a request made with a portal token (its principal is on
+    the session) finds only its own tenant; any other answers exactly as a missing one.
+    """
+    tenant = await _lookup(session, ref)
+    principal = session.info.get(PRINCIPAL)
+    if principal is not None and not principal.is_admin and principal.tenant_id != tenant.id:
+        raise _not_found(ref)
+    return tenant
+
+
+async def id_of(sessions: async_sessionmaker[AsyncSession], ref: str) -> str | None:
+    """The id of the tenant ``ref`` names (id or uid), or None; for guards, outside a request's
+    unit of work."""
+    cached = _cache.get(ref)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1].id
+    async with sessions() as session:
+        try:
+            return (await _lookup(session, ref)).id
+        except NotFound:
+            return None
+
+
+def _not_found(ref: str) -> NotFound:
+    return NotFound(f"tenant {ref!r} not found", code="tenant_not_found")
+
+
+async def _lookup(session: AsyncSession, ref: str) -> Tenant:
     now = time.monotonic()
     cached = _cache.get(ref)
     if cached is not None and cached[0] > now:
@@ -65,7 +95,7 @@ async def _find(session: AsyncSession, ref: str) -> Tenant:
             return tenant
     if rows:
         return rows[0]
-    raise NotFound(f"tenant {ref!r} not found", code="tenant_not_found")
+    raise _not_found(ref)
 
 
 async def list_(session: AsyncSession, *, cursor: str | None, limit: int) -> list[Tenant]:

@@ -3,6 +3,12 @@
     .venv/bin/python tests/bench/bench_delivery.py --shape embedded --messages 2000 --endpoints 1
     .venv/bin/python tests/bench/bench_delivery.py --shape production --broker redis --messages 1000 --endpoints 3
     .venv/bin/python tests/bench/bench_delivery.py --raw --messages 2000 --endpoints 1
+    .venv/bin/python tests/bench/bench_delivery.py --shape production --isolation
+
+``--isolation`` runs guarantee 4's measurement: healthy endpoints get messages at a steady rate,
+once beside one endpoint that sleeps past the request timeout with ``--slow-pending`` deliveries
+waiting for it, and once without it (same stack, fresh tenant); it prints both p95 latencies and
+their ratio, and records both rows.
 
 It starts the same processes as the end-to-end tests (tests/e2e/harness.py), publishes as fast as
 ``--publishers`` concurrent clients can, and measures deliveries/s from the first publish to the
@@ -185,6 +191,105 @@ def check_records(records: Sequence[dict[str, Any]], expected: int) -> str:
     return ", ".join(problems)
 
 
+def print_windows(
+    sent_at: dict[str, float], records: Sequence[dict[str, Any]], start: float, width: float = 5.0
+) -> None:
+    """p50/p95 latency of the messages published in each ``width``-second window."""
+    windows: dict[int, list[float]] = {}
+    for r in records:
+        sent = sent_at[r["webhook_id"]]
+        windows.setdefault(int((sent - start) // width), []).append(
+            (r["received_at"] - sent) * 1000
+        )
+    for index in sorted(windows):
+        values = windows[index]
+        q = statistics.quantiles(values, n=100, method="inclusive") if len(values) > 1 else values
+        print(
+            f"  published {index * width:>4.0f}-{(index + 1) * width:<4.0f}s: {len(values):>5} "
+            f"deliveries, p50 {q[49 if len(q) > 1 else 0]:7.1f} ms, p95 {q[94 if len(q) > 1 else 0]:7.1f} ms"
+        )
+
+
+def add_slow_endpoint(service: Any, receiver: Receiver, tenant: str, seconds: float) -> str:
+    """An endpoint of ``tenant`` on a receiver path that answers only after ``seconds``."""
+    path = "/slow/0"
+    with service.client() as api:
+        answer = api.post(
+            f"/api/v1/tenants/{tenant}/endpoints",
+            json={"url": receiver.url(path), "event_types": ["slow.*"]},
+        )
+        assert answer.status_code == 201, answer.text
+    receiver.set_slow({path: seconds})
+    return str(answer.json()["id"])
+
+
+def run_isolation(
+    stack: Stack,
+    start: Callable[[Stack], Any],
+    *,
+    shape: str,
+    messages: int,
+    endpoints: int,
+    rate: float,
+    slow_pending: int,
+    slow_seconds: float,
+) -> tuple[Result, Result]:
+    """Healthy endpoints' latency beside a slow endpoint with a backlog, then without it."""
+    receiver = start_receiver(stack)
+    service = start(stack)
+    results = []
+    for with_slow in (True, False):
+        setup = set_up_tenant(service, receiver, endpoints=endpoints)
+        # Warm up (connections, caches) before measuring, so that both runs start alike.
+        seen = receiver.stats()["count"]
+        publish_many(service, setup.tenant, 8, concurrency=1, rate=rate)
+        receiver.wait_for_requests(seen + 8 * endpoints, stack=stack, timeout_seconds=60)
+        notes = "isolation baseline: no slow endpoint"
+        if with_slow:
+            add_slow_endpoint(service, receiver, setup.tenant, slow_seconds)
+            publish_many(
+                service, setup.tenant, slow_pending, batch=100, concurrency=2, event_type="slow.x"
+            )
+            deadline = time.monotonic() + 30
+            while receiver.stats()["slow"] == 0 and time.monotonic() < deadline:
+                time.sleep(0.2)  # the slow endpoint is busy before the healthy load starts
+            notes = (
+                f"isolation: beside 1 endpoint sleeping {slow_seconds:g} s with "
+                f"{slow_pending} pending"
+            )
+        seen = receiver.stats()["count"]
+        cpu_before = cpu_seconds(stack.processes)
+        print(f"{notes}: {messages} messages x {endpoints} endpoints at {rate}/s ...", flush=True)
+        published = publish_many(service, setup.tenant, messages, concurrency=4, rate=rate)
+        expected = messages * endpoints
+        records = receiver.wait_for_requests(
+            seen + expected, stack=stack, timeout_seconds=max(120.0, expected / 10)
+        )[seen:]
+        sent_at = {p.message_id: p.sent_at for p in published}
+        first_sent = min(p.sent_at for p in published)
+        latencies = latencies_ms(sent_at, records)
+        p95 = statistics.quantiles(latencies, n=100, method="inclusive")[94]
+        print_windows(sent_at, records, first_sent)
+        notes += f", p95 {p95:.1f} ms"
+        results.append(
+            Result(
+                shape=shape,
+                messages=messages,
+                endpoints=endpoints,
+                concurrency=4,
+                deliveries=expected,
+                seconds=max(r["received_at"] for r in records) - first_sent,
+                publish_per_second=messages / (max(p.answered_at for p in published) - first_sent),
+                latencies_ms=latencies,
+                cpu_seconds=cpu_used(cpu_before, stack.processes),
+                notes=", ".join(n for n in (notes, check_records(records, expected)) if n),
+            )
+        )
+    slow_stats = receiver.stats()["slow"]
+    print(f"slow endpoint took {slow_stats} requests during the runs")
+    return results[0], results[1]
+
+
 def run_service(
     stack: Stack,
     start: Callable[[Stack], Any],
@@ -347,6 +452,7 @@ def print_table(result: Result) -> None:
         ("deliveries/s", fmt(result.deliveries_per_second)),
         ("publish/s", fmt(result.publish_per_second)),
         ("latency p50", f"{fmt(result.percentile_ms(50))} ms"),
+        ("latency p95", f"{fmt(result.percentile_ms(95))} ms"),
         ("latency p99", f"{fmt(result.percentile_ms(99))} ms"),
         ("latency max", f"{fmt(max(result.latencies_ms))} ms"),
         ("CPU s by process", result.cpu_summary()),
@@ -379,8 +485,15 @@ def record(result: Result, notes: str, *, commit: str) -> None:
         fmt(result.service_cpu_ms_per_delivery),
         all_notes,
     ]
-    with RESULTS.open("a") as file:
-        file.write("| " + " | ".join(cells) + " |\n")
+    row = "| " + " | ".join(cells) + " |\n"
+    text = RESULTS.read_text()
+    # The delivery table comes first; other benchmarks keep their sections after it.
+    end = text.find("\n### ")
+    if end < 0:
+        RESULTS.write_text(text + row)
+    else:
+        table = text[:end].rstrip("\n") + "\n"
+        RESULTS.write_text(table + row + text[end:])
     print(f"appended to {RESULTS.relative_to(REPO_ROOT)}")
 
 
@@ -412,6 +525,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--rate", type=float, help="publish at most this many messages a second (latency runs)"
     )
+    parser.add_argument(
+        "--isolation",
+        action="store_true",
+        help="healthy endpoints' latency beside a slow endpoint, then without it",
+    )
+    parser.add_argument("--slow-pending", type=int, default=500)
+    parser.add_argument("--slow-seconds", type=float, default=10.0)
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
     parser.add_argument("--keep", action="store_true", help="keep the work dir and its logs")
     parser.add_argument(
@@ -420,15 +540,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run(args: argparse.Namespace, stack: Stack) -> Result:
+def run(args: argparse.Namespace, stack: Stack) -> list[Result]:
     if args.raw:
-        return run_raw(
-            stack,
-            messages=args.messages,
-            endpoints=args.endpoints,
-            concurrency=args.concurrency,
-            client=args.raw_client or "aiohttp",
-        )
+        return [
+            run_raw(
+                stack,
+                messages=args.messages,
+                endpoints=args.endpoints,
+                concurrency=args.concurrency,
+                client=args.raw_client or "aiohttp",
+            )
+        ]
     settings = dict(s.split("=", 1) for s in args.setting)
     common = {
         "messages": args.messages,
@@ -438,8 +560,8 @@ def run(args: argparse.Namespace, stack: Stack) -> Result:
         "rate": args.rate,
     }
     if args.shape == "embedded":
-        return run_service(
-            stack, lambda s: start_embedded(s, settings=settings), shape="embedded", **common
+        return measure(
+            args, stack, lambda s: start_embedded(s, settings=settings), "embedded", common
         )
     with fresh_database() as database_url:
         broker_url = reset_rabbitmq() if args.broker == "rabbitmq" else reset_redis(BENCH_REDIS_DB)
@@ -454,10 +576,37 @@ def run(args: argparse.Namespace, stack: Stack) -> Result:
             )
 
         try:
-            return run_service(stack, start, shape=f"production/{args.broker}", **common)
+            return measure(args, stack, start, f"production/{args.broker}", common)
         finally:
             # Before the database is dropped: its connections must go first.
             stack.stop_all()
+
+
+def measure(
+    args: argparse.Namespace,
+    stack: Stack,
+    start: Callable[[Stack], Any],
+    shape: str,
+    common: dict[str, Any],
+) -> list[Result]:
+    if not args.isolation:
+        return [run_service(stack, start, shape=shape, **common)]
+    beside, alone = run_isolation(
+        stack,
+        start,
+        shape=shape,
+        messages=args.messages,
+        endpoints=args.endpoints,
+        rate=args.rate or 4.0,
+        slow_pending=args.slow_pending,
+        slow_seconds=args.slow_seconds,
+    )
+    ratio = beside.percentile_ms(95) / alone.percentile_ms(95)
+    print(
+        f"p95 beside the slow endpoint {beside.percentile_ms(95):.1f} ms, "
+        f"without it {alone.percentile_ms(95):.1f} ms: ratio {ratio:.2f}"
+    )
+    return [beside, alone]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -466,7 +615,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     commit = use_revision(args.rev, workdir / "code") if args.rev else work_tree_commit()
     stack = Stack(workdir)
     try:
-        result = run(args, stack)
+        results = run(args, stack)
     except BaseException:
         print(stack.logs(50), file=sys.stderr)
         raise
@@ -474,10 +623,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         stack.stop_all()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    print_table(result)
-    if not args.no_record:
-        notes = ", ".join([*args.setting, args.notes] if args.notes else args.setting)
-        record(result, notes, commit=commit)
+    for result in results:
+        print_table(result)
+        if not args.no_record:
+            notes = ", ".join([*args.setting, args.notes] if args.notes else args.setting)
+            record(result, notes, commit=commit)
 
 
 if __name__ == "__main__":

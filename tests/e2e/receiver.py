@@ -12,7 +12,10 @@ message per path with ``--fail-first``). A small control API, used by the harnes
 - ``POST /_control/secrets``: body ``{"/ep/0": "whsec_…", …}``, merged into the known secrets;
 - ``GET /_control/requests?since=N``: ``{"count": total, "records": [...]}`` from record N on, each
   ``{"path", "webhook_id", "verified", "status", "received_at"}`` (``received_at``: Unix seconds);
-- ``GET /_control/stats``: ``{"count", "verified"}``.
+- ``GET /_control/stats``: ``{"count", "verified", "slow"}``;
+- ``POST /_control/slow``: body ``{"/slow/0": 10.0, …}``: requests to these paths are answered
+  only after that many seconds (a receiver that sleeps past the sender's timeout); they are counted
+  in ``slow``, not recorded.
 
 On SIGTERM it stops listening, drops its connections and, with ``--records-file``, writes every
 record there (a JSON list) before it exits, so that a test can stop it and start it again on the
@@ -70,6 +73,8 @@ class State:
         # (path, webhook-id) pairs already failed once, for --fail-first.
         self.failed_once: set[tuple[str, str]] = set()
         self.connections: set[asyncio.Transport] = set()
+        self.slow: dict[str, float] = {}
+        self.slow_count = 0
 
     def add_secrets(self, secrets: dict[str, str]) -> None:
         for path, secret in secrets.items():
@@ -114,8 +119,18 @@ def control(state: State, request: Request) -> tuple[int, bytes]:
         since = int(parse_qs(parts.query).get("since", ["0"])[0])
         records = [asdict(r) for r in state.records[since:]]
         return 200, json.dumps({"count": len(state.records), "records": records}).encode()
+    if request.method == "POST" and parts.path == "/_control/slow":
+        try:
+            state.slow |= {str(k): float(v) for k, v in json.loads(request.body).items()}
+        except (ValueError, TypeError, AttributeError) as exc:
+            return 400, json.dumps({"error": str(exc)}).encode()
+        return 200, json.dumps(state.slow).encode()
     if request.method == "GET" and parts.path == "/_control/stats":
-        stats = {"count": len(state.records), "verified": state.verified_count}
+        stats = {
+            "count": len(state.records),
+            "verified": state.verified_count,
+            "slow": state.slow_count,
+        }
         return 200, json.dumps(stats).encode()
     return 404, b'{"error": "not found"}'
 
@@ -190,6 +205,11 @@ class HttpProtocol(asyncio.Protocol):
 
     def _answer(self, request: Request) -> None:
         assert self.transport is not None
+        delay = self.state.slow.get(request.target.split("?", 1)[0])
+        if delay is not None:
+            self.state.slow_count += 1
+            asyncio.get_running_loop().call_later(delay, self._late, request)
+            return
         if request.target.startswith("/_control/"):
             status, body = control(self.state, request)
         else:
@@ -197,6 +217,11 @@ class HttpProtocol(asyncio.Protocol):
         self.transport.write(response(status, body, keep_alive=request.keep_alive))
         if not request.keep_alive:
             self.transport.close()
+
+    def _late(self, request: Request) -> None:
+        """The answer of a slow path, unless the sender gave up and closed the connection."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(response(204, keep_alive=request.keep_alive))
 
     def _fail(self, status: int) -> None:
         assert self.transport is not None

@@ -2,9 +2,9 @@
 that a running ``hookrelay dev`` serves, and each answer must be no 5xx, a documented status, the
 documented content type and a body that fits the schema.
 
-Path parameters are pinned to a seeded tenant, endpoint, message and event type, so generated
-requests reach the code behind the lookups instead of stopping at a 404. Bounded to stay fast:
-``MAX_EXAMPLES`` per operation and phase, no shrinking.
+Path parameters are pinned to a seeded tenant, endpoint, message, portal token and event type,
+so generated requests reach the code behind the lookups instead of stopping at a 404. Bounded to
+stay fast: ``MAX_EXAMPLES`` per operation and phase, no shrinking.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ def seed(service: Service) -> dict[str, str]:
                 f"/api/v1/tenants/{uid}/messages",
                 {"event_type": "invoice.paid", "payload": {"invoice": "in_1"}},
             ),
+            ("POST", f"/api/v1/tenants/{uid}/portal-tokens", {"description": "schemathesis"}),
         ]:
             answer = api.request(method, path, json=body)
             assert answer.status_code in (201, 202), answer.text
@@ -81,7 +82,15 @@ def seed(service: Service) -> dict[str, str]:
                 endpoint_id = answer.json()["id"]
             if "/messages" in path:
                 message_id = answer.json()["id"]
-    return {"tenant": uid, "endpoint": endpoint_id, "message": message_id, "name": "invoice.paid"}
+            if "/portal-tokens" in path:
+                token_id = answer.json()["id"]
+    return {
+        "tenant": uid,
+        "endpoint": endpoint_id,
+        "message": message_id,
+        "token_id": token_id,
+        "name": "invoice.paid",
+    }
 
 
 # The committed snapshot, which the running server must serve (the last test here) and which

@@ -40,3 +40,50 @@ def test_openapi_prints_the_schema(tmp_path: Path) -> None:
     schema = json.loads(result.stdout)
     assert schema["info"]["title"] == "Hookrelay"
     assert "/api/v1/tenants/{tenant}/messages" in schema["paths"]
+
+
+def test_portal_link_mints_a_token_for_a_tenant(tmp_path: Path) -> None:
+    import asyncio
+    import hashlib
+
+    from cryptography.fernet import Fernet
+    from sqlalchemy import select
+
+    from app.db import create_engine, migrate, session_factory
+    from app.models import PortalToken
+    from tests.factories import create_tenant
+
+    url = f"sqlite:///{tmp_path / 'hookrelay.db'}"
+    migrate(url)
+
+    async def tenant_then(check: bool, code: str = "") -> str | None:
+        engine = create_engine(url)
+        try:
+            async with session_factory(engine)() as session:
+                if not check:
+                    await create_tenant(session, uid="acme")
+                    await session.commit()
+                    return None
+                digest = hashlib.sha256(code.encode()).hexdigest()
+                row = await session.scalar(
+                    select(PortalToken).where(PortalToken.link_hash == digest)
+                )
+                return None if row is None else row.tenant_id
+        finally:
+            await engine.dispose()
+
+    asyncio.run(tenant_then(False))
+    env = {
+        "HOOKRELAY_DATABASE_URL": url,
+        "HOOKRELAY_SECRET_KEY": Fernet.generate_key().decode(),
+        "HOOKRELAY_PUBLIC_URL": "https://hooks.example.com",
+    }
+    result = run("portal-link", "acme", "--ttl", "600", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    link = result.stdout.strip()
+    assert link.startswith("https://hooks.example.com/portal/login?code=")
+    assert asyncio.run(tenant_then(True, link.split("code=")[1])) is not None
+
+    missing = run("portal-link", "nobody", env=env, cwd=tmp_path)
+    assert missing.returncode == 1
+    assert "tenant 'nobody' not found" in missing.stderr

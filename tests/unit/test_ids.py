@@ -1,6 +1,7 @@
 import time
+from datetime import UTC, datetime, timedelta
 
-from app.kit.ids import new_id
+from app.kit.ids import id_bound, new_id
 
 
 class TestNewId:
@@ -17,3 +18,23 @@ class TestNewId:
 
     def test_ids_are_unique(self) -> None:
         assert len({new_id("x") for _ in range(10_000)}) == 10_000
+
+
+class TestIdBound:
+    def test_ids_made_after_a_time_sort_at_or_above_its_bound(self) -> None:
+        before = datetime.now(UTC)
+        time.sleep(0.002)
+        made = new_id("msg")
+        time.sleep(0.002)
+        after = datetime.now(UTC)
+        assert id_bound("msg", before) <= made < id_bound("msg", after)
+
+    def test_bound_is_the_lowest_id_of_its_millisecond(self) -> None:
+        at = datetime(2026, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC)
+        bound = id_bound("msg", at)
+        assert bound.startswith("msg_") and len(bound) == 30
+        assert bound.endswith("0" * 16)  # the 80 random bits are zero
+        assert id_bound("msg", at + timedelta(milliseconds=1)) > bound
+
+    def test_times_before_the_epoch_clamp_to_zero(self) -> None:
+        assert id_bound("msg", datetime(1960, 1, 1, tzinfo=UTC)) == "msg_" + "0" * 26

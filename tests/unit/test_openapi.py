@@ -132,6 +132,13 @@ class TestSchemas:
         refs = re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', render_schema_of(document))
         assert set(refs) <= set(document["components"]["schemas"])
 
+    def test_a_body_typed_x_or_none_is_optional(self, document: dict[str, Any]) -> None:
+        body = document["paths"]["/api/v1/tenants/{tenant}/portal-tokens"]["post"]["requestBody"]
+        assert body["required"] is False
+        assert body["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/PortalTokenCreate"
+        }
+
     def test_request_bodies_refuse_unknown_fields(self, document: dict[str, Any]) -> None:
         schemas = document["components"]["schemas"]
         for name, op in operations(document):

@@ -3,7 +3,13 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from app.kit.signing import generate_secret, signature_headers
+from app.kit.signing import (
+    active_secrets,
+    check_secret,
+    generate_secret,
+    rotated_out,
+    signature_headers,
+)
 
 BODY = b'{"invoice":"in_1","amount":4200,"note":"caf\xc3\xa9"}'
 
@@ -64,3 +70,48 @@ class TestGenerateSecret:
         assert secret.startswith("whsec_")
         assert len(secret) == len("whsec_") + 32
         assert secret != generate_secret()
+
+
+class TestCheckSecret:
+    def test_generated_secret_passes(self) -> None:
+        secret = generate_secret()
+        assert check_secret(secret) == secret
+
+    @pytest.mark.parametrize(
+        "secret",
+        [
+            "sk_" + "A" * 32,
+            "whsec_" + "A" * 8,  # 6 bytes
+            "whsec_" + "A" * 100,  # 75 bytes
+            "whsec_not base64!",
+        ],
+    )
+    def test_bad_secret_is_refused(self, secret: str) -> None:
+        with pytest.raises(ValueError):
+            check_secret(secret)
+
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+class TestRotation:
+    def test_current_secret_goes_first_with_the_grace(self) -> None:
+        old = rotated_out("c1", [], now=NOW, grace=timedelta(hours=24))
+        assert old == [{"secret_encrypted": "c1", "expires_at": "2026-11-24T12:00:00+00:00"}]
+
+    def test_expired_dropped_and_at_most_ten_kept(self) -> None:
+        live = [
+            {"secret_encrypted": f"s{i}", "expires_at": "2026-11-24T00:00:00+00:00"}
+            for i in range(12)
+        ]
+        expired = {"secret_encrypted": "gone", "expires_at": "2026-11-23T11:59:59+00:00"}
+        old = rotated_out("c", [expired, *live], now=NOW, grace=timedelta(hours=1))
+        assert [s["secret_encrypted"] for s in old] == ["c", *(f"s{i}" for i in range(9))]
+
+    def test_active_secrets_are_current_and_unexpired(self) -> None:
+        old = [
+            {"secret_encrypted": "a", "expires_at": "2026-11-23T12:00:01+00:00"},
+            {"secret_encrypted": "b", "expires_at": "2026-11-23T12:00:00+00:00"},
+        ]
+        assert active_secrets("c", old, now=NOW, decrypt=str.upper) == ["C", "A"]
+        assert active_secrets("c", None, now=NOW, decrypt=str.upper) == ["C"]

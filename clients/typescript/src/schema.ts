@@ -112,6 +112,108 @@ export interface paths {
         patch: operations["update_endpoint"];
         trace?: never;
     };
+    "/api/v1/tenants/{tenant}/endpoints/{endpoint}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's HTTP tries, newest first (``status``: succeeded or failed). */
+        get: operations["list_endpoint_attempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/endpoints/{endpoint}/attempts/{attempt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One HTTP try: request headers (secrets redacted), response status, headers, body. */
+        get: operations["get_endpoint_attempt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/endpoints/{endpoint}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable an endpoint, with an optional reason; its deliveries wait until it is enabled. */
+        post: operations["disable_endpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/endpoints/{endpoint}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable an endpoint: a fresh circuit, and its waiting deliveries resume. */
+        post: operations["enable_endpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/endpoints/{endpoint}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Try again, in the background, every failed delivery of messages made since a time. */
+        post: operations["recover_endpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/endpoints/{endpoint}/recoveries/{recovery}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A recovery's progress. */
+        get: operations["get_recovery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants/{tenant}/endpoints/{endpoint}/secret": {
         parameters: {
             query?: never;
@@ -119,10 +221,61 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get the endpoint's signing secret. */
+        /** Get the endpoint's current signing secret. */
         get: operations["get_endpoint_secret"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/endpoints/{endpoint}/secret/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the signing secret; the old one keeps signing for the grace period (24 h). */
+        post: operations["rotate_endpoint_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/endpoints/{endpoint}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Attempts over the last 1 h, 24 h and 7 d: outcomes, success rate, latency. */
+        get: operations["get_endpoint_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/endpoints/{endpoint}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test event to this endpoint only (default payload: the type's example). */
+        post: operations["send_test_event"];
         delete?: never;
         options?: never;
         head?: never;
@@ -136,7 +289,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List a tenant's messages, newest first (payloads are not included). */
+        /**
+         * List a tenant's messages, newest first (payloads are not included).
+         * @description ``status`` keeps messages with a delivery in that status (with ``endpoint_id``: the delivery to that endpoint); ``after``/``before`` bound the creation time (ISO 8601).
+         */
         get: operations["list_messages"];
         put?: never;
         /** Publish an event to the tenant's subscribed endpoints (idempotent on ``event_id``). */
@@ -215,6 +371,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenant}/messages/{message}/endpoints/{endpoint}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Try the message's delivery to the endpoint once more, now (trigger ``manual``). */
+        post: operations["resend_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/portal-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a tenant's portal tokens, newest first (their values are never shown again). */
+        get: operations["list_portal_tokens"];
+        put?: never;
+        /** Mint a portal token for a tenant, with a one-time magic link that hands it out. */
+        post: operations["create_portal_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/portal-tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a portal token (without its value). */
+        get: operations["get_portal_token"];
+        put?: never;
+        post?: never;
+        /** Revoke a portal token and its magic link. */
+        delete: operations["revoke_portal_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/undelivered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Message x endpoint pairs that ended without success: failed deliveries, and pending
+         * @description ones on a disabled endpoint; ``after``/``before`` bound the message's creation time.
+         */
+        get: operations["list_undelivered"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -249,6 +478,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/portal/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open a magic link once: answers its portal token; used, expired or revoked → 410. */
+        get: operations["redeem_portal_link"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -265,7 +511,13 @@ export interface components {
             error_kind: string | null;
             id: string;
             message_id: string;
+            request_headers?: {
+                [key: string]: string;
+            } | null;
             response_body: string;
+            response_headers?: {
+                [key: string]: string;
+            } | null;
             status: string;
             status_code: number | null;
             trigger: string;
@@ -278,26 +530,54 @@ export interface components {
             endpoint_id: string;
             id: string;
             last_attempt_at: string | null;
+            last_error_kind: string | null;
+            last_status_code: number | null;
             message_id: string;
             next_attempt_at: string | null;
             status: string;
+            trigger: string;
             /** Format: date-time */
             updated_at: string;
         };
         /**
          * EndpointCreate
-         * @description A new endpoint. ``event_types`` holds names or wildcards (``invoice.*``, ``*``).
+         * @description A new endpoint.
+         *
+         *         ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null: every
+         *         message) makes it receive only messages that carry one of them; ``payload_filter`` (see the
+         *         README) only messages whose payload passes; ``headers`` are added to every request.
          */
         EndpointCreate: {
+            /** @default null */
+            channels?: string[] | null;
             /** @default  */
             description?: string;
             event_types?: string[];
+            /** @default {} */
+            headers?: {
+                [key: string]: string;
+            };
+            /** @default {} */
+            metadata?: {
+                [key: string]: string;
+            };
+            /** @default null */
+            payload_filter?: Record<string, unknown> | null;
             /** @default null */
             rate_limit_per_second?: number | null;
             url: string;
         };
+        /**
+         * EndpointDisable
+         * @description Why the endpoint is disabled (shown as ``disabled_reason``).
+         */
+        EndpointDisable: {
+            /** @default null */
+            reason?: string | null;
+        };
         /** EndpointOut */
         EndpointOut: {
+            channels: string[] | null;
             circuit_next_probe_at: string | null;
             circuit_state: string;
             /** Format: date-time */
@@ -307,8 +587,17 @@ export interface components {
             disabled_reason: string | null;
             event_types: string[];
             failing_since: string | null;
+            headers: {
+                [key: string]: string;
+            };
             id: string;
             last_success_at: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            payload_filter: {
+                [key: string]: unknown;
+            } | null;
             rate_limit_per_second: number | null;
             tenant_id: string;
             /** Format: date-time */
@@ -319,24 +608,52 @@ export interface components {
         EndpointSecretOut: {
             secret: string;
         };
+        /** EndpointStats */
+        EndpointStats: {
+            endpoint_id: string;
+            windows: components["schemas"]["WindowStats"][];
+        };
+        /**
+         * EndpointTestEvent
+         * @description A test event: the type (default: the endpoint's first exact subscription, else
+         *         ``hookrelay.test``) and the payload (default: the type's example).
+         */
+        EndpointTestEvent: {
+            /** @default null */
+            event_type?: string | null;
+            /** @default null */
+            payload?: Record<string, unknown> | null;
+        };
         /**
          * EndpointUpdate
-         * @description Changes to an endpoint; omitted fields stay as they are.
+         * @description Changes to an endpoint; omitted fields stay as they are (``headers`` and ``metadata`` are
+         *         replaced whole).
          */
         EndpointUpdate: {
+            channels?: string[] | null;
             description?: string;
             disabled?: boolean;
             event_types?: string[];
+            headers?: {
+                [key: string]: string;
+            };
+            metadata?: {
+                [key: string]: string;
+            };
+            payload_filter?: Record<string, unknown> | null;
             rate_limit_per_second?: number | null;
             url?: string;
         };
         /**
          * EventTypeCreate
-         * @description A new event type in the catalog.
+         * @description A new event type in the catalog: ``schema`` is a JSON Schema (draft 2020-12) that every
+         *         published payload must match; ``example`` is a payload (it must match the schema).
          */
         EventTypeCreate: {
             /** @default  */
             description?: string;
+            /** @default null */
+            example?: Record<string, unknown> | null;
             name: string;
             /** @default null */
             schema?: Record<string, unknown> | null;
@@ -347,6 +664,9 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             description: string;
+            example: {
+                [key: string]: unknown;
+            } | null;
             id: string;
             name: string;
             schema: {
@@ -362,11 +682,13 @@ export interface components {
         EventTypeUpdate: {
             archived?: boolean;
             description?: string;
+            example?: Record<string, unknown> | null;
             schema?: Record<string, unknown> | null;
         };
         /** FieldError */
         FieldError: {
             message: string;
+            message_index?: string | null;
             path: string;
         };
         /** Health */
@@ -432,10 +754,64 @@ export interface components {
             data: components["schemas"]["MessageOut"][];
             next_cursor: string | null;
         };
+        /** Page[PortalTokenOut] */
+        PagePortalTokenOut: {
+            data: components["schemas"]["PortalTokenOut"][];
+            next_cursor: string | null;
+        };
         /** Page[TenantOut] */
         PageTenantOut: {
             data: components["schemas"]["TenantOut"][];
             next_cursor: string | null;
+        };
+        /** Page[UndeliveredOut] */
+        PageUndeliveredOut: {
+            data: components["schemas"]["UndeliveredOut"][];
+            next_cursor: string | null;
+        };
+        /** Percentiles */
+        Percentiles: {
+            p50: number | null;
+            p95: number | null;
+            p99: number | null;
+        };
+        /** PortalSession */
+        PortalSession: {
+            /** Format: date-time */
+            expires_at: string;
+            tenant_id: string;
+            token: string;
+        };
+        /**
+         * PortalTokenCreate
+         * @description A new portal token; ``expires_in_seconds`` defaults to ``HOOKRELAY_PORTAL_TOKEN_TTL_SECONDS``.
+         */
+        PortalTokenCreate: {
+            /** @default  */
+            description?: string;
+            /** @default null */
+            expires_in_seconds?: number | null;
+        };
+        /** PortalTokenMinted */
+        PortalTokenMinted: {
+            /** Format: date-time */
+            expires_at: string;
+            id: string;
+            magic_link: string;
+            tenant_id: string;
+            token: string;
+        };
+        /** PortalTokenOut */
+        PortalTokenOut: {
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            /** Format: date-time */
+            expires_at: string;
+            id: string;
+            link_used_at: string | null;
+            revoked_at: string | null;
+            tenant_id: string;
         };
         /** Problem */
         Problem: {
@@ -445,6 +821,37 @@ export interface components {
             status: number;
             title: string;
             type: string;
+        };
+        /**
+         * RecoveryCreate
+         * @description Try again every failed delivery of the endpoint whose message was made in [since, until).
+         */
+        RecoveryCreate: {
+            since: string;
+            /** @default null */
+            until?: string | null;
+        };
+        /** RecoveryOut */
+        RecoveryOut: {
+            /** Format: date-time */
+            created_at: string;
+            endpoint_id: string;
+            finished_at: string | null;
+            id: string;
+            requeued: number;
+            /** Format: date-time */
+            since: string;
+            status: string;
+            total: number;
+            until: string | null;
+        };
+        /**
+         * SecretRotate
+         * @description A secret to rotate to (``whsec_`` + base64 of 24 to 64 bytes); omitted: one is generated.
+         */
+        SecretRotate: {
+            /** @default null */
+            secret?: string | null;
         };
         /**
          * TenantCreate
@@ -463,6 +870,32 @@ export interface components {
             uid: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** UndeliveredOut */
+        UndeliveredOut: {
+            attempt_count: number;
+            delivery_id: string;
+            endpoint_id: string;
+            event_type: string;
+            last_attempt_at: string | null;
+            /** Format: date-time */
+            message_created_at: string;
+            message_id: string;
+            status: string;
+        };
+        /** WindowStats */
+        WindowStats: {
+            duration_ms: components["schemas"]["Percentiles"];
+            failed: number;
+            outcomes: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            since: string;
+            succeeded: number;
+            success_rate: number | null;
+            total: number;
+            window: string;
         };
     };
     responses: never;
@@ -500,6 +933,9 @@ export interface operations {
                      *           "archived": false,
                      *           "created_at": "2026-01-15T09:30:00Z",
                      *           "description": "Invoices of the billing service",
+                     *           "example": {
+                     *             "key": "example"
+                     *           },
                      *           "id": "et_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "name": "Acme Inc.",
                      *           "schema": {
@@ -577,6 +1013,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service unavailable */
             503: {
                 headers: {
@@ -609,6 +1063,9 @@ export interface operations {
                 /**
                  * @example {
                  *       "description": "Invoices of the billing service",
+                 *       "example": {
+                 *         "key": "example"
+                 *       },
                  *       "name": "invoice.paid",
                  *       "schema": {
                  *         "required": [
@@ -633,6 +1090,9 @@ export interface operations {
                      *       "archived": false,
                      *       "created_at": "2026-01-15T09:30:00Z",
                      *       "description": "Invoices of the billing service",
+                     *       "example": {
+                     *         "key": "example"
+                     *       },
                      *       "id": "et_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "name": "Acme Inc.",
                      *       "schema": {
@@ -803,6 +1263,9 @@ export interface operations {
                      *       "archived": false,
                      *       "created_at": "2026-01-15T09:30:00Z",
                      *       "description": "Invoices of the billing service",
+                     *       "example": {
+                     *         "key": "example"
+                     *       },
                      *       "id": "et_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "name": "Acme Inc.",
                      *       "schema": {
@@ -930,6 +1393,9 @@ export interface operations {
                  * @example {
                  *       "archived": false,
                  *       "description": "Invoices of the billing service",
+                 *       "example": {
+                 *         "key": "example"
+                 *       },
                  *       "schema": {
                  *         "required": [
                  *           "invoice"
@@ -953,6 +1419,9 @@ export interface operations {
                      *       "archived": false,
                      *       "created_at": "2026-01-15T09:30:00Z",
                      *       "description": "Invoices of the billing service",
+                     *       "example": {
+                     *         "key": "example"
+                     *       },
                      *       "id": "et_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "name": "Acme Inc.",
                      *       "schema": {
@@ -1211,6 +1680,24 @@ export interface operations {
                      *       "status": 403,
                      *       "title": "Forbidden",
                      *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1560,6 +2047,9 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
+                     *           "channels": [
+                     *             "billing"
+                     *           ],
                      *           "circuit_next_probe_at": "2026-01-15T09:30:00Z",
                      *           "circuit_state": "closed",
                      *           "created_at": "2026-01-15T09:30:00Z",
@@ -1570,8 +2060,17 @@ export interface operations {
                      *             "invoice.*"
                      *           ],
                      *           "failing_since": "2026-01-15T09:30:00Z",
+                     *           "headers": {
+                     *             "x-team": "billing"
+                     *           },
                      *           "id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "last_success_at": "2026-01-15T09:30:00Z",
+                     *           "metadata": {
+                     *             "key": "example"
+                     *           },
+                     *           "payload_filter": {
+                     *             "key": "example"
+                     *           },
                      *           "rate_limit_per_second": 10,
                      *           "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "updated_at": "2026-01-15T09:30:00Z",
@@ -1662,6 +2161,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service unavailable */
             503: {
                 headers: {
@@ -1695,10 +2212,22 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "channels": [
+                 *         "billing"
+                 *       ],
                  *       "description": "Invoices of the billing service",
                  *       "event_types": [
                  *         "invoice.*"
                  *       ],
+                 *       "headers": {
+                 *         "x-team": "billing"
+                 *       },
+                 *       "metadata": {
+                 *         "key": "example"
+                 *       },
+                 *       "payload_filter": {
+                 *         "key": "example"
+                 *       },
                  *       "rate_limit_per_second": 10,
                  *       "url": "https://example.com/webhooks/hookrelay"
                  *     }
@@ -1715,6 +2244,9 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "channels": [
+                     *         "billing"
+                     *       ],
                      *       "circuit_next_probe_at": "2026-01-15T09:30:00Z",
                      *       "circuit_state": "closed",
                      *       "created_at": "2026-01-15T09:30:00Z",
@@ -1725,8 +2257,17 @@ export interface operations {
                      *         "invoice.*"
                      *       ],
                      *       "failing_since": "2026-01-15T09:30:00Z",
+                     *       "headers": {
+                     *         "x-team": "billing"
+                     *       },
                      *       "id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "last_success_at": "2026-01-15T09:30:00Z",
+                     *       "metadata": {
+                     *         "key": "example"
+                     *       },
+                     *       "payload_filter": {
+                     *         "key": "example"
+                     *       },
                      *       "rate_limit_per_second": 10,
                      *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "updated_at": "2026-01-15T09:30:00Z",
@@ -1908,6 +2449,9 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "channels": [
+                     *         "billing"
+                     *       ],
                      *       "circuit_next_probe_at": "2026-01-15T09:30:00Z",
                      *       "circuit_state": "closed",
                      *       "created_at": "2026-01-15T09:30:00Z",
@@ -1918,8 +2462,17 @@ export interface operations {
                      *         "invoice.*"
                      *       ],
                      *       "failing_since": "2026-01-15T09:30:00Z",
+                     *       "headers": {
+                     *         "x-team": "billing"
+                     *       },
                      *       "id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "last_success_at": "2026-01-15T09:30:00Z",
+                     *       "metadata": {
+                     *         "key": "example"
+                     *       },
+                     *       "payload_filter": {
+                     *         "key": "example"
+                     *       },
                      *       "rate_limit_per_second": 10,
                      *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "updated_at": "2026-01-15T09:30:00Z",
@@ -2158,11 +2711,23 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "channels": [
+                 *         "billing"
+                 *       ],
                  *       "description": "Invoices of the billing service",
                  *       "disabled": false,
                  *       "event_types": [
                  *         "invoice.*"
                  *       ],
+                 *       "headers": {
+                 *         "x-team": "billing"
+                 *       },
+                 *       "metadata": {
+                 *         "key": "example"
+                 *       },
+                 *       "payload_filter": {
+                 *         "key": "example"
+                 *       },
                  *       "rate_limit_per_second": 10,
                  *       "url": "https://example.com/webhooks/hookrelay"
                  *     }
@@ -2179,6 +2744,9 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "channels": [
+                     *         "billing"
+                     *       ],
                      *       "circuit_next_probe_at": "2026-01-15T09:30:00Z",
                      *       "circuit_state": "closed",
                      *       "created_at": "2026-01-15T09:30:00Z",
@@ -2189,8 +2757,17 @@ export interface operations {
                      *         "invoice.*"
                      *       ],
                      *       "failing_since": "2026-01-15T09:30:00Z",
+                     *       "headers": {
+                     *         "x-team": "billing"
+                     *       },
                      *       "id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "last_success_at": "2026-01-15T09:30:00Z",
+                     *       "metadata": {
+                     *         "key": "example"
+                     *       },
+                     *       "payload_filter": {
+                     *         "key": "example"
+                     *       },
                      *       "rate_limit_per_second": 10,
                      *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "updated_at": "2026-01-15T09:30:00Z",
@@ -2352,6 +2929,1014 @@ export interface operations {
             };
         };
     };
+    list_endpoint_attempts: {
+        parameters: {
+            query?: {
+                status?: string | null;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+                /** @description Page size */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "attempt_number": 1,
+                     *           "created_at": "2026-01-15T09:30:00Z",
+                     *           "delivery_id": "dlv_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "duration_ms": 87,
+                     *           "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "error_detail": "no response within 15 s",
+                     *           "error_kind": "timeout",
+                     *           "id": "att_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "request_headers": {
+                     *             "key": "example"
+                     *           },
+                     *           "response_body": "{\"ok\": true}",
+                     *           "response_headers": {
+                     *             "key": "example"
+                     *           },
+                     *           "status": "status",
+                     *           "status_code": 200,
+                     *           "trigger": "scheduled"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PageAttemptOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_endpoint_attempt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+                attempt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "attempt_number": 1,
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "delivery_id": "dlv_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "duration_ms": 87,
+                     *       "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "error_detail": "no response within 15 s",
+                     *       "error_kind": "timeout",
+                     *       "id": "att_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "request_headers": {
+                     *         "key": "example"
+                     *       },
+                     *       "response_body": "{\"ok\": true}",
+                     *       "response_headers": {
+                     *         "key": "example"
+                     *       },
+                     *       "status": "status",
+                     *       "status_code": 200,
+                     *       "trigger": "scheduled"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AttemptOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    disable_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "reason"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EndpointDisable"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "channels": [
+                     *         "billing"
+                     *       ],
+                     *       "circuit_next_probe_at": "2026-01-15T09:30:00Z",
+                     *       "circuit_state": "closed",
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "description": "Invoices of the billing service",
+                     *       "disabled": false,
+                     *       "disabled_reason": "the endpoint answered 410 Gone",
+                     *       "event_types": [
+                     *         "invoice.*"
+                     *       ],
+                     *       "failing_since": "2026-01-15T09:30:00Z",
+                     *       "headers": {
+                     *         "x-team": "billing"
+                     *       },
+                     *       "id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "last_success_at": "2026-01-15T09:30:00Z",
+                     *       "metadata": {
+                     *         "key": "example"
+                     *       },
+                     *       "payload_filter": {
+                     *         "key": "example"
+                     *       },
+                     *       "rate_limit_per_second": 10,
+                     *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "updated_at": "2026-01-15T09:30:00Z",
+                     *       "url": "https://example.com/webhooks/hookrelay"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "detail": "payload is 300000 bytes; the limit is 262144",
+                     *       "status": 413,
+                     *       "title": "Payload too large",
+                     *       "type": "urn:hookrelay:error:payload_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enable_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "channels": [
+                     *         "billing"
+                     *       ],
+                     *       "circuit_next_probe_at": "2026-01-15T09:30:00Z",
+                     *       "circuit_state": "closed",
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "description": "Invoices of the billing service",
+                     *       "disabled": false,
+                     *       "disabled_reason": "the endpoint answered 410 Gone",
+                     *       "event_types": [
+                     *         "invoice.*"
+                     *       ],
+                     *       "failing_since": "2026-01-15T09:30:00Z",
+                     *       "headers": {
+                     *         "x-team": "billing"
+                     *       },
+                     *       "id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "last_success_at": "2026-01-15T09:30:00Z",
+                     *       "metadata": {
+                     *         "key": "example"
+                     *       },
+                     *       "payload_filter": {
+                     *         "key": "example"
+                     *       },
+                     *       "rate_limit_per_second": 10,
+                     *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "updated_at": "2026-01-15T09:30:00Z",
+                     *       "url": "https://example.com/webhooks/hookrelay"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recover_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "since": "2026-01-15T09:00:00Z",
+                 *       "until": "2026-01-15T10:00:00Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RecoveryCreate"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "finished_at": "2026-01-15T09:30:00Z",
+                     *       "id": "recovery_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "requeued": 1,
+                     *       "since": "2026-01-15T09:00:00Z",
+                     *       "status": "status",
+                     *       "total": 1,
+                     *       "until": "2026-01-15T10:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RecoveryOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "detail": "payload is 300000 bytes; the limit is 262144",
+                     *       "status": 413,
+                     *       "title": "Payload too large",
+                     *       "type": "urn:hookrelay:error:payload_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_recovery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+                recovery: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "finished_at": "2026-01-15T09:30:00Z",
+                     *       "id": "recovery_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "requeued": 1,
+                     *       "since": "2026-01-15T09:00:00Z",
+                     *       "status": "status",
+                     *       "total": 1,
+                     *       "until": "2026-01-15T10:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RecoveryOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_endpoint_secret: {
         parameters: {
             query?: never;
@@ -2476,10 +4061,549 @@ export interface operations {
             };
         };
     };
+    rotate_endpoint_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SecretRotate"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EndpointSecretOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "detail": "payload is 300000 bytes; the limit is 262144",
+                     *       "status": 413,
+                     *       "title": "Payload too large",
+                     *       "type": "urn:hookrelay:error:payload_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_endpoint_stats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "windows": [
+                     *         {
+                     *           "duration_ms": {
+                     *             "p50": 1,
+                     *             "p95": 1,
+                     *             "p99": 1
+                     *           },
+                     *           "failed": 1,
+                     *           "outcomes": {
+                     *             "key": 1
+                     *           },
+                     *           "since": "2026-01-15T09:00:00Z",
+                     *           "succeeded": 1,
+                     *           "success_rate": 1,
+                     *           "total": 1,
+                     *           "window": "window"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EndpointStats"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send_test_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "event_type": "invoice.paid",
+                 *       "payload": {
+                 *         "amount_cents": 4200,
+                 *         "currency": "eur",
+                 *         "invoice": "in_1"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["EndpointTestEvent"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "channels": [
+                     *         "billing"
+                     *       ],
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "event_id": "evt_2q4x9",
+                     *       "event_type": "invoice.paid",
+                     *       "id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "payload": {
+                     *         "amount_cents": 4200,
+                     *         "currency": "eur",
+                     *         "invoice": "in_1"
+                     *       },
+                     *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "detail": "payload is 300000 bytes; the limit is 262144",
+                     *       "status": 413,
+                     *       "title": "Payload too large",
+                     *       "type": "urn:hookrelay:error:payload_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_messages: {
         parameters: {
             query?: {
                 event_type?: string | null;
+                status?: string | null;
+                endpoint_id?: string | null;
+                channel?: string | null;
+                event_id?: string | null;
+                after?: string | null;
+                before?: string | null;
                 /** @description next_cursor of the previous page */
                 cursor?: string | null;
                 /** @description Page size */
@@ -2597,6 +4721,24 @@ export interface operations {
                      *       "status": 404,
                      *       "title": "Not found",
                      *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3218,7 +5360,13 @@ export interface operations {
                      *           "error_kind": "timeout",
                      *           "id": "att_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "request_headers": {
+                     *             "key": "example"
+                     *           },
                      *           "response_body": "{\"ok\": true}",
+                     *           "response_headers": {
+                     *             "key": "example"
+                     *           },
                      *           "status": "status",
                      *           "status_code": 200,
                      *           "trigger": "scheduled"
@@ -3308,6 +5456,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service unavailable */
             503: {
                 headers: {
@@ -3355,9 +5521,12 @@ export interface operations {
                      *           "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "id": "dlv_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "last_attempt_at": "2026-01-15T09:30:00Z",
+                     *           "last_error_kind": "last_error_kind",
+                     *           "last_status_code": 1,
                      *           "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "next_attempt_at": "2026-01-15T09:30:00Z",
                      *           "status": "status",
+                     *           "trigger": "scheduled",
                      *           "updated_at": "2026-01-15T09:30:00Z"
                      *         }
                      *       ],
@@ -3465,6 +5634,898 @@ export interface operations {
             };
         };
     };
+    resend_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                message: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "attempt_count": 1,
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "id": "dlv_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "last_attempt_at": "2026-01-15T09:30:00Z",
+                     *       "last_error_kind": "last_error_kind",
+                     *       "last_status_code": 1,
+                     *       "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "next_attempt_at": "2026-01-15T09:30:00Z",
+                     *       "status": "status",
+                     *       "trigger": "scheduled",
+                     *       "updated_at": "2026-01-15T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_portal_tokens: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+                /** @description Page size */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "created_at": "2026-01-15T09:30:00Z",
+                     *           "description": "Invoices of the billing service",
+                     *           "expires_at": "2026-01-15T09:30:00Z",
+                     *           "id": "ptk_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "link_used_at": "2026-01-15T09:30:00Z",
+                     *           "revoked_at": "2026-01-15T09:30:00Z",
+                     *           "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PagePortalTokenOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_portal_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "Invoices of the billing service",
+                 *       "expires_in_seconds": 60
+                 *     }
+                 */
+                "application/json": components["schemas"]["PortalTokenCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "expires_at": "2026-01-15T09:30:00Z",
+                     *       "id": "portal_token_minted_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "magic_link": "https://hookrelay.example.com/portal?token=hrp_3Jx8m2T1aXqkQ9vB7nRzLw",
+                     *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "token": "hrp_3Jx8m2T1aXqkQ9vB7nRzLw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PortalTokenMinted"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "detail": "payload is 300000 bytes; the limit is 262144",
+                     *       "status": 413,
+                     *       "title": "Payload too large",
+                     *       "type": "urn:hookrelay:error:payload_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_portal_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "description": "Invoices of the billing service",
+                     *       "expires_at": "2026-01-15T09:30:00Z",
+                     *       "id": "ptk_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "link_used_at": "2026-01-15T09:30:00Z",
+                     *       "revoked_at": "2026-01-15T09:30:00Z",
+                     *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PortalTokenOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_portal_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_undelivered: {
+        parameters: {
+            query?: {
+                after?: string | null;
+                before?: string | null;
+                endpoint_id?: string | null;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+                /** @description Page size */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "attempt_count": 1,
+                     *           "delivery_id": "dlv_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "event_type": "invoice.paid",
+                     *           "last_attempt_at": "2026-01-15T09:30:00Z",
+                     *           "message_created_at": "2026-01-15T09:30:00Z",
+                     *           "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "status": "status"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PageUndeliveredOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     health_live: {
         parameters: {
             query?: never;
@@ -3515,6 +6576,113 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    redeem_portal_link: {
+        parameters: {
+            query: {
+                code: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "expires_at": "2026-01-15T09:30:00Z",
+                     *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "token": "hrp_3Jx8m2T1aXqkQ9vB7nRzLw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PortalSession"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "gone",
+                     *       "detail": "this link was used already, has expired or was revoked",
+                     *       "status": 410,
+                     *       "title": "Gone",
+                     *       "type": "urn:hookrelay:error:gone"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

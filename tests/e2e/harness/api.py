@@ -119,8 +119,7 @@ def publish_many(
     rate: float | None = None,
 ) -> list[Published]:
     """Publish ``count`` messages from ``concurrency`` concurrent publishers (``batch`` > 1: that
-    many per request, through ``publish_batches``; ``rate``: at most that many single messages a
-    second); all must be 202."""
+    many per request, through ``publish_batches``; ``rate``: at most that many messages a second); all must be 202."""
     if batch > 1:
         return publish_batches(
             service,
@@ -129,6 +128,7 @@ def publish_many(
             batch_size=batch,
             concurrency=concurrency,
             event_type=event_type,
+            rate=rate,
         )
     return asyncio.run(
         _publish_many(
@@ -146,14 +146,20 @@ async def _publish_batches(
     concurrency: int,
     event_type: str,
     first: int,
+    rate: float | None = None,
 ) -> list[Published]:
     url = f"{service.base_url}/api/v1/tenants/{tenant}/messages/batch"
     headers = {"authorization": f"Bearer {service.admin_key}"}
     published: list[Published] = []
     starts = iter(range(first, first + count, batch_size))
+    began = time.monotonic()
 
     async def publisher(session: aiohttp.ClientSession) -> None:
         for start in starts:
+            if rate:  # the batch holding message n leaves n / rate seconds after the start
+                delay = began + (start - first) / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
             numbers = range(start, min(start + batch_size, first + count))
             body = {
                 "messages": [
@@ -187,10 +193,11 @@ def publish_batches(
     concurrency: int = 4,
     event_type: str = "invoice.paid",
     first: int = 0,
+    rate: float | None = None,
 ) -> list[Published]:
     """Publish ``count`` messages through the batch API (``batch_size`` per request, from
-    ``concurrency`` concurrent publishers); every batch must be 202. Payloads number the messages
-    from ``first``."""
+    ``concurrency`` concurrent publishers, at most ``rate`` messages a second); every batch must be
+    202. Payloads number the messages from ``first``."""
     return asyncio.run(
         _publish_batches(
             service,
@@ -200,6 +207,7 @@ def publish_batches(
             concurrency=concurrency,
             event_type=event_type,
             first=first,
+            rate=rate,
         )
     )
 

@@ -208,14 +208,20 @@ class Receiver:
         answer.raise_for_status()
         self._secrets |= secrets_by_path
 
+    def set_slow(self, seconds_by_path: dict[str, float]) -> None:
+        """Make these paths answer only after so many seconds (not recorded; see receiver.py)."""
+        answer = httpx.post(self.url("/_control/slow"), json=seconds_by_path, timeout=10)
+        answer.raise_for_status()
+
     def stats(self) -> dict[str, int]:
-        """``{"count", "verified"}`` over every run."""
+        """``{"count", "verified"}`` over every run, and ``slow``: requests to slow paths so far."""
         answer = httpx.get(self.url("/_control/stats"), timeout=10)
         answer.raise_for_status()
         now = answer.json()
         return {
             "count": len(self._earlier) + now["count"],
             "verified": sum(1 for r in self._earlier if r["verified"]) + now["verified"],
+            "slow": now.get("slow", 0),
         }
 
     def records(self) -> list[dict[str, Any]]:

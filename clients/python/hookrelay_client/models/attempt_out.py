@@ -2,10 +2,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.attempt_out_request_headers_type_0 import AttemptOutRequestHeadersType0
+    from ..models.attempt_out_response_headers_type_0 import AttemptOutResponseHeadersType0
+
 
 T = TypeVar("T", bound="AttemptOut")
 
@@ -27,6 +34,8 @@ class AttemptOut:
         status (str):
         status_code (int | None):
         trigger (str):
+        request_headers (AttemptOutRequestHeadersType0 | None | Unset):
+        response_headers (AttemptOutResponseHeadersType0 | None | Unset):
     """
 
     attempt_number: int
@@ -42,9 +51,14 @@ class AttemptOut:
     status: str
     status_code: int | None
     trigger: str
+    request_headers: AttemptOutRequestHeadersType0 | None | Unset = UNSET
+    response_headers: AttemptOutResponseHeadersType0 | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.attempt_out_request_headers_type_0 import AttemptOutRequestHeadersType0  # noqa: PLC0415
+        from ..models.attempt_out_response_headers_type_0 import AttemptOutResponseHeadersType0  # noqa: PLC0415
+
         attempt_number = self.attempt_number
 
         created_at = self.created_at.isoformat()
@@ -74,6 +88,22 @@ class AttemptOut:
 
         trigger = self.trigger
 
+        request_headers: dict[str, Any] | None | Unset
+        if isinstance(self.request_headers, Unset):
+            request_headers = UNSET
+        elif isinstance(self.request_headers, AttemptOutRequestHeadersType0):
+            request_headers = self.request_headers.to_dict()
+        else:
+            request_headers = self.request_headers
+
+        response_headers: dict[str, Any] | None | Unset
+        if isinstance(self.response_headers, Unset):
+            response_headers = UNSET
+        elif isinstance(self.response_headers, AttemptOutResponseHeadersType0):
+            response_headers = self.response_headers.to_dict()
+        else:
+            response_headers = self.response_headers
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -93,11 +123,18 @@ class AttemptOut:
                 "trigger": trigger,
             }
         )
+        if request_headers is not UNSET:
+            field_dict["request_headers"] = request_headers
+        if response_headers is not UNSET:
+            field_dict["response_headers"] = response_headers
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.attempt_out_request_headers_type_0 import AttemptOutRequestHeadersType0  # noqa: PLC0415
+        from ..models.attempt_out_response_headers_type_0 import AttemptOutResponseHeadersType0  # noqa: PLC0415
+
         d = dict(src_dict)
         attempt_number = d.pop("attempt_number")
 
@@ -140,6 +177,40 @@ class AttemptOut:
 
         trigger = d.pop("trigger")
 
+        def _parse_request_headers(data: object) -> AttemptOutRequestHeadersType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                request_headers_type_0 = AttemptOutRequestHeadersType0.from_dict(data)
+
+                return request_headers_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AttemptOutRequestHeadersType0 | None | Unset, data)
+
+        request_headers = _parse_request_headers(d.pop("request_headers", UNSET))
+
+        def _parse_response_headers(data: object) -> AttemptOutResponseHeadersType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_headers_type_0 = AttemptOutResponseHeadersType0.from_dict(data)
+
+                return response_headers_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AttemptOutResponseHeadersType0 | None | Unset, data)
+
+        response_headers = _parse_response_headers(d.pop("response_headers", UNSET))
+
         attempt_out = cls(
             attempt_number=attempt_number,
             created_at=created_at,
@@ -154,6 +225,8 @@ class AttemptOut:
             status=status,
             status_code=status_code,
             trigger=trigger,
+            request_headers=request_headers,
+            response_headers=response_headers,
         )
 
         attempt_out.additional_properties = d

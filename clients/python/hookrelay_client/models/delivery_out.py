@@ -19,9 +19,12 @@ class DeliveryOut:
         endpoint_id (str):
         id (str):
         last_attempt_at (datetime.datetime | None):
+        last_error_kind (None | str):
+        last_status_code (int | None):
         message_id (str):
         next_attempt_at (datetime.datetime | None):
         status (str):
+        trigger (str):
         updated_at (datetime.datetime):
     """
 
@@ -30,9 +33,12 @@ class DeliveryOut:
     endpoint_id: str
     id: str
     last_attempt_at: datetime.datetime | None
+    last_error_kind: None | str
+    last_status_code: int | None
     message_id: str
     next_attempt_at: datetime.datetime | None
     status: str
+    trigger: str
     updated_at: datetime.datetime
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -51,6 +57,12 @@ class DeliveryOut:
         else:
             last_attempt_at = self.last_attempt_at
 
+        last_error_kind: None | str
+        last_error_kind = self.last_error_kind
+
+        last_status_code: int | None
+        last_status_code = self.last_status_code
+
         message_id = self.message_id
 
         next_attempt_at: None | str
@@ -60,6 +72,8 @@ class DeliveryOut:
             next_attempt_at = self.next_attempt_at
 
         status = self.status
+
+        trigger = self.trigger
 
         updated_at = self.updated_at.isoformat()
 
@@ -72,9 +86,12 @@ class DeliveryOut:
                 "endpoint_id": endpoint_id,
                 "id": id,
                 "last_attempt_at": last_attempt_at,
+                "last_error_kind": last_error_kind,
+                "last_status_code": last_status_code,
                 "message_id": message_id,
                 "next_attempt_at": next_attempt_at,
                 "status": status,
+                "trigger": trigger,
                 "updated_at": updated_at,
             }
         )
@@ -107,6 +124,20 @@ class DeliveryOut:
 
         last_attempt_at = _parse_last_attempt_at(d.pop("last_attempt_at"))
 
+        def _parse_last_error_kind(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        last_error_kind = _parse_last_error_kind(d.pop("last_error_kind"))
+
+        def _parse_last_status_code(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        last_status_code = _parse_last_status_code(d.pop("last_status_code"))
+
         message_id = d.pop("message_id")
 
         def _parse_next_attempt_at(data: object) -> datetime.datetime | None:
@@ -126,6 +157,8 @@ class DeliveryOut:
 
         status = d.pop("status")
 
+        trigger = d.pop("trigger")
+
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 
         delivery_out = cls(
@@ -134,9 +167,12 @@ class DeliveryOut:
             endpoint_id=endpoint_id,
             id=id,
             last_attempt_at=last_attempt_at,
+            last_error_kind=last_error_kind,
+            last_status_code=last_status_code,
             message_id=message_id,
             next_attempt_at=next_attempt_at,
             status=status,
+            trigger=trigger,
             updated_at=updated_at,
         )
 

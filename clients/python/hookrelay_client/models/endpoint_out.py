@@ -2,10 +2,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.endpoint_out_headers import EndpointOutHeaders
+    from ..models.endpoint_out_metadata import EndpointOutMetadata
+    from ..models.endpoint_out_payload_filter_type_0 import EndpointOutPayloadFilterType0
+
 
 T = TypeVar("T", bound="EndpointOut")
 
@@ -14,6 +20,7 @@ T = TypeVar("T", bound="EndpointOut")
 class EndpointOut:
     """
     Attributes:
+        channels (list[str] | None):
         circuit_next_probe_at (datetime.datetime | None):
         circuit_state (str):
         created_at (datetime.datetime):
@@ -22,14 +29,18 @@ class EndpointOut:
         disabled_reason (None | str):
         event_types (list[str]):
         failing_since (datetime.datetime | None):
+        headers (EndpointOutHeaders):
         id (str):
         last_success_at (datetime.datetime | None):
+        metadata (EndpointOutMetadata):
+        payload_filter (EndpointOutPayloadFilterType0 | None):
         rate_limit_per_second (int | None):
         tenant_id (str):
         updated_at (datetime.datetime):
         url (str):
     """
 
+    channels: list[str] | None
     circuit_next_probe_at: datetime.datetime | None
     circuit_state: str
     created_at: datetime.datetime
@@ -38,8 +49,11 @@ class EndpointOut:
     disabled_reason: None | str
     event_types: list[str]
     failing_since: datetime.datetime | None
+    headers: EndpointOutHeaders
     id: str
     last_success_at: datetime.datetime | None
+    metadata: EndpointOutMetadata
+    payload_filter: EndpointOutPayloadFilterType0 | None
     rate_limit_per_second: int | None
     tenant_id: str
     updated_at: datetime.datetime
@@ -47,6 +61,15 @@ class EndpointOut:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.endpoint_out_payload_filter_type_0 import EndpointOutPayloadFilterType0  # noqa: PLC0415
+
+        channels: list[str] | None
+        if isinstance(self.channels, list):
+            channels = self.channels
+
+        else:
+            channels = self.channels
+
         circuit_next_probe_at: None | str
         if isinstance(self.circuit_next_probe_at, datetime.datetime):
             circuit_next_probe_at = self.circuit_next_probe_at.isoformat()
@@ -72,6 +95,8 @@ class EndpointOut:
         else:
             failing_since = self.failing_since
 
+        headers = self.headers.to_dict()
+
         id = self.id
 
         last_success_at: None | str
@@ -79,6 +104,14 @@ class EndpointOut:
             last_success_at = self.last_success_at.isoformat()
         else:
             last_success_at = self.last_success_at
+
+        metadata = self.metadata.to_dict()
+
+        payload_filter: dict[str, Any] | None
+        if isinstance(self.payload_filter, EndpointOutPayloadFilterType0):
+            payload_filter = self.payload_filter.to_dict()
+        else:
+            payload_filter = self.payload_filter
 
         rate_limit_per_second: int | None
         rate_limit_per_second = self.rate_limit_per_second
@@ -93,6 +126,7 @@ class EndpointOut:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "channels": channels,
                 "circuit_next_probe_at": circuit_next_probe_at,
                 "circuit_state": circuit_state,
                 "created_at": created_at,
@@ -101,8 +135,11 @@ class EndpointOut:
                 "disabled_reason": disabled_reason,
                 "event_types": event_types,
                 "failing_since": failing_since,
+                "headers": headers,
                 "id": id,
                 "last_success_at": last_success_at,
+                "metadata": metadata,
+                "payload_filter": payload_filter,
                 "rate_limit_per_second": rate_limit_per_second,
                 "tenant_id": tenant_id,
                 "updated_at": updated_at,
@@ -114,7 +151,26 @@ class EndpointOut:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.endpoint_out_headers import EndpointOutHeaders  # noqa: PLC0415
+        from ..models.endpoint_out_metadata import EndpointOutMetadata  # noqa: PLC0415
+        from ..models.endpoint_out_payload_filter_type_0 import EndpointOutPayloadFilterType0  # noqa: PLC0415
+
         d = dict(src_dict)
+
+        def _parse_channels(data: object) -> list[str] | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                channels_type_0 = cast(list[str], data)
+
+                return channels_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None, data)
+
+        channels = _parse_channels(d.pop("channels"))
 
         def _parse_circuit_next_probe_at(data: object) -> datetime.datetime | None:
             if data is None:
@@ -163,6 +219,8 @@ class EndpointOut:
 
         failing_since = _parse_failing_since(d.pop("failing_since"))
 
+        headers = EndpointOutHeaders.from_dict(d.pop("headers"))
+
         id = d.pop("id")
 
         def _parse_last_success_at(data: object) -> datetime.datetime | None:
@@ -180,6 +238,23 @@ class EndpointOut:
 
         last_success_at = _parse_last_success_at(d.pop("last_success_at"))
 
+        metadata = EndpointOutMetadata.from_dict(d.pop("metadata"))
+
+        def _parse_payload_filter(data: object) -> EndpointOutPayloadFilterType0 | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                payload_filter_type_0 = EndpointOutPayloadFilterType0.from_dict(data)
+
+                return payload_filter_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(EndpointOutPayloadFilterType0 | None, data)
+
+        payload_filter = _parse_payload_filter(d.pop("payload_filter"))
+
         def _parse_rate_limit_per_second(data: object) -> int | None:
             if data is None:
                 return data
@@ -194,6 +269,7 @@ class EndpointOut:
         url = d.pop("url")
 
         endpoint_out = cls(
+            channels=channels,
             circuit_next_probe_at=circuit_next_probe_at,
             circuit_state=circuit_state,
             created_at=created_at,
@@ -202,8 +278,11 @@ class EndpointOut:
             disabled_reason=disabled_reason,
             event_types=event_types,
             failing_since=failing_since,
+            headers=headers,
             id=id,
             last_success_at=last_success_at,
+            metadata=metadata,
+            payload_filter=payload_filter,
             rate_limit_per_second=rate_limit_per_second,
             tenant_id=tenant_id,
             updated_at=updated_at,

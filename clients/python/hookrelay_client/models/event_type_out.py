@@ -8,6 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
+    from ..models.event_type_out_example_type_0 import EventTypeOutExampleType0
     from ..models.event_type_out_schema_type_0 import EventTypeOutSchemaType0
 
 
@@ -21,6 +22,7 @@ class EventTypeOut:
         archived (bool):
         created_at (datetime.datetime):
         description (str):
+        example (EventTypeOutExampleType0 | None):
         id (str):
         name (str):
         schema (EventTypeOutSchemaType0 | None):
@@ -30,6 +32,7 @@ class EventTypeOut:
     archived: bool
     created_at: datetime.datetime
     description: str
+    example: EventTypeOutExampleType0 | None
     id: str
     name: str
     schema: EventTypeOutSchemaType0 | None
@@ -37,6 +40,7 @@ class EventTypeOut:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.event_type_out_example_type_0 import EventTypeOutExampleType0  # noqa: PLC0415
         from ..models.event_type_out_schema_type_0 import EventTypeOutSchemaType0  # noqa: PLC0415
 
         archived = self.archived
@@ -44,6 +48,12 @@ class EventTypeOut:
         created_at = self.created_at.isoformat()
 
         description = self.description
+
+        example: dict[str, Any] | None
+        if isinstance(self.example, EventTypeOutExampleType0):
+            example = self.example.to_dict()
+        else:
+            example = self.example
 
         id = self.id
 
@@ -64,6 +74,7 @@ class EventTypeOut:
                 "archived": archived,
                 "created_at": created_at,
                 "description": description,
+                "example": example,
                 "id": id,
                 "name": name,
                 "schema": schema,
@@ -75,6 +86,7 @@ class EventTypeOut:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.event_type_out_example_type_0 import EventTypeOutExampleType0  # noqa: PLC0415
         from ..models.event_type_out_schema_type_0 import EventTypeOutSchemaType0  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -83,6 +95,21 @@ class EventTypeOut:
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         description = d.pop("description")
+
+        def _parse_example(data: object) -> EventTypeOutExampleType0 | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                example_type_0 = EventTypeOutExampleType0.from_dict(data)
+
+                return example_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(EventTypeOutExampleType0 | None, data)
+
+        example = _parse_example(d.pop("example"))
 
         id = d.pop("id")
 
@@ -109,6 +136,7 @@ class EventTypeOut:
             archived=archived,
             created_at=created_at,
             description=description,
+            example=example,
             id=id,
             name=name,
             schema=schema,

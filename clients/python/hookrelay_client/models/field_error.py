@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FieldError")
 
@@ -15,16 +17,24 @@ class FieldError:
     Attributes:
         message (str):
         path (str):
+        message_index (None | str | Unset):
     """
 
     message: str
     path: str
+    message_index: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         message = self.message
 
         path = self.path
+
+        message_index: None | str | Unset
+        if isinstance(self.message_index, Unset):
+            message_index = UNSET
+        else:
+            message_index = self.message_index
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -34,6 +44,8 @@ class FieldError:
                 "path": path,
             }
         )
+        if message_index is not UNSET:
+            field_dict["message_index"] = message_index
 
         return field_dict
 
@@ -44,9 +56,19 @@ class FieldError:
 
         path = d.pop("path")
 
+        def _parse_message_index(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        message_index = _parse_message_index(d.pop("message_index", UNSET))
+
         field_error = cls(
             message=message,
             path=path,
+            message_index=message_index,
         )
 
         field_error.additional_properties = d

@@ -107,8 +107,13 @@ def sync_detailed(
 
     Args:
         tenant (str):
-        body (EndpointCreate): A new endpoint. ``event_types`` holds names or wildcards
-            (``invoice.*``, ``*``).
+        body (EndpointCreate): A new endpoint.
+
+                ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null:
+            every
+                message) makes it receive only messages that carry one of them; ``payload_filter``
+            (see the
+                README) only messages whose payload passes; ``headers`` are added to every request.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -140,8 +145,13 @@ def sync(
 
     Args:
         tenant (str):
-        body (EndpointCreate): A new endpoint. ``event_types`` holds names or wildcards
-            (``invoice.*``, ``*``).
+        body (EndpointCreate): A new endpoint.
+
+                ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null:
+            every
+                message) makes it receive only messages that carry one of them; ``payload_filter``
+            (see the
+                README) only messages whose payload passes; ``headers`` are added to every request.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,8 +178,13 @@ async def asyncio_detailed(
 
     Args:
         tenant (str):
-        body (EndpointCreate): A new endpoint. ``event_types`` holds names or wildcards
-            (``invoice.*``, ``*``).
+        body (EndpointCreate): A new endpoint.
+
+                ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null:
+            every
+                message) makes it receive only messages that carry one of them; ``payload_filter``
+            (see the
+                README) only messages whose payload passes; ``headers`` are added to every request.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -199,8 +214,13 @@ async def asyncio(
 
     Args:
         tenant (str):
-        body (EndpointCreate): A new endpoint. ``event_types`` holds names or wildcards
-            (``invoice.*``, ``*``).
+        body (EndpointCreate): A new endpoint.
+
+                ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null:
+            every
+                message) makes it receive only messages that carry one of them; ``payload_filter``
+            (see the
+                README) only messages whose payload passes; ``headers`` are added to every request.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

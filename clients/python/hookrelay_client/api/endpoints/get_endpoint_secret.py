@@ -83,7 +83,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[EndpointSecretOut | Problem]:
-    """Get the endpoint's signing secret.
+    """Get the endpoint's current signing secret.
 
     Args:
         tenant (str):
@@ -115,7 +115,7 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> EndpointSecretOut | Problem | None:
-    """Get the endpoint's signing secret.
+    """Get the endpoint's current signing secret.
 
     Args:
         tenant (str):
@@ -142,7 +142,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[EndpointSecretOut | Problem]:
-    """Get the endpoint's signing secret.
+    """Get the endpoint's current signing secret.
 
     Args:
         tenant (str):
@@ -172,7 +172,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> EndpointSecretOut | Problem | None:
-    """Get the endpoint's signing secret.
+    """Get the endpoint's current signing secret.
 
     Args:
         tenant (str):

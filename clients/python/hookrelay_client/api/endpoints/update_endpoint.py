@@ -111,7 +111,9 @@ def sync_detailed(
     Args:
         tenant (str):
         endpoint (str):
-        body (EndpointUpdate): Changes to an endpoint; omitted fields stay as they are.
+        body (EndpointUpdate): Changes to an endpoint; omitted fields stay as they are
+            (``headers`` and ``metadata`` are
+                replaced whole).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -146,7 +148,9 @@ def sync(
     Args:
         tenant (str):
         endpoint (str):
-        body (EndpointUpdate): Changes to an endpoint; omitted fields stay as they are.
+        body (EndpointUpdate): Changes to an endpoint; omitted fields stay as they are
+            (``headers`` and ``metadata`` are
+                replaced whole).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -176,7 +180,9 @@ async def asyncio_detailed(
     Args:
         tenant (str):
         endpoint (str):
-        body (EndpointUpdate): Changes to an endpoint; omitted fields stay as they are.
+        body (EndpointUpdate): Changes to an endpoint; omitted fields stay as they are
+            (``headers`` and ``metadata`` are
+                replaced whole).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -209,7 +215,9 @@ async def asyncio(
     Args:
         tenant (str):
         endpoint (str):
-        body (EndpointUpdate): Changes to an endpoint; omitted fields stay as they are.
+        body (EndpointUpdate): Changes to an endpoint; omitted fields stay as they are
+            (``headers`` and ``metadata`` are
+                replaced whole).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -96,7 +96,9 @@ def sync_detailed(
     """Add an event type to the catalog.
 
     Args:
-        body (EventTypeCreate): A new event type in the catalog.
+        body (EventTypeCreate): A new event type in the catalog: ``schema`` is a JSON Schema
+            (draft 2020-12) that every
+                published payload must match; ``example`` is a payload (it must match the schema).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -125,7 +127,9 @@ def sync(
     """Add an event type to the catalog.
 
     Args:
-        body (EventTypeCreate): A new event type in the catalog.
+        body (EventTypeCreate): A new event type in the catalog: ``schema`` is a JSON Schema
+            (draft 2020-12) that every
+                published payload must match; ``example`` is a payload (it must match the schema).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -149,7 +153,9 @@ async def asyncio_detailed(
     """Add an event type to the catalog.
 
     Args:
-        body (EventTypeCreate): A new event type in the catalog.
+        body (EventTypeCreate): A new event type in the catalog: ``schema`` is a JSON Schema
+            (draft 2020-12) that every
+                published payload must match; ``example`` is a payload (it must match the schema).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -176,7 +182,9 @@ async def asyncio(
     """Add an event type to the catalog.
 
     Args:
-        body (EventTypeCreate): A new event type in the catalog.
+        body (EventTypeCreate): A new event type in the catalog: ``schema`` is a JSON Schema
+            (draft 2020-12) that every
+                published payload must match; ``example`` is a payload (it must match the schema).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

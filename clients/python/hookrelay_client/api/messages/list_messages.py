@@ -15,6 +15,12 @@ def _get_kwargs(
     tenant: str,
     *,
     event_type: None | str | Unset = UNSET,
+    status: None | str | Unset = UNSET,
+    endpoint_id: None | str | Unset = UNSET,
+    channel: None | str | Unset = UNSET,
+    event_id: None | str | Unset = UNSET,
+    after: None | str | Unset = UNSET,
+    before: None | str | Unset = UNSET,
     cursor: None | str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> dict[str, Any]:
@@ -27,6 +33,48 @@ def _get_kwargs(
     else:
         json_event_type = event_type
     params["event_type"] = json_event_type
+
+    json_status: None | str | Unset
+    if isinstance(status, Unset):
+        json_status = UNSET
+    else:
+        json_status = status
+    params["status"] = json_status
+
+    json_endpoint_id: None | str | Unset
+    if isinstance(endpoint_id, Unset):
+        json_endpoint_id = UNSET
+    else:
+        json_endpoint_id = endpoint_id
+    params["endpoint_id"] = json_endpoint_id
+
+    json_channel: None | str | Unset
+    if isinstance(channel, Unset):
+        json_channel = UNSET
+    else:
+        json_channel = channel
+    params["channel"] = json_channel
+
+    json_event_id: None | str | Unset
+    if isinstance(event_id, Unset):
+        json_event_id = UNSET
+    else:
+        json_event_id = event_id
+    params["event_id"] = json_event_id
+
+    json_after: None | str | Unset
+    if isinstance(after, Unset):
+        json_after = UNSET
+    else:
+        json_after = after
+    params["after"] = json_after
+
+    json_before: None | str | Unset
+    if isinstance(before, Unset):
+        json_before = UNSET
+    else:
+        json_before = before
+    params["before"] = json_before
 
     json_cursor: None | str | Unset
     if isinstance(cursor, Unset):
@@ -78,6 +126,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
 
@@ -105,14 +158,29 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     event_type: None | str | Unset = UNSET,
+    status: None | str | Unset = UNSET,
+    endpoint_id: None | str | Unset = UNSET,
+    channel: None | str | Unset = UNSET,
+    event_id: None | str | Unset = UNSET,
+    after: None | str | Unset = UNSET,
+    before: None | str | Unset = UNSET,
     cursor: None | str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> Response[PageMessageOut | Problem]:
     """List a tenant's messages, newest first (payloads are not included).
 
+     ``status`` keeps messages with a delivery in that status (with ``endpoint_id``: the delivery to that
+    endpoint); ``after``/``before`` bound the creation time (ISO 8601).
+
     Args:
         tenant (str):
         event_type (None | str | Unset):
+        status (None | str | Unset):
+        endpoint_id (None | str | Unset):
+        channel (None | str | Unset):
+        event_id (None | str | Unset):
+        after (None | str | Unset):
+        before (None | str | Unset):
         cursor (None | str | Unset): next_cursor of the previous page
         limit (int | Unset): Page size Default: 50.
 
@@ -127,6 +195,12 @@ def sync_detailed(
     kwargs = _get_kwargs(
         tenant=tenant,
         event_type=event_type,
+        status=status,
+        endpoint_id=endpoint_id,
+        channel=channel,
+        event_id=event_id,
+        after=after,
+        before=before,
         cursor=cursor,
         limit=limit,
     )
@@ -143,14 +217,29 @@ def sync(
     *,
     client: AuthenticatedClient,
     event_type: None | str | Unset = UNSET,
+    status: None | str | Unset = UNSET,
+    endpoint_id: None | str | Unset = UNSET,
+    channel: None | str | Unset = UNSET,
+    event_id: None | str | Unset = UNSET,
+    after: None | str | Unset = UNSET,
+    before: None | str | Unset = UNSET,
     cursor: None | str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> PageMessageOut | Problem | None:
     """List a tenant's messages, newest first (payloads are not included).
 
+     ``status`` keeps messages with a delivery in that status (with ``endpoint_id``: the delivery to that
+    endpoint); ``after``/``before`` bound the creation time (ISO 8601).
+
     Args:
         tenant (str):
         event_type (None | str | Unset):
+        status (None | str | Unset):
+        endpoint_id (None | str | Unset):
+        channel (None | str | Unset):
+        event_id (None | str | Unset):
+        after (None | str | Unset):
+        before (None | str | Unset):
         cursor (None | str | Unset): next_cursor of the previous page
         limit (int | Unset): Page size Default: 50.
 
@@ -166,6 +255,12 @@ def sync(
         tenant=tenant,
         client=client,
         event_type=event_type,
+        status=status,
+        endpoint_id=endpoint_id,
+        channel=channel,
+        event_id=event_id,
+        after=after,
+        before=before,
         cursor=cursor,
         limit=limit,
     ).parsed
@@ -176,14 +271,29 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     event_type: None | str | Unset = UNSET,
+    status: None | str | Unset = UNSET,
+    endpoint_id: None | str | Unset = UNSET,
+    channel: None | str | Unset = UNSET,
+    event_id: None | str | Unset = UNSET,
+    after: None | str | Unset = UNSET,
+    before: None | str | Unset = UNSET,
     cursor: None | str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> Response[PageMessageOut | Problem]:
     """List a tenant's messages, newest first (payloads are not included).
 
+     ``status`` keeps messages with a delivery in that status (with ``endpoint_id``: the delivery to that
+    endpoint); ``after``/``before`` bound the creation time (ISO 8601).
+
     Args:
         tenant (str):
         event_type (None | str | Unset):
+        status (None | str | Unset):
+        endpoint_id (None | str | Unset):
+        channel (None | str | Unset):
+        event_id (None | str | Unset):
+        after (None | str | Unset):
+        before (None | str | Unset):
         cursor (None | str | Unset): next_cursor of the previous page
         limit (int | Unset): Page size Default: 50.
 
@@ -198,6 +308,12 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         tenant=tenant,
         event_type=event_type,
+        status=status,
+        endpoint_id=endpoint_id,
+        channel=channel,
+        event_id=event_id,
+        after=after,
+        before=before,
         cursor=cursor,
         limit=limit,
     )
@@ -212,14 +328,29 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     event_type: None | str | Unset = UNSET,
+    status: None | str | Unset = UNSET,
+    endpoint_id: None | str | Unset = UNSET,
+    channel: None | str | Unset = UNSET,
+    event_id: None | str | Unset = UNSET,
+    after: None | str | Unset = UNSET,
+    before: None | str | Unset = UNSET,
     cursor: None | str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> PageMessageOut | Problem | None:
     """List a tenant's messages, newest first (payloads are not included).
 
+     ``status`` keeps messages with a delivery in that status (with ``endpoint_id``: the delivery to that
+    endpoint); ``after``/``before`` bound the creation time (ISO 8601).
+
     Args:
         tenant (str):
         event_type (None | str | Unset):
+        status (None | str | Unset):
+        endpoint_id (None | str | Unset):
+        channel (None | str | Unset):
+        event_id (None | str | Unset):
+        after (None | str | Unset):
+        before (None | str | Unset):
         cursor (None | str | Unset): next_cursor of the previous page
         limit (int | Unset): Page size Default: 50.
 
@@ -236,6 +367,12 @@ async def asyncio(
             tenant=tenant,
             client=client,
             event_type=event_type,
+            status=status,
+            endpoint_id=endpoint_id,
+            channel=channel,
+            event_id=event_id,
+            after=after,
+            before=before,
             cursor=cursor,
             limit=limit,
         )

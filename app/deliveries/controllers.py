@@ -1,0 +1,203 @@
+"""Routes of the delivery log and recovery that hang off an endpoint or the tenant."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from app.deliveries import log as endpoint_log
+from app.deliveries import service
+from app.deliveries.schemas import (
+    EndpointStats,
+    Percentiles,
+    RecoveryCreate,
+    RecoveryOut,
+    UndeliveredOut,
+    WindowStats,
+)
+from app.endpoints import service as endpoints
+from app.kit.clock import utc_now
+from app.kit.deps import Cursor, Limit, Session
+from app.kit.pagination import Page, pair_cursor, split_cursor
+from app.messages.controllers import delivery_out, parse_time
+from app.messages.schemas import AttemptOut, DeliveryOut
+from app.models import Recovery
+from app.models.delivery import SUCCEEDED
+from app.tenants import service as tenants
+
+
+def recovery_out(recovery: Recovery) -> RecoveryOut:
+    return msgspec.convert(recovery, RecoveryOut, from_attributes=True)
+
+
+def _as_utc(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _page(items: list[Any], cursors: list[str], limit: int) -> Page[Any]:
+    if len(items) > limit:
+        return Page(data=items[:limit], next_cursor=cursors[limit - 1])
+    return Page(data=items, next_cursor=None)
+
+
+class EndpointLogController(Controller):
+    """An endpoint's attempts, stats and recoveries."""
+
+    path = "/api/v1/tenants/{tenant:str}/endpoints/{endpoint:str}"
+    tags = ["delivery log"]
+
+    @get("/attempts", operation_id="list_endpoint_attempts")
+    async def attempts(
+        self,
+        session: Session,
+        tenant: FromPath[str],
+        endpoint: FromPath[str],
+        status: FromQuery[str | None] = None,
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> Page[AttemptOut]:
+        """The endpoint's HTTP tries, newest first (``status``: succeeded or failed)."""
+        owner = await tenants.get(session, tenant)
+        found_endpoint = await endpoints.get(session, owner, endpoint)
+        found = await endpoint_log.endpoint_attempts(
+            session, found_endpoint, status=status, cursor=split_cursor(cursor), limit=limit
+        )
+        data = [msgspec.convert(a, AttemptOut, from_attributes=True) for a in found]
+        return _page(data, [pair_cursor(a.created_at.isoformat(), a.id) for a in found], limit)
+
+    @get("/attempts/{attempt:str}", operation_id="get_endpoint_attempt")
+    async def attempt(
+        self,
+        session: Session,
+        tenant: FromPath[str],
+        endpoint: FromPath[str],
+        attempt: FromPath[str],
+    ) -> AttemptOut:
+        """One HTTP try: request headers (secrets redacted), response status, headers, body."""
+        owner = await tenants.get(session, tenant)
+        found_endpoint = await endpoints.get(session, owner, endpoint)
+        found = await endpoint_log.get_attempt(session, found_endpoint, attempt)
+        return msgspec.convert(found, AttemptOut, from_attributes=True)
+
+    @get("/stats", operation_id="get_endpoint_stats")
+    async def stats(
+        self, session: Session, tenant: FromPath[str], endpoint: FromPath[str]
+    ) -> EndpointStats:
+        """Attempts over the last 1 h, 24 h and 7 d: outcomes, success rate, latency."""
+        owner = await tenants.get(session, tenant)
+        found_endpoint = await endpoints.get(session, owner, endpoint)
+        now = utc_now()
+        windows = []
+        for name, span in endpoint_log.STATS_WINDOWS.items():
+            counts, percentiles = await endpoint_log.window_stats(
+                session, found_endpoint.id, now - span
+            )
+            total = sum(counts.values())
+            succeeded = counts.get(SUCCEEDED, 0)
+            windows.append(
+                WindowStats(
+                    window=name,
+                    since=now - span,
+                    total=total,
+                    succeeded=succeeded,
+                    failed=total - succeeded,
+                    success_rate=round(succeeded / total, 4) if total else None,
+                    outcomes=counts,
+                    duration_ms=Percentiles(**percentiles),
+                )
+            )
+        return EndpointStats(endpoint_id=found_endpoint.id, windows=windows)
+
+    @post("/recover", operation_id="recover_endpoint", status_code=202)
+    async def recover(
+        self,
+        session: Session,
+        tenant: FromPath[str],
+        endpoint: FromPath[str],
+        data: JSONBody[RecoveryCreate],
+    ) -> RecoveryOut:
+        """Try again, in the background, every failed delivery of messages made since a time."""
+        owner = await tenants.get(session, tenant)
+        until = _as_utc(data.until) if data.until else None
+        recovery = await service.start_recovery(
+            session, owner, endpoint, since=_as_utc(data.since), until=until
+        )
+        return recovery_out(recovery)
+
+    @get("/recoveries/{recovery:str}", operation_id="get_recovery")
+    async def recovery(
+        self,
+        session: Session,
+        tenant: FromPath[str],
+        endpoint: FromPath[str],
+        recovery: FromPath[str],
+    ) -> RecoveryOut:
+        """A recovery's progress."""
+        owner = await tenants.get(session, tenant)
+        return recovery_out(await service.get_recovery(session, owner, endpoint, recovery))
+
+
+class RecoveryController(Controller):
+    """Resend one delivery; the undelivered report."""
+
+    path = "/api/v1/tenants/{tenant:str}"
+    tags = ["delivery log"]
+
+    @post(
+        "/messages/{message:str}/endpoints/{endpoint:str}/resend",
+        operation_id="resend_message",
+        status_code=202,
+    )
+    async def resend(
+        self,
+        session: Session,
+        tenant: FromPath[str],
+        message: FromPath[str],
+        endpoint: FromPath[str],
+    ) -> Response[DeliveryOut]:
+        """Try the message's delivery to the endpoint once more, now (trigger ``manual``)."""
+        owner = await tenants.get(session, tenant)
+        delivery = await service.resend(session, owner, message, endpoint)
+        return Response(delivery_out(delivery, None), status_code=202)
+
+    @get("/undelivered", operation_id="list_undelivered")
+    async def undelivered(
+        self,
+        session: Session,
+        tenant: FromPath[str],
+        after: FromQuery[str | None] = None,
+        before: FromQuery[str | None] = None,
+        endpoint_id: FromQuery[str | None] = None,
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> Page[UndeliveredOut]:
+        """Message x endpoint pairs that ended without success: failed deliveries, and pending
+        ones on a disabled endpoint; ``after``/``before`` bound the message's creation time."""
+        owner = await tenants.get(session, tenant)
+        found = await service.undelivered(
+            session,
+            owner,
+            after=parse_time("after", after),
+            before=parse_time("before", before),
+            endpoint_id=endpoint_id,
+            cursor=split_cursor(cursor),
+            limit=limit,
+        )
+        data = [
+            UndeliveredOut(
+                message_id=r.message_id,
+                endpoint_id=r.endpoint_id,
+                delivery_id=r.id,
+                event_type=r.event_type,
+                status=r.status,
+                attempt_count=r.attempt_count,
+                last_attempt_at=r.last_attempt_at,
+                message_created_at=r.created_at,
+            )
+            for r in found
+        ]
+        return _page(data, [pair_cursor(r.message_id, r.id) for r in found], limit)

@@ -1,0 +1,66 @@
+from datetime import datetime
+
+import msgspec
+
+
+class RecoveryCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """Try again every failed delivery of the endpoint whose message was made in [since, until)."""
+
+    since: datetime
+    until: datetime | None = None
+
+
+class RecoveryOut(msgspec.Struct):
+    """A background recovery: ``requeued`` of ``total`` failed deliveries put back so far."""
+
+    id: str
+    endpoint_id: str
+    since: datetime
+    until: datetime | None
+    status: str  # running, done
+    total: int
+    requeued: int
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class UndeliveredOut(msgspec.Struct):
+    """A message x endpoint pair that ended without success (failed, or parked on a disabled
+    endpoint)."""
+
+    message_id: str
+    endpoint_id: str
+    delivery_id: str
+    event_type: str
+    status: str
+    attempt_count: int
+    last_attempt_at: datetime | None
+    message_created_at: datetime
+
+
+class Percentiles(msgspec.Struct):
+    p50: int | None
+    p95: int | None
+    p99: int | None
+
+
+class WindowStats(msgspec.Struct):
+    """An endpoint's attempts over one window: counts by outcome (``succeeded``, ``http_5xx``,
+    ``http_4xx``, ``timeout``, ``connection``, …), success rate (null without attempts) and
+    duration percentiles in milliseconds."""
+
+    window: str
+    since: datetime
+    total: int
+    succeeded: int
+    failed: int
+    success_rate: float | None
+    outcomes: dict[str, int]
+    duration_ms: Percentiles
+
+
+class EndpointStats(msgspec.Struct):
+    """An endpoint's delivery stats over the last hour, day and week."""
+
+    endpoint_id: str
+    windows: list[WindowStats]

@@ -1,0 +1,101 @@
+from litestar import Controller, Response, delete, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from app.kit.deps import Cursor, Limit, Session
+from app.kit.openapi import problem_response
+from app.kit.pagination import Page, page_of
+from app.models import PortalToken
+from app.portal import service
+from app.portal.schemas import PortalSession, PortalTokenCreate, PortalTokenMinted, PortalTokenOut
+from app.tenants import service as tenants
+
+
+def token_out(row: PortalToken) -> PortalTokenOut:
+    return PortalTokenOut(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        description=row.description,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        link_used_at=row.link_used_at,
+        created_at=row.created_at,
+    )
+
+
+class PortalTokenController(Controller):
+    """Admin only: the guard keeps portal tokens out of these routes."""
+
+    path = "/api/v1/tenants/{tenant:str}/portal-tokens"
+    tags = ["portal"]
+
+    @post("/", operation_id="create_portal_token", status_code=201)
+    async def create(
+        self,
+        session: Session,
+        state: State,
+        tenant: FromPath[str],
+        data: JSONBody[PortalTokenCreate | None] = None,
+    ) -> PortalTokenMinted:
+        """Mint a portal token for a tenant, with a one-time magic link that hands it out."""
+        owner = await tenants.get(session, tenant)
+        data = data or PortalTokenCreate()
+        settings = state.settings
+        row, token, code = await service.mint(
+            session,
+            owner,
+            secret_key=settings.secret_key,
+            lifetime_seconds=data.expires_in_seconds or settings.portal_token_ttl_seconds,
+            description=data.description,
+        )
+        return PortalTokenMinted(
+            id=row.id,
+            tenant_id=row.tenant_id,
+            token=token,
+            magic_link=f"{settings.base_url}/portal/login?code={code}",
+            expires_at=row.expires_at,
+        )
+
+    @get("/", operation_id="list_portal_tokens")
+    async def list_(
+        self, session: Session, tenant: FromPath[str], cursor: Cursor = None, limit: Limit = 50
+    ) -> Page[PortalTokenOut]:
+        """List a tenant's portal tokens, newest first (their values are never shown again)."""
+        owner = await tenants.get(session, tenant)
+        rows = await service.list_(session, owner, cursor=cursor, limit=limit)
+        return page_of([token_out(r) for r in rows], [r.id for r in rows], limit)
+
+    @get("/{token_id:str}", operation_id="get_portal_token")
+    async def read(
+        self, session: Session, tenant: FromPath[str], token_id: FromPath[str]
+    ) -> PortalTokenOut:
+        """Get a portal token (without its value)."""
+        owner = await tenants.get(session, tenant)
+        return token_out(await service.get(session, owner, token_id))
+
+    @delete("/{token_id:str}", operation_id="revoke_portal_token")
+    async def revoke(
+        self, session: Session, state: State, tenant: FromPath[str], token_id: FromPath[str]
+    ) -> None:
+        """Revoke a portal token and its magic link."""
+        owner = await tenants.get(session, tenant)
+        await service.revoke(session, owner, token_id)
+        state.auth.forget(token_id)
+
+
+class PortalLinkController(Controller):
+    """The magic link: no bearer credential, the one-time code is the credential."""
+
+    path = "/portal"
+    tags = ["portal"]
+
+    @get("/login", operation_id="redeem_portal_link", responses={410: problem_response(410)})
+    async def login(
+        self, session: Session, state: State, code: FromQuery[str]
+    ) -> Response[PortalSession]:
+        """Open a magic link once: answers its portal token; used, expired or revoked → 410."""
+        row, token = await service.redeem_link(session, code, secret_key=state.settings.secret_key)
+        return Response(
+            PortalSession(token=token, tenant_id=row.tenant_id, expires_at=row.expires_at),
+            headers={"cache-control": "no-store"},
+        )

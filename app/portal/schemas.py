@@ -1,0 +1,48 @@
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta
+
+from app.kit.schemas import Description
+
+# One minute to 90 days.
+Lifetime = Annotated[int, Meta(ge=60, le=90 * 86_400)]
+
+
+class PortalTokenCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A new portal token; ``expires_in_seconds`` defaults to ``HOOKRELAY_PORTAL_TOKEN_TTL_SECONDS``."""
+
+    expires_in_seconds: Lifetime | None = None
+    description: Description = ""
+
+
+class PortalTokenOut(msgspec.Struct):
+    """A portal token, without its secret value (shown only when it is minted)."""
+
+    id: str
+    tenant_id: str
+    description: str
+    expires_at: datetime
+    revoked_at: datetime | None
+    link_used_at: datetime | None
+    created_at: datetime
+
+
+class PortalTokenMinted(msgspec.Struct):
+    """A freshly minted portal token: ``token`` is a bearer credential for this tenant's routes
+    only, shown once; ``magic_link`` hands the same token out once to whoever opens it."""
+
+    id: str
+    tenant_id: str
+    token: str
+    magic_link: str
+    expires_at: datetime
+
+
+class PortalSession(msgspec.Struct):
+    """What a magic link yields: the bearer token and the tenant it reaches."""
+
+    token: str
+    tenant_id: str
+    expires_at: datetime

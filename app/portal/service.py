@@ -1,0 +1,105 @@
+"""Portal tokens: tenant-scoped, expiring, revocable bearer tokens, and their one-time magic links.
+
+A token is never stored: the row keeps the SHA-256 of the token and of its link code. The token is
+derived from the code with a keyed HMAC (``HOOKRELAY_SECRET_KEY``), so that the magic link can hand
+out the very same token once, and revoking the row ends both.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.service import PORTAL_TOKEN_PREFIX, hash_key
+from app.errors import Gone, NotFound
+from app.kit.clock import utc_now
+from app.kit.ids import new_id
+from app.kit.pagination import paginate
+from app.models import PortalToken, Tenant
+
+
+def derive_token(secret_key: str, code: str) -> str:
+    key = hashlib.sha256(b"hookrelay portal token\0" + secret_key.encode()).digest()
+    mac = hmac.new(key, code.encode(), hashlib.sha256).digest()
+    return PORTAL_TOKEN_PREFIX + base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+async def mint(
+    session: AsyncSession,
+    tenant: Tenant,
+    *,
+    secret_key: str,
+    lifetime_seconds: int,
+    description: str,
+) -> tuple[PortalToken, str, str]:
+    """A new token row; returns it with the token and the link code (neither is stored)."""
+    code = secrets.token_urlsafe(32)
+    token = derive_token(secret_key, code)
+    row = PortalToken(
+        id=new_id("ptk"),
+        tenant_id=tenant.id,
+        token_hash=hash_key(token),
+        link_hash=hash_key(code),
+        description=description,
+        expires_at=utc_now() + timedelta(seconds=lifetime_seconds),
+        created_at=utc_now(),
+    )
+    session.add(row)
+    await session.flush()
+    return row, token, code
+
+
+async def list_(
+    session: AsyncSession, tenant: Tenant, *, cursor: str | None, limit: int
+) -> list[PortalToken]:
+    query = select(PortalToken).where(PortalToken.tenant_id == tenant.id)
+    return list(
+        (await session.scalars(paginate(query, PortalToken.id, cursor=cursor, limit=limit))).all()
+    )
+
+
+async def get(session: AsyncSession, tenant: Tenant, token_id: str) -> PortalToken:
+    found = await session.scalar(
+        select(PortalToken).where(PortalToken.id == token_id, PortalToken.tenant_id == tenant.id)
+    )
+    if found is None:
+        raise NotFound(f"portal token {token_id!r} not found", code="portal_token_not_found")
+    return found
+
+
+async def revoke(session: AsyncSession, tenant: Tenant, token_id: str) -> PortalToken:
+    found = await get(session, tenant, token_id)
+    if found.revoked_at is None:
+        found.revoked_at = utc_now()
+        await session.flush()
+    return found
+
+
+async def redeem_link(
+    session: AsyncSession, code: str, *, secret_key: str
+) -> tuple[PortalToken, str]:
+    """Use a magic link once: mark it used and return its token. Used, expired or revoked → 410."""
+    now = utc_now()
+    # One conditional UPDATE, so two concurrent openings cannot both get the token.
+    used = await session.execute(
+        update(PortalToken)
+        .where(
+            PortalToken.link_hash == hash_key(code),
+            PortalToken.link_used_at.is_(None),
+            PortalToken.revoked_at.is_(None),
+            PortalToken.expires_at > now,
+        )
+        .values(link_used_at=now)
+        .returning(PortalToken.id)
+    )
+    token_id = used.scalar_one_or_none()
+    if token_id is None:
+        raise Gone("this link was used already, has expired or was revoked", code="link_invalid")
+    row = await session.get_one(PortalToken, token_id)
+    return row, derive_token(secret_key, code)
