@@ -17,6 +17,7 @@ from app.kit.crypto import SecretBox
 from app.kit.egress import EgressPolicy
 from app.kit.filters import FilterError, compile_filter
 from app.kit.ids import new_id
+from app.kit.matching import Subscription
 from app.kit.pagination import paginate
 from app.kit.signing import check_secret, generate_secret, rotated_out
 from app.kit.urls import check_endpoint_url
@@ -213,6 +214,12 @@ async def delete(session: AsyncSession, tenant: Tenant, endpoint_id: str) -> Non
     await session.flush()
 
 
-async def enabled_for_tenant(session: AsyncSession, tenant_id: str) -> list[Endpoint]:
-    query = select(Endpoint).where(Endpoint.tenant_id == tenant_id, Endpoint.disabled.is_(False))
-    return list((await session.scalars(query)).all())
+async def subscriptions_of(session: AsyncSession, tenant_id: str) -> list[tuple[str, Subscription]]:
+    """The enabled endpoints of a tenant with what they subscribe to (publish's one read of them:
+    four columns, not whole rows)."""
+    rows = await session.execute(
+        select(Endpoint.id, Endpoint.event_types, Endpoint.channels, Endpoint.payload_filter).where(
+            Endpoint.tenant_id == tenant_id, Endpoint.disabled.is_(False)
+        )
+    )
+    return [(id_, Subscription(types, channels, filter_)) for id_, types, channels, filter_ in rows]

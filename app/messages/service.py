@@ -22,7 +22,16 @@ from app.kit.jobs import enqueue
 from app.kit.matching import Subscription
 from app.kit.pagination import paginate
 from app.messages.schemas import MessageCreate
-from app.models import Attempt, Delivery, Endpoint, Message, MessageChannel, MessagePayload, Tenant
+from app.models import (
+    Attempt,
+    Base,
+    Delivery,
+    Endpoint,
+    Message,
+    MessageChannel,
+    MessagePayload,
+    Tenant,
+)
 from app.models.delivery import FAILED, PENDING, SUCCEEDED
 from workers.contracts import SendDeliveries
 
@@ -94,7 +103,7 @@ async def publish_many(
     new = [(m, b, i) for m, b, i in zip(messages, bodies, items, strict=True) if m.id in inserted]
     if new:
         await session.execute(
-            insert(MessagePayload), [{"message_id": m.id, "body": b} for m, b, _ in new]
+            insert(TABLES["message_payloads"]), [{"message_id": m.id, "body": b} for m, b, _ in new]
         )
         await _create_deliveries(
             session,
@@ -119,6 +128,20 @@ async def _replayed(session: AsyncSession, tenant: Tenant, item: MessageCreate) 
     return found
 
 
+# Constant statements, compiled once per process (executed with a list of rows: SQLAlchemy's
+# "insertmanyvalues" renders them as one multi-row INSERT … RETURNING). Building `.values(rows)`
+# per request compiled a new statement every publish: ~7 % of the API's CPU.
+TABLES = Base.metadata.tables
+_INSERT_MESSAGES = {
+    "postgresql": pg_insert(TABLES["messages"])
+    .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
+    .returning(TABLES["messages"].c.id),
+    "sqlite": sqlite_insert(TABLES["messages"])
+    .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
+    .returning(TABLES["messages"].c.id),
+}
+
+
 async def _insert_messages(session: AsyncSession, messages: list[Message]) -> set[str]:
     """Insert the message rows; return the ids inserted (a taken ``event_id`` inserts nothing).
 
@@ -136,13 +159,8 @@ async def _insert_messages(session: AsyncSession, messages: list[Message]) -> se
         }
         for m in messages
     ]
-    dialect_insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    inserted = await session.execute(
-        dialect_insert(Message)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
-        .returning(Message.id)
-    )
+    statement = _INSERT_MESSAGES[session.get_bind().dialect.name]
+    inserted = await session.execute(statement, rows)
     ids = set(inserted.scalars())
     channel_rows = [
         {"tenant_id": m.tenant_id, "channel": c, "message_id": m.id}
@@ -151,7 +169,7 @@ async def _insert_messages(session: AsyncSession, messages: list[Message]) -> se
         for c in dict.fromkeys(m.channels or ())
     ]
     if channel_rows:
-        await session.execute(insert(MessageChannel), channel_rows)
+        await session.execute(insert(TABLES["message_channels"]), channel_rows)
     return ids
 
 
@@ -165,18 +183,15 @@ async def _create_deliveries(
 ) -> None:
     """One pending delivery per message x matching enabled endpoint; tasks sent after commit."""
     if only_endpoint is not None:
-        subscribed = [(only_endpoint, Subscription(["*"]))]
+        subscribed = [(only_endpoint.id, Subscription(["*"]))]
     else:
-        subscribed = [
-            (e, Subscription(e.event_types, e.channels, e.payload_filter))
-            for e in await endpoints.enabled_for_tenant(session, tenant_id)
-        ]
+        subscribed = await endpoints.subscriptions_of(session, tenant_id)
     rows: list[dict[str, Any]] = [
         {
             "id": new_id("dlv"),
             "tenant_id": tenant_id,
             "message_id": message.id,
-            "endpoint_id": endpoint.id,
+            "endpoint_id": endpoint_id,
             "status": "pending",
             "attempt_count": 0,
             "next_attempt_at": message.created_at,
@@ -185,12 +200,12 @@ async def _create_deliveries(
             "updated_at": message.created_at,
         }
         for message, payload in messages
-        for endpoint, subscription in subscribed
+        for endpoint_id, subscription in subscribed
         if subscription.accepts(message.event_type, message.channels, payload)
     ]
     if not rows:
         return
-    await session.execute(insert(Delivery), rows)
+    await session.execute(insert(TABLES["deliveries"]), rows)
     ids = [row["id"] for row in rows]
     for start in range(0, len(ids), deliveries_per_task):
         enqueue(session, SendDeliveries(delivery_ids=ids[start : start + deliveries_per_task]))
