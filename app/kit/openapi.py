@@ -229,7 +229,8 @@ def _return_type(handler: HTTPRouteHandler) -> Any:
 
 
 def _operation_class(handler: HTTPRouteHandler) -> type[Operation]:
-    """An ``Operation`` that puts examples on the media types Litestar built for ``handler``."""
+    """An ``Operation`` that makes a ``X | None`` body optional and puts examples on the media
+    types Litestar built for ``handler``."""
     body_type, return_type = _body_type(handler), _return_type(handler)
     success = str(handler.status_code)
 
