@@ -4,13 +4,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck check bench clean
+TS       := clients/typescript
+TS_STAMP := $(TS)/node_modules/.installed
 
-$(STAMP): pyproject.toml
+.PHONY: dev test lint typecheck check bench clean clients clients-check
+
+# The project with its dev tools, and the generated Python SDK (the SDK tests use it).
+$(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e clients/python
 	touch $(STAMP)
+
+$(TS_STAMP): $(TS)/package.json $(TS)/package-lock.json
+	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(TS_STAMP)
 
 ## Run the embedded default (SQLite + in-process broker) on 127.0.0.1:8000.
 dev: $(STAMP)
@@ -29,8 +37,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+## Regenerate clients/openapi.json and the Python and TypeScript clients from the code.
+clients: $(STAMP) $(TS_STAMP)
+	clients/generate.sh
+
+## Fail if clients/ differs from what the code generates; type-check the TypeScript client.
+clients-check: $(STAMP) $(TS_STAMP)
+	clients/check.sh
+
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_delivery.py --shape production
 
 clean:
-	rm -rf $(VENV) .hookrelay .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .hookrelay .pytest_cache .mypy_cache .ruff_cache $(TS)/node_modules

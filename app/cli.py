@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import signal
 import sys
 import threading
@@ -202,14 +201,16 @@ def cmd_migrate(_: argparse.Namespace) -> None:
 
 
 def cmd_openapi(_: argparse.Namespace) -> None:
-    """Print the OpenAPI schema."""
+    """Print the OpenAPI schema (what clients/openapi.json holds; reads no configuration)."""
+    from cryptography.fernet import Fernet
     from dramatiq.brokers.stub import StubBroker
 
+    from app.kit.openapi import render_schema
     from app.main import create_app
 
-    settings = _settings()
-    app = create_app(settings, StubBroker())
-    print(json.dumps(app.openapi_schema.to_schema(), indent=2, sort_keys=True))
+    # The schema depends on the code only: no data folder, database or broker is touched.
+    settings = Settings(database_url="sqlite://", secret_key=Fernet.generate_key().decode())
+    sys.stdout.write(render_schema(create_app(settings, StubBroker())))
 
 
 def cmd_portal_link(args: argparse.Namespace) -> None:

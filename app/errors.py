@@ -26,6 +26,15 @@ log = structlog.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
+class FieldError(msgspec.Struct, omit_defaults=True):
+    """What is wrong with one part of the request (``path`` is like ``$.url``; ``message_index``
+    is the message's place in a batch publish)."""
+
+    path: str
+    message: str
+    message_index: str | None = None
+
+
 class Problem(msgspec.Struct, omit_defaults=True):
     """An error (RFC 9457); ``code`` is stable and machine-readable."""
 
@@ -34,7 +43,7 @@ class Problem(msgspec.Struct, omit_defaults=True):
     status: int
     code: str
     detail: str
-    errors: list[dict[str, str]] | None = None
+    errors: list[FieldError] | None = None
 
 
 class AppError(Exception):
@@ -114,10 +123,10 @@ _CODES = {
 }
 
 
-def problem(
-    status: int, code: str, detail: str, errors: list[dict[str, str]] | None = None
-) -> Response[Problem]:
-    body = Problem(
+def problem_of(
+    status: int, code: str, detail: str, errors: list[FieldError] | None = None
+) -> Problem:
+    return Problem(
         type=f"urn:hookrelay:error:{code}",
         title=_TITLES.get(status, "Error"),
         status=status,
@@ -125,11 +134,19 @@ def problem(
         detail=detail,
         errors=errors,
     )
-    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def problem(
+    status: int, code: str, detail: str, errors: list[FieldError] | None = None
+) -> Response[Problem]:
+    return Response(
+        problem_of(status, code, detail, errors), status_code=status, media_type=PROBLEM_JSON
+    )
 
 
 def _app_error(_: Request[Any, Any, Any], exc: AppError) -> Response[Problem]:
-    return problem(exc.status_code, exc.code, exc.detail, exc.errors)
+    errors = [msgspec.convert(e, FieldError) for e in exc.errors] if exc.errors else None
+    return problem(exc.status_code, exc.code, exc.detail, errors)
 
 
 def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
@@ -137,7 +154,10 @@ def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Re
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             path = str(item.get("key") or item.get("source") or "")
-            errors.append({"path": path, "message": str(item.get("message", ""))})
+            message = str(item.get("message", ""))
+            if message == repr(path):  # Litestar's KeyError for a value that is not there
+                message = "a JSON request body is required" if path == "data" else "is required"
+            errors.append(FieldError(path=path, message=message))
     return problem(400, "validation_error", exc.detail or "invalid request", errors or None)
 
 
@@ -146,7 +166,9 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     if status >= 500:
         log.error("http_error", path=request.url.path, status=status, detail=exc.detail)
         return problem(status, _CODES.get(status, "internal_error"), _TITLES.get(status, "Error"))
-    return problem(status, _CODES.get(status, f"http_{status}"), exc.detail)
+    response = problem(status, _CODES.get(status, f"http_{status}"), exc.detail)
+    response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+    return response
 
 
 def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Problem]:

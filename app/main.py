@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING, Any
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 
 from app.auth.guards import require_credentials
 from app.auth.service import Authenticator
@@ -26,6 +24,7 @@ from app.kit.crypto import SecretBox
 from app.kit.deps import provide_session
 from app.kit.egress import EgressPolicy
 from app.kit.jobs import JobQueue
+from app.kit.openapi import ContractPlugin, openapi_config, openapi_json
 from app.messages.controllers import MessageController
 from app.metrics import MetricsController
 from app.portal.controllers import PortalLinkController, PortalTokenController
@@ -90,16 +89,12 @@ def create_app(
         dependencies={"session": Provide(provide_session)},
     )
     return Litestar(
-        route_handlers=[api, portal_link, HealthController, MetricsController],
+        route_handlers=[api, portal_link, HealthController, MetricsController, openapi_json],
         state=state,
         lifespan=[lifespan],
         exception_handlers=exception_handlers,
-        openapi_config=OpenAPIConfig(
-            title="Hookrelay",
-            version=VERSION,
-            path="/docs",
-            render_plugins=[ScalarRenderPlugin()],
-        ),
+        openapi_config=openapi_config(VERSION),
+        plugins=[ContractPlugin()],
         logging_config=None,
         debug=False,
     )

@@ -3,6 +3,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.kit.deps import Cursor, Limit, Session
+from app.kit.openapi import problem_response
 from app.kit.pagination import Page, page_of
 from app.models import PortalToken
 from app.portal import service
@@ -88,7 +89,7 @@ class PortalLinkController(Controller):
     path = "/portal"
     tags = ["portal"]
 
-    @get("/login", operation_id="redeem_portal_link")
+    @get("/login", operation_id="redeem_portal_link", responses={410: problem_response(410)})
     async def login(
         self, session: Session, state: State, code: FromQuery[str]
     ) -> Response[PortalSession]:

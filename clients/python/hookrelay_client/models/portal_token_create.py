@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="PortalTokenCreate")
+
+
+@_attrs_define
+class PortalTokenCreate:
+    """A new portal token; ``expires_in_seconds`` defaults to ``HOOKRELAY_PORTAL_TOKEN_TTL_SECONDS``.
+
+    Attributes:
+        description (str | Unset):  Default: ''.
+        expires_in_seconds (int | None | Unset):
+    """
+
+    description: str | Unset = ""
+    expires_in_seconds: int | None | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        description = self.description
+
+        expires_in_seconds: int | None | Unset
+        if isinstance(self.expires_in_seconds, Unset):
+            expires_in_seconds = UNSET
+        else:
+            expires_in_seconds = self.expires_in_seconds
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update({})
+        if description is not UNSET:
+            field_dict["description"] = description
+        if expires_in_seconds is not UNSET:
+            field_dict["expires_in_seconds"] = expires_in_seconds
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        description = d.pop("description", UNSET)
+
+        def _parse_expires_in_seconds(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        expires_in_seconds = _parse_expires_in_seconds(d.pop("expires_in_seconds", UNSET))
+
+        portal_token_create = cls(
+            description=description,
+            expires_in_seconds=expires_in_seconds,
+        )
+
+        return portal_token_create
