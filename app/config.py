@@ -86,7 +86,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     scheduler_interval_seconds: float = 1.0
     scheduler_batch_size: int = 500
     stuck_after_seconds: float = 60.0
-    deliveries_per_task: int = 50
+    deliveries_per_task: int = 200  # 50: 1,508 to 1,646/s, 200: 1,743 to 1,784/s (bench, 2 workers)
     max_in_flight: int = 512  # concurrent tries per worker process
     max_in_flight_per_endpoint: int = 16  # one endpoint's share of them
     endpoint_busy_delay_seconds: float = 1.0  # wait of a delivery whose endpoint is at its share

@@ -14,6 +14,7 @@ connect to (and the https-only rule) before each request.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from collections.abc import Mapping
@@ -75,6 +76,9 @@ class Sender:
         ``dns`` is the resolver under the egress guard (default: aiohttp's); tests pass a fake.
         """
         self._policy = EgressPolicy(settings.egress_allow, https_only=settings.egress_https_only)
+        # Parsing and checking a URL costs more than signing; endpoints' URLs repeat. A blocked
+        # URL raises, which is not cached (it is checked again each time).
+        self._target = functools.lru_cache(maxsize=8192)(self._checked)
         connector = aiohttp.TCPConnector(
             limit=settings.worker_connections,
             limit_per_host=0,
@@ -98,13 +102,16 @@ class Sender:
         """POST once; the status, the first ``max_body_bytes`` of the answer, and its headers
         (names lower-cased; at most ``MAX_RESPONSE_HEADERS``, values cut to
         ``MAX_HEADER_VALUE_CHARS``)."""
-        target = yarl.URL(url)
-        check_url(self._policy, target)
         async with self._session.post(
-            target, data=body, headers=headers, allow_redirects=False
+            self._target(url), data=body, headers=headers, allow_redirects=False
         ) as response:
             prefix = await _read_prefix(response.content, max_body_bytes)
             return response.status, prefix, _bounded_headers(response.headers)
+
+    def _checked(self, url: str) -> yarl.URL:
+        target = yarl.URL(url)
+        check_url(self._policy, target)
+        return target
 
     async def aclose(self) -> None:
         await self._session.close()

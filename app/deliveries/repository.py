@@ -100,6 +100,7 @@ async def claim_for_send(
 
 # Core statements (not ORM): executed with a list of parameter sets, one round trip for many rows.
 _DELIVERIES = cast(Table, Delivery.__table__)
+_ATTEMPTS = cast(Table, Attempt.__table__)
 _RECORD = (
     update(_DELIVERIES)
     .where(_DELIVERIES.c.id == bindparam("b_id"), _DELIVERIES.c.lease_until == bindparam("b_lease"))
@@ -125,7 +126,7 @@ async def record(
     if the lease ran out and another worker took the delivery, that worker's result counts.
     """
     if attempts:
-        await session.execute(insert(Attempt), attempts)
+        await session.execute(insert(_ATTEMPTS), attempts)
     if changes:
         await session.execute(_RECORD, changes)
 
