@@ -84,7 +84,8 @@ class TestSchedulerRound:
     ) -> None:
         await seed(sessions, 120)
         broker = stub_broker()
-        await run_once(settings, sessions, JobQueue(broker))
+        fifty = msgspec.structs.replace(settings, deliveries_per_task=50)
+        await run_once(fifty, sessions, JobQueue(broker))
         sizes = [
             len(json.loads(m)["kwargs"]["delivery_ids"])
             for m in broker.queues[DELIVERY_QUEUE].queue
