@@ -37,7 +37,7 @@ async def claim_due(
         )
         .order_by(Delivery.next_attempt_at)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
     )
     claimed = await session.execute(
         update(Delivery)
@@ -158,9 +158,14 @@ async def hold(session: AsyncSession, holds: Sequence[tuple[str, datetime | None
 
 
 async def lock_endpoints(session: AsyncSession, ids: Sequence[str]) -> dict[str, Endpoint]:
-    """The endpoints, row-locked in id order (one order everywhere: no deadlocks)."""
+    """The endpoints, row-locked in id order (one order among workers: no deadlocks).
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: a publish inserting deliveries takes ``FOR KEY
+    SHARE`` on their endpoints (the foreign key check), in its own order; ``FOR UPDATE`` conflicts
+    with that and deadlocked batch publishes against the worker's recording under load.
+    """
     query = select(Endpoint).where(Endpoint.id.in_(sorted(ids))).order_by(Endpoint.id)
-    found = await session.scalars(query.with_for_update())
+    found = await session.scalars(query.with_for_update(key_share=True))
     return {e.id: e for e in found}
 
 
