@@ -229,16 +229,16 @@ def cmd_portal_link(args: argparse.Namespace) -> None:
         try:
             async with unit_of_work(session_factory(engine), None) as session:
                 tenant = await tenants.get(session, args.tenant)
-                _, _, code = await portal.mint(
+                minted = await portal.mint(
                     session,
                     tenant,
-                    secret_key=settings.secret_key,
-                    lifetime_seconds=args.ttl or settings.portal_token_ttl_seconds,
+                    settings,
+                    lifetime_seconds=args.ttl,
                     description=args.description,
                 )
         finally:
             await engine.dispose()
-        return f"{settings.base_url}/portal/login?code={code}"
+        return minted.magic_link
 
     try:
         print(asyncio.run(mint()))

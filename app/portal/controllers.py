@@ -40,20 +40,19 @@ class PortalTokenController(Controller):
         """Mint a portal token for a tenant, with a one-time magic link that hands it out."""
         owner = await tenants.get(session, tenant)
         data = data or PortalTokenCreate()
-        settings = state.settings
-        row, token, code = await service.mint(
+        minted = await service.mint(
             session,
             owner,
-            secret_key=settings.secret_key,
-            lifetime_seconds=data.expires_in_seconds or settings.portal_token_ttl_seconds,
+            state.settings,
+            lifetime_seconds=data.expires_in_seconds,
             description=data.description,
         )
         return PortalTokenMinted(
-            id=row.id,
-            tenant_id=row.tenant_id,
-            token=token,
-            magic_link=f"{settings.base_url}/portal/login?code={code}",
-            expires_at=row.expires_at,
+            id=minted.row.id,
+            tenant_id=minted.row.tenant_id,
+            token=minted.token,
+            magic_link=minted.magic_link,
+            expires_at=minted.row.expires_at,
         )
 
     @get("/", operation_id="list_portal_tokens")

@@ -11,12 +11,14 @@ import base64
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.service import PORTAL_TOKEN_PREFIX, hash_key
+from app.config import Settings
 from app.errors import Gone, NotFound
 from app.kit.clock import utc_now
 from app.kit.ids import new_id
@@ -30,29 +32,37 @@ def derive_token(secret_key: str, code: str) -> str:
     return PORTAL_TOKEN_PREFIX + base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 
+@dataclass(frozen=True, slots=True)
+class Minted:
+    row: PortalToken
+    token: str  # shown once, never stored
+    magic_link: str  # hands ``token`` out once
+
+
 async def mint(
     session: AsyncSession,
     tenant: Tenant,
+    settings: Settings,
     *,
-    secret_key: str,
-    lifetime_seconds: int,
-    description: str,
-) -> tuple[PortalToken, str, str]:
-    """A new token row; returns it with the token and the link code (neither is stored)."""
+    lifetime_seconds: int | None = None,
+    description: str = "",
+) -> Minted:
+    """A new token row (default lifetime ``PORTAL_TOKEN_TTL_SECONDS``), its token and magic link."""
     code = secrets.token_urlsafe(32)
-    token = derive_token(secret_key, code)
+    token = derive_token(settings.secret_key, code)
+    lifetime = lifetime_seconds or settings.portal_token_ttl_seconds
     row = PortalToken(
         id=new_id("ptk"),
         tenant_id=tenant.id,
         token_hash=hash_key(token),
         link_hash=hash_key(code),
         description=description,
-        expires_at=utc_now() + timedelta(seconds=lifetime_seconds),
+        expires_at=utc_now() + timedelta(seconds=lifetime),
         created_at=utc_now(),
     )
     session.add(row)
     await session.flush()
-    return row, token, code
+    return Minted(row, token, f"{settings.base_url}/portal/login?code={code}")
 
 
 async def list_(
