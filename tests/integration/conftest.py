@@ -13,9 +13,14 @@ from litestar.testing import AsyncTestClient
 
 from app.auth.service import ensure_admin_key
 from app.config import Settings
+from app.kit.crypto import SecretBox
+from app.kit.jobs import JobQueue
 from app.main import create_app
 from tests.conftest import ADMIN_KEY
+from tests.integration.receiver import Receiver, running_receiver
 from workers.contracts import DELIVERY_QUEUE
+from workers.delivery import DeliveryContext
+from workers.http import build_client
 
 
 @pytest.fixture
@@ -23,6 +28,29 @@ def broker() -> StubBroker:
     broker = StubBroker()
     broker.declare_queue(DELIVERY_QUEUE)
     return broker
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    """A real webhook receiver on 127.0.0.1 (``tests/integration/receiver.py``)."""
+    async with running_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+async def ctx(
+    settings: Settings, sessions: Any, broker: StubBroker
+) -> AsyncIterator[DeliveryContext]:
+    """What a worker process sends with: a real sender, the database, the in-process broker."""
+    client = build_client(settings)
+    yield DeliveryContext(
+        settings=settings,
+        sessions=sessions,
+        client=client,
+        secret_box=SecretBox(settings.secret_key),
+        jobs=JobQueue(broker),
+    )
+    await client.aclose()
 
 
 @pytest.fixture

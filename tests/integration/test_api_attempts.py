@@ -1,24 +1,12 @@
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from sqlalchemy import select, update
 
-from app.config import Settings
 from app.kit.clock import utc_now
-from app.kit.crypto import SecretBox
 from app.models import Delivery
 from tests.integration.receiver import Receiver, running_receiver
 from workers.delivery import DeliveryContext
 from workers.dispatch import send_deliveries
-from workers.http import build_client
-
-
-@pytest.fixture
-async def ctx(settings: Settings, sessions: Any) -> AsyncIterator[DeliveryContext]:
-    client = build_client(settings)
-    yield DeliveryContext(settings, sessions, client, SecretBox(settings.secret_key))
-    await client.aclose()
 
 
 async def deliver_all(ctx: DeliveryContext, sessions: Any) -> None:

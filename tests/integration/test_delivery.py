@@ -5,47 +5,24 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import msgspec
-import pytest
 from sqlalchemy import select, text, update
 from standardwebhooks import Webhook
 
-from app.config import Settings
 from app.endpoints import service as endpoints
 from app.endpoints.schemas import EndpointUpdate
 from app.kit.clock import utc_now
 from app.kit.crypto import SecretBox
-from app.kit.jobs import JobQueue
 from app.models import ApiKey, Attempt, Delivery, Endpoint, Tenant
 from tests.conftest import ADMIN_KEY
 from tests.factories import BOX, create_endpoint, create_tenant, publish
-from tests.integration.receiver import Receiver, running_receiver
+from tests.integration.receiver import Receiver
 from workers.delivery import DeliveryContext
 from workers.dispatch import send_deliveries
 from workers.http import build_client
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    async with running_receiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-async def ctx(settings: Settings, sessions: Any, broker: Any) -> AsyncIterator[DeliveryContext]:
-    client = build_client(settings)
-    yield DeliveryContext(
-        settings=settings,
-        sessions=sessions,
-        client=client,
-        secret_box=SecretBox(settings.secret_key),
-        jobs=JobQueue(broker),
-    )
-    await client.aclose()
 
 
 async def published(

@@ -3,49 +3,24 @@ receiver: custom headers, and signing with every active secret during a rotation
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select, text
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from app.config import Settings
 from app.endpoints import examples
 from app.endpoints import service as endpoints
 from app.endpoints.schemas import EndpointCreate, EndpointTestEvent
 from app.event_types import service as event_types
 from app.event_types.schemas import EventTypeCreate
 from app.kit.clock import utc_now
-from app.kit.crypto import SecretBox
-from app.kit.jobs import JobQueue
 from app.models import Delivery, Endpoint
 from app.tenants import service as tenants
 from tests.factories import BOX, create_tenant, publish
-from tests.integration.receiver import Receiver, running_receiver
+from tests.integration.receiver import Receiver
 from workers.delivery import DeliveryContext
 from workers.dispatch import send_deliveries
-from workers.http import build_client
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    async with running_receiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-async def ctx(settings: Settings, sessions: Any, broker: Any) -> AsyncIterator[DeliveryContext]:
-    client = build_client(settings)
-    yield DeliveryContext(
-        settings=settings,
-        sessions=sessions,
-        client=client,
-        secret_box=SecretBox(settings.secret_key),
-        jobs=JobQueue(broker),
-    )
-    await client.aclose()
 
 
 async def endpoint_at(sessions: Any, url: str, **fields: Any) -> str:

@@ -23,7 +23,7 @@ from app.main import create_app
 from app.models import Attempt, Delivery, Endpoint
 from tests.conftest import ADMIN_KEY
 from tests.factories import create_endpoint, create_tenant, publish
-from tests.integration.receiver import Receiver, running_receiver
+from tests.integration.receiver import Receiver
 from workers.delivery import DeliveryContext
 from workers.dispatch import send_deliveries
 from workers.http import GuardedResolver, build_client
@@ -100,12 +100,6 @@ async def strict_client(
     """The API with an empty egress allow-list, as in production."""
     async with api(make_settings(database_url, egress_allow=[]), sessions, broker) as client:
         yield client
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    async with running_receiver() as receiver:
-        yield receiver
 
 
 @asynccontextmanager

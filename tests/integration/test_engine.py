@@ -32,12 +32,6 @@ from workers.scheduler import run_once
 
 
 @pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    async with running_receiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
 async def make_ctx(
     make_settings: Any, database_url: str, sessions: Any, broker: StubBroker
 ) -> AsyncIterator[Callable[..., DeliveryContext]]:

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import dramatiq
-import pytest
 from dramatiq.brokers.stub import StubBroker
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
@@ -18,39 +16,22 @@ from sqlalchemy import select, update
 from app.config import Settings
 from app.deliveries import service as recoveries
 from app.kit.clock import utc_now
-from app.kit.crypto import SecretBox
 from app.kit.jobs import JobQueue
 from app.models import Attempt, Delivery, Recovery
 from tests.factories import create_endpoint, create_tenant
 from tests.factories import publish as factories_publish
-from tests.integration.receiver import Receiver, running_receiver
+from tests.integration.receiver import Receiver
 from workers.actors import declare_actors
 from workers.broker import build_broker
 from workers.contracts import DELIVERY_QUEUE, RunRecovery, SendDeliveries
 from workers.delivery import DeliveryContext
 from workers.dispatch import send_deliveries
-from workers.http import build_client
 from workers.recovery import run_recovery
 from workers.resources import Resources
 from workers.scheduler import run_once
 
 Client = AsyncTestClient[Any]
 TENANT = "/api/v1/tenants/acme"
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    async with running_receiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-async def ctx(settings: Settings, sessions: Any, broker: StubBroker) -> AsyncIterator[Any]:
-    client = build_client(settings)
-    yield DeliveryContext(
-        settings, sessions, client, SecretBox(settings.secret_key), JobQueue(broker)
-    )
-    await client.aclose()
 
 
 async def drive(broker: StubBroker, ctx: DeliveryContext, *, batch_size: int = 500) -> list[str]:
