@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.clock import utc_now
 from app.models import Attempt, Delivery, Endpoint, MessagePayload
+from app.models.base import UTCDateTime
 from app.models.delivery import PENDING, SCHEDULED
 
 # A task may reach a worker a moment before the row's time (clock skew between processes).
@@ -53,6 +54,12 @@ async def claim_for_send(
     session: AsyncSession, ids: Sequence[str], *, now: datetime, lease_until: datetime
 ) -> list[Any]:
     """Lease the due, unleased deliveries among ``ids`` and return what sending them needs."""
+    if session.get_bind().dialect.name == "postgresql":
+        rows = await session.execute(
+            _CLAIM_FOR_SEND_PG,
+            {"ids": list(ids), "now": now, "due": now + DUE_SLACK, "lease": lease_until},
+        )
+        return list(rows.all())
     leased = await session.execute(
         update(Delivery)
         .where(
@@ -77,18 +84,7 @@ async def claim_for_send(
             Delivery.endpoint_id,
             Delivery.lease_until,
             Delivery.trigger,
-            Endpoint.url,
-            Endpoint.secret_encrypted,
-            Endpoint.old_secrets,
-            Endpoint.headers,
-            Endpoint.disabled,
-            Endpoint.rate_limit_per_second,
-            Endpoint.send_after,
-            Endpoint.circuit_state,
-            Endpoint.circuit_failures,
-            Endpoint.circuit_cooldown_seconds,
-            Endpoint.circuit_next_probe_at,
-            MessagePayload.body,
+            *_SEND_COLUMNS,
         )
         .join(Endpoint, Endpoint.id == Delivery.endpoint_id)
         .outerjoin(MessagePayload, MessagePayload.message_id == Delivery.message_id)
@@ -96,6 +92,63 @@ async def claim_for_send(
         .order_by(Delivery.id)
     )
     return list(rows.all())
+
+
+# What sending needs besides the delivery's own columns.
+_SEND_COLUMNS = (
+    Endpoint.url,
+    Endpoint.secret_encrypted,
+    Endpoint.old_secrets,
+    Endpoint.headers,
+    Endpoint.disabled,
+    Endpoint.rate_limit_per_second,
+    Endpoint.send_after,
+    Endpoint.circuit_state,
+    Endpoint.circuit_failures,
+    Endpoint.circuit_cooldown_seconds,
+    Endpoint.circuit_next_probe_at,
+    MessagePayload.body,
+)
+
+# PostgreSQL: the lease and the read in one statement, and one statement text whatever the
+# number of ids (``= ANY(array)``, not an ``IN`` list that renders anew for every length), so it
+# is prepared once per connection. Measured: the two-statement claim was ~8 % of a worker's CPU.
+_CLAIM_FOR_SEND_PG = (
+    text(
+        """
+        WITH leased AS (
+            UPDATE deliveries SET lease_until = :lease
+            WHERE id = ANY(CAST(:ids AS varchar[])) AND status = 'pending'
+              AND next_attempt_at <= :due AND (lease_until IS NULL OR lease_until < :now)
+            RETURNING id, attempt_count, message_id, tenant_id, endpoint_id, lease_until, "trigger"
+        )
+        SELECT leased.id, leased.attempt_count, leased.message_id, leased.tenant_id,
+               leased.endpoint_id, leased.lease_until, leased."trigger",
+               e.url, e.secret_encrypted, e.old_secrets, e.headers, e.disabled,
+               e.rate_limit_per_second, e.send_after, e.circuit_state, e.circuit_failures,
+               e.circuit_cooldown_seconds, e.circuit_next_probe_at, p.body
+        FROM leased
+        JOIN endpoints AS e ON e.id = leased.endpoint_id
+        LEFT JOIN message_payloads AS p ON p.message_id = leased.message_id
+        ORDER BY leased.id
+        """
+    )
+    .bindparams(
+        bindparam("lease", type_=UTCDateTime()),
+        bindparam("due", type_=UTCDateTime()),
+        bindparam("now", type_=UTCDateTime()),
+    )
+    .columns(
+        Delivery.id,
+        Delivery.attempt_count,
+        Delivery.message_id,
+        Delivery.tenant_id,
+        Delivery.endpoint_id,
+        Delivery.lease_until,
+        Delivery.trigger,
+        *_SEND_COLUMNS,
+    )
+)
 
 
 # Core statements (not ORM): executed with a list of parameter sets, one round trip for many rows.
@@ -117,6 +170,32 @@ _RECORD = (
 )
 
 
+# PostgreSQL: one UPDATE over arrays for the whole batch, where an executemany runs one UPDATE per
+# row on the server (same rule: only while the row holds the lease it was sent under).
+_RECORD_PG_COLUMNS = (
+    "id",
+    "lease",
+    "status",
+    "attempt_count",
+    "next_attempt_at",
+    "last_attempt_at",
+)
+_RECORD_PG = text(
+    """
+    UPDATE deliveries AS d
+    SET status = v.status, attempt_count = v.attempt_count, next_attempt_at = v.next_attempt_at,
+        last_attempt_at = v.last_attempt_at, lease_until = NULL, enqueued_at = NULL,
+        "trigger" = 'scheduled', updated_at = v.last_attempt_at
+    FROM unnest(
+        CAST(:id AS varchar[]), CAST(:lease AS timestamptz[]), CAST(:status AS varchar[]),
+        CAST(:attempt_count AS integer[]), CAST(:next_attempt_at AS timestamptz[]),
+        CAST(:last_attempt_at AS timestamptz[])
+    ) AS v(id, lease, status, attempt_count, next_attempt_at, last_attempt_at)
+    WHERE d.id = v.id AND d.lease_until = v.lease
+    """
+)
+
+
 async def record(
     session: AsyncSession, attempts: list[dict[str, Any]], changes: list[dict[str, Any]]
 ) -> None:
@@ -127,7 +206,12 @@ async def record(
     """
     if attempts:
         await session.execute(insert(_ATTEMPTS), attempts)
-    if changes:
+    if not changes:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        columns = {name: [c[f"b_{name}"] for c in changes] for name in _RECORD_PG_COLUMNS}
+        await session.execute(_RECORD_PG, columns)
+    else:
         await session.execute(_RECORD, changes)
 
 

@@ -1,14 +1,18 @@
-"""Row locks between publishing and the worker: a publish must never wait for a worker that holds
-an endpoint's row while it records outcomes (that wait deadlocked batch publishes under load)."""
+"""Leases and row locks: a publish never waits for a worker that holds an endpoint's row while it
+records outcomes (that wait deadlocked batch publishes under load), and a worker records a
+delivery's state only while it holds the delivery's lease."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text, update
 
 from app.deliveries import repository
+from app.kit.clock import utc_now
+from app.models import Delivery
 from tests.factories import create_endpoint, create_tenant, publish
 
 
@@ -33,3 +37,57 @@ async def test_publish_is_not_blocked_by_a_worker_holding_the_endpoint_lock(
         await api.commit()
         await worker.commit()
     assert message.id.startswith("msg_")
+
+
+async def test_a_result_counts_only_while_its_lease_is_held(sessions: Any) -> None:
+    """A worker whose lease ran out (another worker took the delivery) records its attempt, but
+    the delivery's state is the new holder's to write."""
+    async with sessions() as session:
+        tenant = await create_tenant(session)
+        endpoint = await create_endpoint(session, tenant)
+        message = await publish(session, tenant)
+        await session.commit()
+    now = utc_now()
+    async with sessions() as session:
+        delivery_id = await session.scalar(
+            select(Delivery.id).where(Delivery.message_id == message.id)
+        )
+        assert delivery_id is not None
+        (row,) = await repository.claim_for_send(
+            session, [delivery_id], now=now, lease_until=now + timedelta(seconds=30)
+        )
+        assert (row.url, row.endpoint_id, row.body) == (endpoint.url, endpoint.id, b'{"n":1}')
+        # Nothing else can lease it while the lease holds.
+        again = await repository.claim_for_send(
+            session, [delivery_id], now=now, lease_until=now + timedelta(seconds=60)
+        )
+        assert again == []
+        await session.commit()
+
+    def change(lease: Any, status: str) -> dict[str, Any]:
+        return {
+            "b_id": delivery_id,
+            "b_lease": lease,
+            "b_status": status,
+            "b_attempt_count": 1,
+            "b_next_attempt_at": None,
+            "b_last_attempt_at": now,
+        }
+
+    async with sessions() as session:
+        # Another worker took it over: its lease replaced ours.
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(lease_until=now + timedelta(minutes=5))
+        )
+        await repository.record(session, [], [change(row.lease_until, "failed")])
+        await session.commit()
+    async with sessions() as session:
+        found = await session.get_one(Delivery, delivery_id)
+        assert (found.status, found.attempt_count) == ("pending", 0)
+        await repository.record(session, [], [change(found.lease_until, "succeeded")])
+        await session.commit()
+    async with sessions() as session:
+        found = await session.get_one(Delivery, delivery_id)
+        assert (found.status, found.attempt_count, found.lease_until) == ("succeeded", 1, None)
