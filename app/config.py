@@ -69,6 +69,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
     # Portal and delivery log.
     public_url: str = ""  # base of magic links (empty: http://HOST:PORT)
+    cors_allow_origins: tuple[str, ...] = ()  # origins a browser portal may call the API from
     portal_token_ttl_seconds: int = 86_400  # default lifetime of a portal token
     payload_retention_days: float = 30.0  # payloads older than this are purged (0: kept forever)
     retention_batch_size: int = 1_000  # rows per purge transaction
@@ -129,7 +130,7 @@ _POSITIVE = (
     "retention_batch_size",
     "retention_interval_seconds",
 )
-_TUPLES = {"retry_schedule", "egress_allow"}
+_TUPLES = {"retry_schedule", "egress_allow", "cors_allow_origins"}
 
 
 def _var(field: str) -> str:
@@ -181,6 +182,9 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"{_var('operator_webhook_url')}: must be an http(s) URL")
     if settings.payload_retention_days < 0:
         raise ConfigError(f"{_var('payload_retention_days')}: days, or 0 to keep payloads")
+    for origin in settings.cors_allow_origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise ConfigError(f"{_var('cors_allow_origins')}: {origin!r} is not an origin")
     if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
         raise ConfigError(f"{_var('public_url')}: must be an http(s) URL")
     if not 0 <= settings.metrics_port <= 65535:

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 
@@ -95,6 +96,16 @@ def create_app(
         exception_handlers=exception_handlers,
         openapi_config=openapi_config(VERSION),
         plugins=[ContractPlugin()],
+        cors_config=(
+            CORSConfig(
+                allow_origins=list(settings.cors_allow_origins),
+                allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                allow_headers=["authorization", "content-type"],
+                max_age=600,
+            )
+            if settings.cors_allow_origins
+            else None
+        ),
         logging_config=None,
         debug=False,
     )

@@ -34,6 +34,8 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
 async def require_credentials(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
+    if connection.scope.get("method") == "OPTIONS":
+        return  # a CORS preflight carries no credentials; it reads nothing and changes nothing
     scheme, _sep, credential = connection.headers.get("authorization", "").partition(" ")
     credential = credential.strip()
     if scheme.lower() != "bearer" or not credential:

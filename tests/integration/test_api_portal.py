@@ -172,3 +172,44 @@ class TestMagicLink:
         missing = await client.get("/portal/login")
         assert missing.status_code == 400
         assert missing.json()["code"] == "validation_error"
+
+
+class TestBrowsers:
+    """A portal page in a browser calls the API across origins: preflights carry no key."""
+
+    async def test_preflight_needs_no_credentials_and_reads_nothing(self, client: Client) -> None:
+        await setup_tenants(client)
+        preflight = await client.options(
+            "/api/v1/tenants/acme/endpoints", headers={"authorization": ""}
+        )
+        assert preflight.status_code == 204
+        assert preflight.content == b""
+        # Without CORS configured, no origin is allowed.
+        assert "access-control-allow-origin" not in preflight.headers
+
+    async def test_configured_origin_may_call_with_a_portal_token(
+        self, settings: Any, sessions: Any, broker: Any
+    ) -> None:
+        import msgspec
+
+        from app.main import create_app
+
+        origin = "https://portal.example.com"
+        configured = msgspec.structs.replace(settings, cors_allow_origins=(origin,))
+        async with AsyncTestClient(create_app(configured, broker)) as browser:
+            preflight = await browser.options(
+                "/api/v1/tenants/acme/endpoints",
+                headers={
+                    "origin": origin,
+                    "access-control-request-method": "GET",
+                    "access-control-request-headers": "authorization",
+                },
+            )
+            assert preflight.status_code == 204
+            assert preflight.headers["access-control-allow-origin"] == origin
+            assert "authorization" in preflight.headers["access-control-allow-headers"]
+            refused = await browser.get(
+                "/api/v1/tenants/acme/endpoints", headers={"origin": "https://evil.example"}
+            )
+            assert refused.status_code == 401
+            assert "access-control-allow-origin" not in refused.headers
