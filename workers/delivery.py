@@ -106,6 +106,7 @@ async def post(
     max_body_bytes: int,
 ) -> Outcome:
     """POST once, within ``timeout_seconds`` in all, keeping the first ``max_body_bytes`` of the answer."""
+    sent_headers = redact_headers(headers)
     started = time.perf_counter()
     try:
         async with asyncio.timeout(timeout_seconds):
@@ -120,7 +121,7 @@ async def post(
             elapsed_ms,
             classify_error(exc),
             f"{type(exc).__name__}: {exc}"[:500],
-            request_headers=redact_headers(headers),
+            request_headers=sent_headers,
         )
     elapsed_ms = int((time.perf_counter() - started) * 1000)
     kind = None if is_success(status) else "http_status"
@@ -130,7 +131,7 @@ async def post(
         elapsed_ms,
         kind,
         retry_after=response_headers.get("retry-after"),
-        request_headers=redact_headers(headers),
+        request_headers=sent_headers,
         response_headers=response_headers,
     )
 

@@ -11,7 +11,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
 from app.auth.service import Principal
-from app.errors import Forbidden, NotFound, Unauthorized
+from app.errors import Forbidden, Unauthorized
 from app.tenants import service as tenants
 
 TENANT_ROUTES = "/api/v1/tenants/{tenant}"
@@ -58,5 +58,5 @@ async def require_credentials(
         if ref is not None:
             tenant_id = await tenants.id_of(connection.app.state.sessions, str(ref))
             if tenant_id != principal.tenant_id:
-                raise NotFound(f"tenant {ref!r} not found", code="tenant_not_found")
+                raise tenants.not_found(str(ref))
     connection.scope.setdefault("state", {})["principal"] = principal

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -20,9 +17,9 @@ from app.deliveries.schemas import (
     WindowStats,
 )
 from app.endpoints import service as endpoints
-from app.kit.clock import utc_now
+from app.kit.clock import as_utc, utc_now
 from app.kit.deps import Cursor, Limit, Session
-from app.kit.pagination import Page, pair_cursor, split_cursor
+from app.kit.pagination import Page, page_of, pair_cursor, split_cursor
 from app.messages.controllers import delivery_out, parse_time
 from app.messages.schemas import AttemptOut, DeliveryOut
 from app.models import Recovery
@@ -32,16 +29,6 @@ from app.tenants import service as tenants
 
 def recovery_out(recovery: Recovery) -> RecoveryOut:
     return msgspec.convert(recovery, RecoveryOut, from_attributes=True)
-
-
-def _as_utc(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-def _page(items: list[Any], cursors: list[str], limit: int) -> Page[Any]:
-    if len(items) > limit:
-        return Page(data=items[:limit], next_cursor=cursors[limit - 1])
-    return Page(data=items, next_cursor=None)
 
 
 class EndpointLogController(Controller):
@@ -67,7 +54,7 @@ class EndpointLogController(Controller):
             session, found_endpoint, status=status, cursor=split_cursor(cursor), limit=limit
         )
         data = [msgspec.convert(a, AttemptOut, from_attributes=True) for a in found]
-        return _page(data, [pair_cursor(a.created_at.isoformat(), a.id) for a in found], limit)
+        return page_of(data, [pair_cursor(a.created_at.isoformat(), a.id) for a in found], limit)
 
     @get("/attempts/{attempt:str}", operation_id="get_endpoint_attempt")
     async def attempt(
@@ -122,9 +109,9 @@ class EndpointLogController(Controller):
     ) -> RecoveryOut:
         """Try again, in the background, every failed delivery of messages made since a time."""
         owner = await tenants.get(session, tenant)
-        until = _as_utc(data.until) if data.until else None
+        until = as_utc(data.until) if data.until else None
         recovery = await service.start_recovery(
-            session, owner, endpoint, since=_as_utc(data.since), until=until
+            session, owner, endpoint, since=as_utc(data.since), until=until
         )
         return recovery_out(recovery)
 
@@ -200,4 +187,4 @@ class RecoveryController(Controller):
             )
             for r in found
         ]
-        return _page(data, [pair_cursor(r.message_id, r.id) for r in found], limit)
+        return page_of(data, [pair_cursor(r.message_id, r.id) for r in found], limit)

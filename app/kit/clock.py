@@ -5,3 +5,8 @@ from datetime import UTC, datetime
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(at: datetime) -> datetime:
+    """A time a client gave: a naive one is taken as UTC."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

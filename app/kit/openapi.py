@@ -99,7 +99,7 @@ FIELD_EXAMPLES: dict[str, Any] = {
     "headers": {"x-team": "billing"},
     "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     "token": "hrp_3Jx8m2T1aXqkQ9vB7nRzLw",
-    "magic_link": "https://hookrelay.example.com/portal?token=hrp_3Jx8m2T1aXqkQ9vB7nRzLw",
+    "magic_link": "https://hookrelay.example.com/portal/login?code=Vq2x7Kp0sLm4Nf8RtY1wZc",
     "status_code": 200,
     "duration_ms": 87,
     "attempt_number": 1,
@@ -128,6 +128,7 @@ class ContractPlugin(ReceiveRoutePlugin):
 
     def __init__(self) -> None:
         self.request_types: dict[str, Any] = {}
+        self.document: dict[str, Any] | None = None  # built on first use (schema_document)
 
     def receive_route(self, route: BaseRoute) -> None:
         if not isinstance(route, HTTPRoute):
@@ -431,9 +432,13 @@ def _component_name(key: str) -> str:
 
 
 def schema_document(app: Litestar) -> dict[str, Any]:
-    """The schema served at ``/openapi.json`` and printed by ``hookrelay openapi``."""
-    request_schemas = app.plugins.get(ContractPlugin).request_schemas()
-    return contract_document(app.openapi_schema.to_schema(), request_schemas=request_schemas)
+    """The schema served at ``/openapi.json`` and printed by ``hookrelay openapi`` (built once
+    per app: the routes do not change once it runs)."""
+    plugin = app.plugins.get(ContractPlugin)
+    if plugin.document is None:
+        raw = app.openapi_schema.to_schema()
+        plugin.document = contract_document(raw, request_schemas=plugin.request_schemas())
+    return plugin.document
 
 
 def render_schema(app: Litestar) -> str:

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -7,6 +7,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.errors import InvalidRequest
+from app.kit.clock import as_utc
 from app.kit.deps import Cursor, Limit, Session
 from app.kit.pagination import Page, page_of
 from app.messages import service
@@ -61,7 +62,7 @@ def parse_time(name: str, value: str | None) -> datetime | None:
         raise InvalidRequest(
             f"{name} must be an ISO 8601 date-time, got {value!r}", code="invalid_filter"
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return as_utc(parsed)
 
 
 class MessageController(Controller):

@@ -53,24 +53,22 @@ async def get(session: AsyncSession, ref: str) -> Tenant:
     tenant = await _lookup(session, ref)
     principal = session.info.get(PRINCIPAL)
     if principal is not None and not principal.is_admin and principal.tenant_id != tenant.id:
-        raise _not_found(ref)
+        raise not_found(ref)
     return tenant
 
 
 async def id_of(sessions: async_sessionmaker[AsyncSession], ref: str) -> str | None:
     """The id of the tenant ``ref`` names (id or uid), or None; for guards, outside a request's
     unit of work."""
-    cached = _cache.get(ref)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1].id
-    async with sessions() as session:
+    async with sessions() as session:  # connects only if the tenant is not cached
         try:
             return (await _lookup(session, ref)).id
         except NotFound:
             return None
 
 
-def _not_found(ref: str) -> NotFound:
+def not_found(ref: str) -> NotFound:
+    """What a missing tenant answers; another tenant's, to a portal token, answers the same."""
     return NotFound(f"tenant {ref!r} not found", code="tenant_not_found")
 
 
@@ -95,7 +93,7 @@ async def _find(session: AsyncSession, ref: str) -> Tenant:
             return tenant
     if rows:
         return rows[0]
-    raise _not_found(ref)
+    raise not_found(ref)
 
 
 async def list_(session: AsyncSession, *, cursor: str | None, limit: int) -> list[Tenant]:

@@ -16,11 +16,11 @@ from app.models import Delivery
 from tests.factories import create_endpoint, create_tenant, publish
 
 
+# SQLite runs one writer at a time (BEGIN IMMEDIATE): it has no row locks to order.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_publish_is_not_blocked_by_a_worker_holding_the_endpoint_lock(
-    sessions: Any, database_url: str
+    sessions: Any,
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite runs one writer at a time (BEGIN IMMEDIATE): no row locks to order")
     async with sessions() as session:
         tenant = await create_tenant(session)
         endpoints = [await create_endpoint(session, tenant) for _ in range(2)]

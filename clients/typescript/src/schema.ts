@@ -5958,7 +5958,7 @@ export interface operations {
                      * @example {
                      *       "expires_at": "2026-01-15T09:30:00Z",
                      *       "id": "portal_token_minted_01kf2r8c6z7n3q5w9x4y2b6d8e",
-                     *       "magic_link": "https://hookrelay.example.com/portal?token=hrp_3Jx8m2T1aXqkQ9vB7nRzLw",
+                     *       "magic_link": "https://hookrelay.example.com/portal/login?code=Vq2x7Kp0sLm4Nf8RtY1wZc",
                      *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "token": "hrp_3Jx8m2T1aXqkQ9vB7nRzLw"
                      *     }
