@@ -108,6 +108,20 @@ class TestSendDelivery:
         )
         assert len(attempt.response_body) == 20 * 1024
 
+    async def test_an_answer_holding_nul_bytes_is_recorded(
+        self, ctx: DeliveryContext, sessions: Any, receiver: Receiver
+    ) -> None:
+        # PostgreSQL text cannot hold NUL: unsanitised, this answer failed the whole recorded
+        # batch, which then went back out when its leases ran out (duplicates, forever).
+        receiver.response_body = b"ok\x00\x00done \xff"
+        ids, _ = await published(sessions, receiver.url("/hook"))
+
+        await send_deliveries(ctx, ids)
+
+        assert (await delivery(sessions, ids[0])).status == "succeeded"
+        (attempt,) = await attempts(sessions, ids[0])
+        assert attempt.response_body == "ok\ufffd\ufffddone \ufffd"
+
     async def test_guarantee_2_webhook_id_stays_the_same_across_retries(
         self, ctx: DeliveryContext, sessions: Any, receiver: Receiver
     ) -> None:
