@@ -147,6 +147,7 @@ async def _publish_batches(
     event_type: str,
     first: int,
     rate: float | None = None,
+    seconds: float | None = None,
 ) -> list[Published]:
     url = f"{service.base_url}/api/v1/tenants/{tenant}/messages/batch"
     headers = {"authorization": f"Bearer {service.admin_key}"}
@@ -156,6 +157,8 @@ async def _publish_batches(
 
     async def publisher(session: aiohttp.ClientSession) -> None:
         for start in starts:
+            if seconds is not None and time.monotonic() - began >= seconds:
+                return
             if rate:  # the batch holding message n leaves n / rate seconds after the start
                 delay = began + (start - first) / rate - time.monotonic()
                 if delay > 0:
@@ -194,10 +197,12 @@ def publish_batches(
     event_type: str = "invoice.paid",
     first: int = 0,
     rate: float | None = None,
+    seconds: float | None = None,
 ) -> list[Published]:
     """Publish ``count`` messages through the batch API (``batch_size`` per request, from
     ``concurrency`` concurrent publishers, at most ``rate`` messages a second); every batch must be
-    202. Payloads number the messages from ``first``."""
+    202. Payloads number the messages from ``first``. With ``seconds``, no batch starts after that
+    many seconds: a run by time (``count`` is then only a cap)."""
     return asyncio.run(
         _publish_batches(
             service,
@@ -208,6 +213,7 @@ def publish_batches(
             event_type=event_type,
             first=first,
             rate=rate,
+            seconds=seconds,
         )
     )
 
