@@ -1,9 +1,26 @@
 """Delivery benchmark: publish N messages to K endpoints on the test receiver and time delivery.
 
+    .venv/bin/python tests/bench/bench_delivery.py --suite      # make bench
     .venv/bin/python tests/bench/bench_delivery.py --shape embedded --messages 2000 --endpoints 1
     .venv/bin/python tests/bench/bench_delivery.py --shape production --broker redis --messages 1000 --endpoints 3
     .venv/bin/python tests/bench/bench_delivery.py --raw --messages 2000 --endpoints 1
     .venv/bin/python tests/bench/bench_delivery.py --shape production --isolation
+
+``--suite`` is the one-command measurement on the production shape (``--broker``, default RabbitMQ
+on a vhost of its own; ``--workers`` 1; 4 endpoints), all phases in one run on one receiver and one
+set of service processes, each phase on a fresh tenant:
+
+1. raw ceiling: a plain aiohttp client signing and POSTing ``--raw-messages`` per endpoint, before
+   the service starts;
+2. sustained: batches of ``--batch`` (100) as fast as 4 publishers can for ``--duration`` (60) s,
+   then every delivery awaited; deliveries/s from the first publish to the last receipt;
+3. latency at 90 % of that maximum (messages/s = 0.9 x deliveries/s / endpoints), and
+4. latency at ``--low-rate`` (200) messages/s, each for ``--latency-seconds`` (20) s, in batches
+   of ``--latency-batch`` (10): a steady flow rather than a burst of 100 every half second.
+
+It prints one table of the phases, records each as a row (notes ``suite: ...``), and exits 1 when a
+delivery was lost (still missing once no receipt came for 90 s, past the scheduler's 60 s stuck
+bound) or duplicated.
 
 ``--isolation`` runs guarantee 4's measurement: healthy endpoints get messages at a steady rate,
 once beside one endpoint that sleeps past the request timeout with ``--slow-pending`` deliveries
@@ -25,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import io
 import json
 import os
@@ -50,9 +68,13 @@ if str(REPO_ROOT) not in sys.path:
 from tests.e2e.harness import (  # noqa: E402
     Process,
     Receiver,
+    Service,
     Stack,
+    delivery_statuses,
     duplicates,
     fresh_database,
+    fresh_rabbitmq_vhost,
+    publish_batches,
     publish_many,
     reset_rabbitmq,
     reset_redis,
@@ -439,18 +461,27 @@ async def _raw_client(kind: str, concurrency: int) -> _RawClient:
 
 
 def run_raw(
-    stack: Stack, *, messages: int, endpoints: int, concurrency: int, client: str
+    stack: Stack,
+    *,
+    messages: int,
+    endpoints: int,
+    concurrency: int,
+    client: str,
+    receiver: Receiver | None = None,
+    notes: str = "",
 ) -> Result:
-    receiver = start_receiver(stack)
+    """A plain client's ceiling; on ``receiver`` if given (the suite's, shared with the service)."""
+    receiver = receiver or start_receiver(stack)
     secrets = {
         f"/ep/{n}": "whsec_" + base64.b64encode(os.urandom(24)).decode() for n in range(endpoints)
     }
     receiver.set_secrets(secrets)
     expected = messages * endpoints
+    seen = receiver.stats()["count"]
     cpu_before = cpu_seconds(stack.processes)
     print(f"raw {client}: {expected} POSTs, {concurrency} concurrent ...", flush=True)
     sent_at = asyncio.run(_send_raw(receiver, secrets, expected, concurrency, client))
-    records = receiver.wait_for_requests(expected, stack=stack, timeout_seconds=60)
+    records = receiver.wait_for_requests(seen + expected, stack=stack, timeout_seconds=60)[seen:]
     return Result(
         shape=f"raw:{client}",
         messages=messages,
@@ -461,8 +492,207 @@ def run_raw(
         publish_per_second=None,
         latencies_ms=latencies_ms(sent_at, records),
         cpu_seconds=cpu_used(cpu_before, stack.processes),
-        notes=check_records(records, expected),
+        notes=", ".join(n for n in (notes, check_records(records, expected)) if n),
     )
+
+
+# --- suite ------------------------------------------------------------------------------------
+
+# Longer than the scheduler's 60 s stuck bound: a delivery sent again after it arrives late, not
+# lost. A phase waits for its last receipts until none has come for this long.
+QUIET_SECONDS = 90.0
+# A cap on a run by time; the deadline ends it long before.
+UNBOUNDED = 10**9
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of ``--suite``: its figures and what the receiver did not get, or got twice."""
+
+    name: str
+    result: Result
+    lost: int
+    duplicated: int
+
+
+def wait_for_receipts(receiver: Receiver, count: int, *, stack: Stack) -> None:
+    """Wait until ``count`` requests arrived, or none came for ``QUIET_SECONDS`` (the rest is
+    counted lost then, rather than waited for without end)."""
+    last, changed = -1, time.monotonic()
+    while True:
+        stack.check_alive()
+        now = receiver.stats()["count"]
+        if now >= count:
+            return
+        if now != last:
+            last, changed = now, time.monotonic()
+        elif time.monotonic() - changed > QUIET_SECONDS:
+            return
+        time.sleep(0.25)
+
+
+def wait_settled(database_url: str, *, timeout_seconds: float = 30.0) -> None:
+    """Wait until no delivery is pending: none can be sent again (a duplicate) after this."""
+    deadline = time.monotonic() + timeout_seconds
+    while delivery_statuses(database_url)["pending"] and time.monotonic() < deadline:
+        time.sleep(0.25)
+
+
+def lost_and_duplicated(records: Sequence[dict[str, Any]], expected: int) -> tuple[int, int]:
+    """Deliveries owed that never got a verified 2xx, and requests beyond one per delivery."""
+    ok = {
+        (r["path"], r["webhook_id"]) for r in records if r["verified"] and 200 <= r["status"] < 300
+    }
+    return expected - len(ok), sum(n - 1 for n in duplicates(records).values())
+
+
+def run_phase(
+    stack: Stack,
+    service: Service,
+    receiver: Receiver,
+    *,
+    database_url: str,
+    name: str,
+    shape: str,
+    endpoints: int,
+    publishers: int,
+    batch: int,
+    seconds: float,
+    rate: float | None = None,
+    ceiling: float,
+    about: str,
+) -> Phase:
+    """Publish for ``seconds`` (as fast as the publishers can, or at ``rate`` messages a second)
+    to a fresh tenant, wait for every delivery, and count what was lost or duplicated.
+
+    ``ceiling`` is the raw deliveries/s the notes compare with; ``about`` goes into the notes too.
+    """
+    setup = set_up_tenant(service, receiver, endpoints=endpoints)
+    # Warm up the new tenant (caches, connections), so the first measured messages pay nothing.
+    seen = receiver.stats()["count"]
+    publish_batches(service, setup.tenant, 10, batch_size=10, concurrency=1)
+    receiver.wait_for_requests(seen + 10 * endpoints, stack=stack, timeout_seconds=60)
+
+    seen = receiver.stats()["count"]
+    cpu_before = cpu_seconds(stack.processes)
+    pace = f"{rate:.0f} messages/s" if rate else "as fast as possible"
+    print(f"{name}: {endpoints} endpoints, {pace} for {seconds:g} s ...", flush=True)
+    count = max(1, round(rate * seconds)) if rate else UNBOUNDED
+    published = publish_batches(
+        service,
+        setup.tenant,
+        count,
+        batch_size=batch,
+        concurrency=publishers,
+        rate=rate,
+        seconds=None if rate else seconds,
+    )
+    expected = len(published) * endpoints
+    wait_for_receipts(receiver, seen + expected, stack=stack)
+    cpu = cpu_used(cpu_before, stack.processes)
+    wait_settled(database_url)
+
+    sent_at = {p.message_id: p.sent_at for p in published}
+    records = [r for r in receiver.records()[seen:] if r["webhook_id"] in sent_at]
+    lost, duplicated = lost_and_duplicated(records, expected)
+    first_sent = min(p.sent_at for p in published)
+    problems = ", ".join(
+        n for n in (f"{lost} lost, {duplicated} duplicated", check_records(records, expected)) if n
+    )
+    seconds_taken = max(r["received_at"] for r in records) - first_sent
+    share = 100 * (expected - lost) / seconds_taken / ceiling
+    result = Result(
+        shape=shape,
+        messages=len(published),
+        endpoints=endpoints,
+        concurrency=publishers,
+        deliveries=expected - lost,
+        seconds=seconds_taken,
+        publish_per_second=len(published) / (max(p.answered_at for p in published) - first_sent),
+        latencies_ms=latencies_ms(sent_at, records),
+        cpu_seconds=cpu,
+        notes=f"suite: {name}, {share:.0f} % of the raw ceiling, batch publish x{batch}, "
+        f"{about}, {problems}",
+    )
+    print(
+        f"  {result.deliveries} deliveries, {result.deliveries_per_second:.1f}/s, "
+        f"p50 {result.percentile_ms(50):.1f} ms, p99 {result.percentile_ms(99):.1f} ms, {problems}",
+        flush=True,
+    )
+    return Phase(name, result, lost, duplicated)
+
+
+def run_suite(args: argparse.Namespace, stack: Stack) -> list[Phase]:
+    """The issue's measurement in one run on the production shape, same processes throughout:
+    the raw ceiling, the sustained maximum, then latency near that maximum and at a low rate."""
+    settings = dict(s.split("=", 1) for s in args.setting)
+    shape = f"production/{args.broker}"
+    with contextlib.ExitStack() as cleanup:
+        database_url = cleanup.enter_context(fresh_database())
+        # Its own vhost: every run declares the same queue, so on a shared one another run's
+        # workers would take this run's tasks (and a reset would purge theirs).
+        broker_url = (
+            cleanup.enter_context(fresh_rabbitmq_vhost())
+            if args.broker == "rabbitmq"
+            else reset_redis(BENCH_REDIS_DB)
+        )
+        # Registered last, so it runs first: the service's connections go before the database.
+        cleanup.callback(stack.stop_all)
+        receiver = start_receiver(stack)
+        # The raw ceiling first, before the service starts: the sender has the machine to itself.
+        raw = run_raw(
+            stack,
+            messages=args.raw_messages,
+            endpoints=args.endpoints,
+            concurrency=args.concurrency,
+            client="aiohttp",
+            receiver=receiver,
+            notes="suite: raw ceiling",
+        )
+        phases = [
+            Phase("raw ceiling", raw, *lost_and_duplicated(receiver.records(), raw.deliveries))
+        ]
+        service = start_production(
+            stack,
+            database_url=database_url,
+            broker_url=broker_url,
+            settings=settings,
+            workers=args.workers,
+        )
+        common = {
+            "database_url": database_url,
+            "shape": shape,
+            "endpoints": args.endpoints,
+            "publishers": args.publishers,
+            "ceiling": raw.deliveries_per_second,
+            "about": f"{args.workers} worker{'s' if args.workers > 1 else ''}",
+        }
+        sustained = run_phase(
+            stack,
+            service,
+            receiver,
+            name=f"sustained {args.duration:g} s",
+            batch=args.batch,
+            seconds=args.duration,
+            **common,
+        )
+        phases.append(sustained)
+        # 90 % of the maximum: near it, yet a rate the service can keep without a growing queue.
+        near_max = 0.9 * sustained.result.deliveries_per_second / args.endpoints
+        for rate, which in ((near_max, " (90 % of max)"), (args.low_rate, "")):
+            phases.append(
+                run_phase(
+                    stack,
+                    service,
+                    receiver,
+                    name=f"latency at {rate:.0f} msg/s{which}",
+                    batch=args.latency_batch,
+                    seconds=args.latency_seconds,
+                    rate=rate,
+                    **common,
+                )
+            )
+        return phases
 
 
 # --- reporting --------------------------------------------------------------------------------
@@ -493,6 +723,52 @@ def print_table(result: Result) -> None:
     print()
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
+    print()
+
+
+def print_suite(phases: Sequence[Phase]) -> None:
+    """The suite's phases side by side; the first is the raw ceiling the others are compared with."""
+    ceiling = phases[0].result.deliveries_per_second
+    rows = [
+        (
+            "phase",
+            "deliveries",
+            "deliveries/s",
+            "% of raw",
+            "publish/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "lost",
+            "duplicates",
+            "service CPU ms/delivery",
+        )
+    ]
+    for phase in phases:
+        r = phase.result
+        rows.append(
+            (
+                phase.name,
+                str(r.deliveries),
+                fmt(r.deliveries_per_second),
+                fmt(100 * r.deliveries_per_second / ceiling, 0),
+                fmt(r.publish_per_second),
+                fmt(r.percentile_ms(50)),
+                fmt(r.percentile_ms(95)),
+                fmt(r.percentile_ms(99)),
+                str(phase.lost),
+                str(phase.duplicated),
+                # The raw sender is not the service (the column counts PostgreSQL and the brokers).
+                "-" if r.shape.startswith("raw:") else fmt(r.service_cpu_ms_per_delivery, 2),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    print()
+    for row in rows:
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        print("  " + "  ".join(cells))
     print()
 
 
@@ -532,11 +808,18 @@ def record(result: Result, notes: str, *, commit: str) -> None:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shape", choices=["embedded", "production"], default="embedded")
+    parser.add_argument(
+        "--suite",
+        action="store_true",
+        help="production shape: raw ceiling, sustained maximum, latency near it and at --low-rate",
+    )
+    parser.add_argument("--shape", choices=["embedded", "production"], help="default: embedded")
     parser.add_argument("--broker", choices=["rabbitmq", "redis"], default="rabbitmq")
     parser.add_argument("--messages", type=int, default=1000)
-    parser.add_argument("--endpoints", type=int, default=1)
-    parser.add_argument("--publishers", type=int, default=16, help="concurrent publish clients")
+    parser.add_argument("--endpoints", type=int, help="default: 1, suite 4")
+    parser.add_argument(
+        "--publishers", type=int, help="concurrent publish clients (default: 16, suite 4)"
+    )
     parser.add_argument("--raw", action="store_true", help="a plain client, no Hookrelay")
     parser.add_argument("--raw-client", choices=["aiohttp", "httpx", "httpx-aiohttp"])
     parser.add_argument("--concurrency", type=int, default=64, help="raw mode: concurrent POSTs")
@@ -549,7 +832,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--notes", default="", help="free text for the RESULTS.md row")
     parser.add_argument(
-        "--batch", type=int, default=1, help="messages per publish request (batch API if > 1)"
+        "--batch",
+        type=int,
+        help="messages per publish request (batch API if > 1; default: 1, suite 100)",
     )
     parser.add_argument("--workers", type=int, default=1, help="production: worker processes")
     parser.add_argument(
@@ -562,12 +847,39 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--slow-pending", type=int, default=500)
     parser.add_argument("--slow-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--duration", type=float, default=60.0, help="suite: seconds of publishing at the maximum"
+    )
+    parser.add_argument(
+        "--latency-seconds", type=float, default=20.0, help="suite: seconds of each latency phase"
+    )
+    parser.add_argument(
+        "--low-rate", type=float, default=200.0, help="suite: messages/s of the low latency phase"
+    )
+    parser.add_argument(
+        "--latency-batch",
+        type=int,
+        default=10,
+        help="suite: messages per publish request in the latency phases (a steady flow: batches "
+        "of 100 at 200 msg/s would be a burst every half second, and p99 its length)",
+    )
+    parser.add_argument(
+        "--raw-messages", type=int, default=10_000, help="suite: raw POSTs per endpoint"
+    )
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
     parser.add_argument("--keep", action="store_true", help="keep the work dir and its logs")
     parser.add_argument(
         "--rev", help="run the service from this git revision as committed (default: the work tree)"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.suite and (args.raw or args.isolation or args.shape == "embedded" or args.rate):
+        parser.error("--suite runs the production shape with its own rates and raw phase")
+    # The suite's defaults are the production shape's: 4 endpoints, batches of 100, 4 publishers.
+    args.shape = "production" if args.suite else args.shape or "embedded"
+    args.endpoints = args.endpoints or (4 if args.suite else 1)
+    args.batch = args.batch or (100 if args.suite else 1)
+    args.publishers = args.publishers or (4 if args.suite else 16)
+    return args
 
 
 def run(args: argparse.Namespace, stack: Stack) -> list[Result]:
@@ -639,13 +951,19 @@ def measure(
     return [beside, alone]
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run, print, record; 1 when the suite lost or duplicated a delivery."""
     args = parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="hookrelay-bench-"))
     commit = use_revision(args.rev, workdir / "code") if args.rev else work_tree_commit()
     stack = Stack(workdir)
+    phases: list[Phase] = []
+    results: list[Result] = []
     try:
-        results = run(args, stack)
+        if args.suite:
+            phases = run_suite(args, stack)
+        else:
+            results = run(args, stack)
     except BaseException:
         print(stack.logs(50), file=sys.stderr)
         raise
@@ -653,12 +971,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         stack.stop_all()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
+    notes = ", ".join([*args.setting, args.notes] if args.notes else args.setting)
     for result in results:
         print_table(result)
         if not args.no_record:
-            notes = ", ".join([*args.setting, args.notes] if args.notes else args.setting)
             record(result, notes, commit=commit)
+    if not phases:
+        return 0
+    print_suite(phases)
+    for phase in phases if not args.no_record else []:
+        record(phase.result, notes, commit=commit)
+    failed = [p.name for p in phases if p.lost or p.duplicated]
+    if failed:
+        print(f"FAILED: deliveries lost or duplicated in {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
