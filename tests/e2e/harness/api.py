@@ -6,7 +6,7 @@ import asyncio
 import json
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,6 +148,7 @@ async def _publish_batches(
     first: int,
     rate: float | None = None,
     seconds: float | None = None,
+    gate: Callable[[int], Awaitable[None]] | None = None,
 ) -> list[Published]:
     url = f"{service.base_url}/api/v1/tenants/{tenant}/messages/batch"
     headers = {"authorization": f"Bearer {service.admin_key}"}
@@ -163,6 +164,8 @@ async def _publish_batches(
                 delay = began + (start - first) / rate - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
+            if gate is not None:  # e.g. hold back while the service is too far behind
+                await gate(len(published))
             numbers = range(start, min(start + batch_size, first + count))
             body = {
                 "messages": [
@@ -198,11 +201,13 @@ def publish_batches(
     first: int = 0,
     rate: float | None = None,
     seconds: float | None = None,
+    gate: Callable[[int], Awaitable[None]] | None = None,
 ) -> list[Published]:
     """Publish ``count`` messages through the batch API (``batch_size`` per request, from
     ``concurrency`` concurrent publishers, at most ``rate`` messages a second); every batch must be
     202. Payloads number the messages from ``first``. With ``seconds``, no batch starts after that
-    many seconds: a run by time (``count`` is then only a cap)."""
+    many seconds: a run by time (``count`` is then only a cap). ``gate``, if given, is awaited
+    before each batch with the number of messages published so far."""
     return asyncio.run(
         _publish_batches(
             service,
@@ -214,6 +219,7 @@ def publish_batches(
             first=first,
             rate=rate,
             seconds=seconds,
+            gate=gate,
         )
     )
 
