@@ -26,6 +26,7 @@ from app.kit.deps import provide_session
 from app.kit.egress import EgressPolicy
 from app.kit.jobs import JobQueue
 from app.kit.openapi import ContractPlugin, openapi_config, openapi_json
+from app.kit.strict_bodies import StrictBodies
 from app.messages.controllers import MessageController
 from app.metrics import MetricsController
 from app.portal.controllers import PortalLinkController, PortalTokenController
@@ -94,6 +95,7 @@ def create_app(
         state=state,
         lifespan=[lifespan],
         exception_handlers=exception_handlers,
+        before_request=StrictBodies(),  # JSON bodies of the wrong type: 400, never coerced
         openapi_config=openapi_config(VERSION),
         plugins=[ContractPlugin()],
         cors_config=(
