@@ -50,6 +50,13 @@ COERCED_BEFORE = [
         "Expected `int | null`, got `str`",
     ),
     (
+        "PATCH",
+        "{endpoint}",
+        {"rate_limit_per_second": 5.0},
+        "$.rate_limit_per_second",
+        "Expected `int | null`, got `float`",
+    ),
+    (
         "POST",
         f"{TENANT}/endpoints",
         {"url": "https://example.com/other", "rate_limit_per_second": "5"},
