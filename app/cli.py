@@ -82,7 +82,7 @@ def _tune_gc() -> None:
     """Fewer cyclic-GC passes in a delivery process: each try allocates hundreds of short-lived,
     acyclic objects (freed by reference counting), which at Python's default gen-0 threshold of
     700 ran a collection every couple of tries. The objects made while starting are frozen out of
-    collection. Measured (bench, paired runs): 3–6 % of the worker's CPU per delivery."""
+    collection. Measured (bench, paired runs): 3 to 6 % of the worker's CPU per delivery."""
     import gc
 
     gc.freeze()

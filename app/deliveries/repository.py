@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-import msgspec
 from sqlalchemy import Table, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.bulk import insert_from_json, rows_json
 from app.kit.clock import utc_now
 from app.models import Attempt, Delivery, Endpoint, MessagePayload
 from app.models.base import UTCDateTime
@@ -174,9 +174,7 @@ _RECORD = (
 
 
 # PostgreSQL: each batch is written by two statements whatever its size, over one JSON document
-# each (``json_to_recordset``): an executemany, even pipelined, runs one statement per row on the
-# server, and arrays are dumped by psycopg in Python, element by element (measured: ~12 % of a
-# worker's CPU); msgspec encodes the whole batch in C.
+# each (app.kit.bulk says why).
 _RECORD_PG = text(
     """
     UPDATE deliveries AS d
@@ -209,13 +207,7 @@ _ATTEMPT_PG_TYPES = {
     "trigger": "varchar",
     "created_at": "timestamptz",
 }
-_INSERT_ATTEMPTS_PG = text(
-    "INSERT INTO attempts ({columns}) SELECT {columns} "
-    "FROM json_to_recordset(CAST(:rows AS json)) AS r({types})".format(
-        columns=", ".join(f'"{name}"' for name in _ATTEMPT_PG_TYPES),
-        types=", ".join(f'"{name}" {kind}' for name, kind in _ATTEMPT_PG_TYPES.items()),
-    )
-)
+_INSERT_ATTEMPTS_PG = insert_from_json("attempts", _ATTEMPT_PG_TYPES)
 
 
 async def record(
@@ -228,18 +220,14 @@ async def record(
     """
     if session.get_bind().dialect.name == "postgresql":
         if attempts:
-            await session.execute(_INSERT_ATTEMPTS_PG, {"rows": _json(attempts)})
+            await session.execute(_INSERT_ATTEMPTS_PG, {"rows": rows_json(attempts)})
         if changes:
-            await session.execute(_RECORD_PG, {"rows": _json(changes)})
+            await session.execute(_RECORD_PG, {"rows": rows_json(changes)})
         return
     if attempts:
         await session.execute(insert(_ATTEMPTS), attempts)
     if changes:
         await session.execute(_RECORD, changes)
-
-
-def _json(rows: list[dict[str, Any]]) -> str:
-    return msgspec.json.encode(rows).decode()
 
 
 _HOLD = (
