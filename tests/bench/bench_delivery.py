@@ -7,13 +7,14 @@
     .venv/bin/python tests/bench/bench_delivery.py --shape production --isolation
 
 ``--suite`` is the one-command measurement on the production shape (``--broker``, default RabbitMQ
-on a vhost of its own; ``--workers`` 1; 4 endpoints), all phases in one run on one receiver and one
-set of service processes, each phase on a fresh tenant:
+on a vhost of its own; ``--workers``: one per CPU core; 4 endpoints), all phases in one run on one
+receiver and one set of service processes, each phase on a fresh tenant:
 
 1. raw ceiling: a plain aiohttp client signing and POSTing ``--raw-messages`` per endpoint, before
-   the service starts;
-2. sustained: batches of ``--batch`` (100) as fast as 4 publishers can for ``--duration`` (60) s,
-   then every delivery awaited; deliveries/s from the first publish to the last receipt;
+   the service starts; the best of ``--raw-trials`` (3);
+2. sustained: batches of ``--batch`` (100) from 4 publishers for ``--duration`` (60) s, as fast as
+   the service keeps up (publishers wait while more than 10,000 deliveries are owed), then every
+   delivery awaited; deliveries/s from the first publish to the last receipt;
 3. latency at 90 % of that maximum (messages/s = 0.9 x deliveries/s / endpoints), and
 4. latency at ``--low-rate`` (200) messages/s, each for ``--latency-seconds`` (20) s, in batches
    of ``--latency-batch`` (10): a steady flow rather than a burst of 100 every half second.
@@ -43,6 +44,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -677,18 +679,29 @@ def run_suite(args: argparse.Namespace, stack: Stack) -> list[Phase]:
         cleanup.callback(stack.stop_all)
         receiver = start_receiver(stack)
         # The raw ceiling first, before the service starts: the sender has the machine to itself.
-        raw = run_raw(
-            stack,
-            messages=args.raw_messages,
-            endpoints=args.endpoints,
-            concurrency=args.concurrency,
-            client="aiohttp",
-            receiver=receiver,
-            notes="suite: raw ceiling",
+        # The best of a few short trials: on a shared machine noise only ever lowers a ceiling
+        # (consecutive single trials here ranged 4,450-5,900/s), and a low one flatters the ratio.
+        trials: list[Phase] = []
+        for _ in range(args.raw_trials):
+            seen = receiver.stats()["count"]
+            trial = run_raw(
+                stack,
+                messages=args.raw_messages,
+                endpoints=args.endpoints,
+                concurrency=args.concurrency,
+                client="aiohttp",
+                receiver=receiver,
+            )
+            counts = lost_and_duplicated(receiver.records()[seen:], trial.deliveries)
+            trials.append(Phase("raw ceiling", trial, *counts))
+        best = max(trials, key=lambda t: t.result.deliveries_per_second)
+        figures = ", ".join(f"{t.result.deliveries_per_second:.0f}" for t in trials)
+        raw = dataclasses.replace(
+            best.result,
+            notes=f"suite: raw ceiling, best of {len(trials)} trials ({figures}/s)"
+            + (f", {best.result.notes}" if best.result.notes else ""),
         )
-        phases = [
-            Phase("raw ceiling", raw, *lost_and_duplicated(receiver.records(), raw.deliveries))
-        ]
+        phases = [dataclasses.replace(best, result=raw)]
         service = start_production(
             stack,
             database_url=database_url,
@@ -873,7 +886,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=int,
         help="messages per publish request (batch API if > 1; default: 1, suite 100)",
     )
-    parser.add_argument("--workers", type=int, default=1, help="production: worker processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="production: worker processes (default 1; --suite: one per CPU core)",
+    )
     parser.add_argument(
         "--rate", type=float, help="publish at most this many messages a second (latency runs)"
     )
@@ -903,6 +920,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--raw-messages", type=int, default=10_000, help="suite: raw POSTs per endpoint"
     )
+    parser.add_argument(
+        "--raw-trials", type=int, default=3, help="suite: raw ceiling trials (the best counts)"
+    )
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
     parser.add_argument("--keep", action="store_true", help="keep the work dir and its logs")
     parser.add_argument(
@@ -916,6 +936,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args.endpoints = args.endpoints or (4 if args.suite else 1)
     args.batch = args.batch or (100 if args.suite else 1)
     args.publishers = args.publishers or (4 if args.suite else 16)
+    # One worker process per core, as production would run them: one process is held to one core
+    # by the GIL and idles while it waits on the database (measured: 1 worker 1,917/s, 2: 2,279/s).
+    args.workers = args.workers or ((os.cpu_count() or 1) if args.suite else 1)
     return args
 
 
