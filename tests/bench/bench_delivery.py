@@ -96,6 +96,8 @@ Appended by `tests/bench/bench_delivery.py`; one row per run. `deliveries/s` cou
 publish request to the last receipt; latency is from a message's publish request to each receipt.
 `CPU s` is the CPU-seconds each process used during the run (`bench` is the publisher, or the
 raw sender); `service CPU ms/delivery` divides the service processes' share by the deliveries.
+From 2026-11-23 07:00 the CPU column also counts PostgreSQL, RabbitMQ and Redis (all their
+processes, machine-wide) and the service's share includes them.
 `raw:<client>` rows are a plain client signing and POSTing to the same receiver: the ceiling of
 this machine, not of Hookrelay. `commit` is the code the service ran (`--rev`, or the work tree,
 `+dirty` when it had changes). The publisher, the service and the receiver share the machine.
