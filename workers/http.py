@@ -88,7 +88,10 @@ class Sender:
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
+            # The answer is kept as sent (first bytes, for the log), so none is asked compressed:
+            # aiohttp would otherwise advertise gzip and the log would hold compressed bytes.
             auto_decompress=False,
+            skip_auto_headers=("Accept-Encoding",),
             trust_env=False,
             headers={"user-agent": USER_AGENT},
             timeout=aiohttp.ClientTimeout(

@@ -72,6 +72,8 @@ class TestSendDelivery:
         (request,) = receiver.requests
         assert request.body == '{"a":"é"}'.encode()
         assert request.headers["Content-Type"] == "application/json"
+        # The answer is logged as sent, so no compressed answer is asked for.
+        assert "Accept-Encoding" not in request.headers
         secret = BOX.decrypt(endpoint.secret_encrypted)
         assert Webhook(secret).verify(request.body, request.headers) == {"a": "é"}
         assert (await delivery(sessions, ids[0])).status == "succeeded"
