@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 import time
 from dataclasses import dataclass
@@ -88,12 +89,18 @@ _SECRET_WORDS = ("secret", "token", "key", "auth", "signature", "password", "cre
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
     """The request headers as an attempt records them: secret-looking values replaced."""
-    return {
-        name: REDACTED
+    secret = _secret_names(tuple(headers))
+    return {name: REDACTED if name in secret else value for name, value in headers.items()}
+
+
+@functools.lru_cache(maxsize=1024)
+def _secret_names(names: tuple[str, ...]) -> frozenset[str]:
+    """Which of these header names carry secrets (an endpoint's names repeat on every try)."""
+    return frozenset(
+        name
+        for name in names
         if (lower := name.lower()) in _SECRET_HEADERS or any(w in lower for w in _SECRET_WORDS)
-        else value
-        for name, value in headers.items()
-    }
+    )
 
 
 async def post(

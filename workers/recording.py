@@ -151,6 +151,8 @@ class _Recorder:
                 "b_last_attempt_at": self.now,
             }
         )
+        if status == SUCCEEDED:
+            return
         fields = {
             "message_id": row.message_id,
             "endpoint_id": row.endpoint_id,
