@@ -80,7 +80,6 @@ from tests.e2e.harness import (  # noqa: E402
     fresh_rabbitmq_vhost,
     publish_batches,
     publish_many,
-    reset_rabbitmq,
     reset_redis,
     set_up_tenant,
     start_embedded,
@@ -974,8 +973,15 @@ def run(args: argparse.Namespace, stack: Stack) -> list[Result]:
         return measure(
             args, stack, lambda s: start_embedded(s, settings=settings), "embedded", common
         )
-    with fresh_database() as database_url:
-        broker_url = reset_rabbitmq() if args.broker == "rabbitmq" else reset_redis(BENCH_REDIS_DB)
+    with contextlib.ExitStack() as cleanup:
+        database_url = cleanup.enter_context(fresh_database())
+        # A vhost of its own, as in the suite: on the shared one a concurrent run (or an e2e
+        # test) would take this run's tasks, and a purge would drop theirs.
+        broker_url = (
+            cleanup.enter_context(fresh_rabbitmq_vhost())
+            if args.broker == "rabbitmq"
+            else reset_redis(BENCH_REDIS_DB)
+        )
 
         def start(s: Stack) -> Any:
             return start_production(
