@@ -247,7 +247,11 @@ class TestCircuitBreaker:
     async def test_probe_after_cooldown_closes_the_circuit_and_the_backlog_drains(
         self, make_ctx: Any, sessions: Any, receiver: Receiver
     ) -> None:
-        ctx = make_ctx(circuit_failure_threshold=2, circuit_cooldown_seconds=0.2)
+        # Retries a minute out: with the tests' 1 s schedule, a slow moment on a shared machine
+        # made the two failed deliveries due before the scheduler ran (it enqueued 3, not 1).
+        ctx = make_ctx(
+            circuit_failure_threshold=2, circuit_cooldown_seconds=0.2, retry_schedule=[60, 60]
+        )
         await with_operator(sessions, ctx, receiver.url("/ops"))
         receiver.on("/a", 500, 500)
         endpoint, ids = await setup(sessions, receiver.url("/a"), messages=6)
