@@ -22,7 +22,7 @@ from app.kit.crypto import SecretBox
 from app.kit.egress import EgressBlocked
 from app.kit.jobs import JobQueue
 from app.kit.signing import active_secrets, signature_headers
-from workers.http import Sender, storable
+from workers.http import Sender
 from workers.policy import is_success
 
 log = structlog.get_logger(__name__)
@@ -127,7 +127,7 @@ async def post(
             "",
             elapsed_ms,
             classify_error(exc),
-            storable(f"{type(exc).__name__}: {exc}"[:500]),
+            f"{type(exc).__name__}: {exc}"[:500],
             request_headers=sent_headers,
         )
     elapsed_ms = int((time.perf_counter() - started) * 1000)

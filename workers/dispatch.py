@@ -34,7 +34,6 @@ from app.deliveries import repository
 from app.kit.clock import utc_now
 from workers import metrics
 from workers.delivery import DeliveryContext, Outcome, try_delivery
-from workers.http import storable
 from workers.policy import Circuit, reserve_slots
 from workers.recording import Result, record_results
 
@@ -288,7 +287,7 @@ class Dispatcher:
             raise
         except Exception as exc:  # a bug here must not strand the slot
             log.exception("try_failed", delivery_id=plan.row.id)
-            outcome = Outcome(None, "", 0, "other", storable(f"{type(exc).__name__}: {exc}"[:500]))
+            outcome = Outcome(None, "", 0, "other", f"{type(exc).__name__}: {exc}"[:500])
         finally:
             self._endpoint_done(endpoint_id)
         metrics.observe(outcome)

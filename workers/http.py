@@ -130,14 +130,8 @@ def _bounded_headers(headers: Mapping[str, str]) -> dict[str, str]:
     for name, value in headers.items():
         if len(kept) >= MAX_RESPONSE_HEADERS:
             break
-        kept.setdefault(name.lower(), storable(value[:MAX_HEADER_VALUE_CHARS]))
+        kept.setdefault(name.lower(), value[:MAX_HEADER_VALUE_CHARS])
     return kept
-
-
-def storable(text: str) -> str:
-    """``text`` as a database text column takes it: PostgreSQL refuses NUL, so it becomes U+FFFD
-    (what undecodable bytes become too). One such answer would otherwise fail a whole batch."""
-    return text.replace("\x00", "\ufffd")
 
 
 async def _read_prefix(stream: aiohttp.StreamReader, max_bytes: int) -> str:
@@ -149,7 +143,7 @@ async def _read_prefix(stream: aiohttp.StreamReader, max_bytes: int) -> str:
             break
         chunks.append(chunk)
         size += len(chunk)
-    return storable(b"".join(chunks).decode("utf-8", errors="replace"))
+    return b"".join(chunks).decode("utf-8", errors="replace")
 
 
 def build_client(settings: Settings, *, dns: AbstractResolver | None = None) -> Sender:

@@ -204,14 +204,22 @@ def _attempt_row(result: Result, tries: int, now: datetime) -> dict[str, Any]:
         "status": SUCCEEDED if outcome.succeeded else FAILED,
         "status_code": outcome.status_code,
         "request_headers": outcome.request_headers,
-        "response_headers": outcome.response_headers,
-        "response_body": outcome.response_body,
+        "response_headers": outcome.response_headers
+        and {name: _storable(value) for name, value in outcome.response_headers.items()},
+        "response_body": _storable(outcome.response_body),
         "duration_ms": outcome.duration_ms,
         "error_kind": outcome.error_kind,
-        "error_detail": outcome.error_detail,
+        "error_detail": outcome.error_detail and _storable(outcome.error_detail),
         "trigger": MANUAL if MANUAL in (row.trigger, result.trigger) else result.trigger,
         "created_at": now,
     }
+
+
+def _storable(text: str) -> str:
+    """What the receiver sent, as a database text takes it: PostgreSQL refuses NUL, so it becomes
+    U+FFFD (as undecodable bytes do). One such answer would otherwise fail its whole batch, whose
+    deliveries would then go out again when their leases ran out, over and over."""
+    return text.replace("\x00", "\ufffd")
 
 
 def _endpoint_data(endpoint: Endpoint) -> dict[str, Any]:
