@@ -77,16 +77,7 @@ async def claim_for_send(
     if not leased_ids:
         return []
     rows = await session.execute(
-        select(
-            Delivery.id,
-            Delivery.attempt_count,
-            Delivery.message_id,
-            Delivery.tenant_id,
-            Delivery.endpoint_id,
-            Delivery.lease_until,
-            Delivery.trigger,
-            *_SEND_COLUMNS,
-        )
+        select(*_CLAIM_COLUMNS)
         .join(Endpoint, Endpoint.id == Delivery.endpoint_id)
         .outerjoin(MessagePayload, MessagePayload.message_id == Delivery.message_id)
         .where(Delivery.id.in_(leased_ids))
@@ -109,6 +100,18 @@ _SEND_COLUMNS = (
     Endpoint.circuit_cooldown_seconds,
     Endpoint.circuit_next_probe_at,
     MessagePayload.body,
+)
+
+# What a claim returns per delivery: its own columns and what sending it needs.
+_CLAIM_COLUMNS = (
+    Delivery.id,
+    Delivery.attempt_count,
+    Delivery.message_id,
+    Delivery.tenant_id,
+    Delivery.endpoint_id,
+    Delivery.lease_until,
+    Delivery.trigger,
+    *_SEND_COLUMNS,
 )
 
 # PostgreSQL: the lease and the read in one statement, and one statement text whatever the
@@ -141,16 +144,7 @@ _CLAIM_FOR_SEND_PG = (
         bindparam("due", type_=UTCDateTime()),
         bindparam("now", type_=UTCDateTime()),
     )
-    .columns(
-        Delivery.id,
-        Delivery.attempt_count,
-        Delivery.message_id,
-        Delivery.tenant_id,
-        Delivery.endpoint_id,
-        Delivery.lease_until,
-        Delivery.trigger,
-        *_SEND_COLUMNS,
-    )
+    .columns(*_CLAIM_COLUMNS)
 )
 
 

@@ -57,7 +57,6 @@ import sys
 import tarfile
 import tempfile
 import time
-import urllib.request
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -546,23 +545,14 @@ def wait_settled(database_url: str, *, timeout_seconds: float = 30.0) -> None:
 def backlog_gate(
     receiver: Receiver, seen: int, endpoints: int, max_backlog: int
 ) -> Callable[[int], Awaitable[None]]:
-    """A publish gate that waits while more than ``max_backlog`` deliveries are owed.
-
-    The receiver's count is read at most every 50 ms, shared by all publishers, over plain
-    urllib: ``Receiver.stats`` builds an httpx client (and a TLS context) per call, which cost
-    the publisher more CPU than the service it was measuring.
-    """
-    url = receiver.url("/_control/stats")
+    """A publish gate that waits while more than ``max_backlog`` deliveries are owed (the
+    receiver's count is read at most every 50 ms, shared by all publishers)."""
     received = {"count": 0, "at": 0.0}
-
-    def read() -> int:
-        with urllib.request.urlopen(url, timeout=10) as answer:
-            return int(json.load(answer)["count"]) - seen
 
     async def wait(published: int) -> None:
         while True:
             if time.monotonic() - received["at"] >= 0.05:
-                received["count"] = await asyncio.to_thread(read)
+                received["count"] = (await asyncio.to_thread(receiver.stats))["count"] - seen
                 received["at"] = time.monotonic()
             if published * endpoints - received["count"] <= max_backlog:
                 return
@@ -663,20 +653,25 @@ def run_phase(
     return Phase(name, result, lost, duplicated)
 
 
+def backing_services(cleanup: contextlib.ExitStack, broker: str) -> tuple[str, str]:
+    """A fresh database and broker for one production run, dropped by ``cleanup``: their URLs.
+
+    RabbitMQ gets a vhost of its own: every run declares the same queue, so on a shared vhost a
+    concurrent run (or an e2e test) would take this run's tasks, and a purge would drop theirs.
+    """
+    database_url = cleanup.enter_context(fresh_database())
+    if broker == "rabbitmq":
+        return database_url, cleanup.enter_context(fresh_rabbitmq_vhost())
+    return database_url, reset_redis(BENCH_REDIS_DB)
+
+
 def run_suite(args: argparse.Namespace, stack: Stack) -> list[Phase]:
     """The issue's measurement in one run on the production shape, same processes throughout:
     the raw ceiling, the sustained maximum, then latency near that maximum and at a low rate."""
     settings = dict(s.split("=", 1) for s in args.setting)
     shape = f"production/{args.broker}"
     with contextlib.ExitStack() as cleanup:
-        database_url = cleanup.enter_context(fresh_database())
-        # Its own vhost: every run declares the same queue, so on a shared one another run's
-        # workers would take this run's tasks (and a reset would purge theirs).
-        broker_url = (
-            cleanup.enter_context(fresh_rabbitmq_vhost())
-            if args.broker == "rabbitmq"
-            else reset_redis(BENCH_REDIS_DB)
-        )
+        database_url, broker_url = backing_services(cleanup, args.broker)
         # Registered last, so it runs first: the service's connections go before the database.
         cleanup.callback(stack.stop_all)
         receiver = start_receiver(stack)
@@ -974,14 +969,7 @@ def run(args: argparse.Namespace, stack: Stack) -> list[Result]:
             args, stack, lambda s: start_embedded(s, settings=settings), "embedded", common
         )
     with contextlib.ExitStack() as cleanup:
-        database_url = cleanup.enter_context(fresh_database())
-        # A vhost of its own, as in the suite: on the shared one a concurrent run (or an e2e
-        # test) would take this run's tasks, and a purge would drop theirs.
-        broker_url = (
-            cleanup.enter_context(fresh_rabbitmq_vhost())
-            if args.broker == "rabbitmq"
-            else reset_redis(BENCH_REDIS_DB)
-        )
+        database_url, broker_url = backing_services(cleanup, args.broker)
 
         def start(s: Stack) -> Any:
             return start_production(
