@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import socket
 import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -60,10 +60,10 @@ class DeliveryContext:
 # Most specific first; the whole cause chain is searched.
 _ERROR_KINDS: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (
     ("blocked", (EgressBlocked,)),
-    ("dns", (aiohttp.ClientConnectorDNSError,)),
-    ("tls", (ssl.SSLError, aiohttp.ClientSSLError)),
-    ("timeout", (TimeoutError, aiohttp.ServerTimeoutError)),
-    ("connection", (aiohttp.ClientError, OSError)),
+    ("dns", (socket.gaierror,)),
+    ("tls", (ssl.SSLError, ssl.CertificateError)),
+    ("timeout", (TimeoutError,)),
+    ("connection", (OSError,)),  # refused, reset, unreachable, or an answer that is not HTTP
 )
 
 

@@ -1,59 +1,82 @@
-"""The outbound HTTP client that delivers webhooks: aiohttp, redirects never followed.
+"""The outbound HTTP client that delivers webhooks: HTTP/1.1 POSTs on llhttp, nothing else.
 
-Why aiohttp and not httpx: per POST to the same receiver, 32 at a time, this machine spent
-~250 µs of CPU with aiohttp, ~530 µs with httpx driving the httpx-aiohttp transport directly, and
-~765 µs through ``httpx.AsyncClient`` on that transport (~2.8 ms on httpx's default transport).
-The try is the hot path of the whole service, so it uses aiohttp (tests/bench/RESULTS.md).
+Why its own client: a try is the hot path of the whole service, and the general-purpose clients
+spend most of a worker's CPU on features a webhook POST never uses. Per POST to the same receiver,
+32 at a time, this machine spent ~50 µs of CPU here against ~180-260 µs in aiohttp (~530 µs with
+httpx on the httpx-aiohttp transport, ~2.8 ms on httpx's default one; tests/bench/RESULTS.md).
+It is small because the job is: one method, a body of known length, no redirects (never
+followed), no proxies, cookies or compression (the answer is logged as sent), keep-alive per
+origin. Parsing is httptools (llhttp, Node.js's parser); TLS is the standard library's, verified.
 
-The egress guard (DESIGN.md guarantee 6) has two halves. ``GuardedResolver`` resolves a name and
-drops every address the policy blocks; aiohttp connects only to the addresses it returns, so the
-address checked is the address connected to and a rebinding DNS answer cannot slip in between.
-aiohttp never asks the resolver about IP literals, so ``Sender`` checks the host aiohttp will
-connect to (and the https-only rule) before each request.
+The egress guard (DESIGN.md guarantee 6) sits where the address is chosen: a URL's scheme and
+IP-literal host are checked once per URL, a name is resolved and every address the policy blocks
+is dropped, and the socket connects to an address from what is left. The address checked is the
+address connected to, so a rebinding DNS answer cannot slip in between.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import ipaddress
+import re
 import socket
-from collections.abc import Mapping
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import cast
 
-import aiohttp
+import httptools
 import yarl
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
 
 from app.config import Settings
 from app.kit.egress import EgressBlocked, EgressPolicy
 
 USER_AGENT = "Hookrelay/0.1 (+webhooks)"
 
+# What an attempt keeps of the response headers: enough to debug, bounded in size.
+MAX_RESPONSE_HEADERS = 50
+MAX_HEADER_VALUE_CHARS = 1000
+# A receiver's answer is read this far at most; past it the connection is dropped, not drained.
+MAX_RESPONSE_HEAD_BYTES = 64 * 1024
+DRAIN_LIMIT_BYTES = 256 * 1024
+DNS_TTL_SECONDS = 60.0
+KEEPALIVE_SECONDS = 30.0  # an idle connection older than this is closed, not reused
 
-class GuardedResolver(AbstractResolver):
+Resolve = Callable[[str, int], Awaitable[list[str]]]
+"""Resolves a name and port to IP addresses (tests pass a table instead of DNS)."""
+
+
+class ResponseError(ConnectionError):
+    """The receiver broke the connection or answered with something that is not HTTP/1.1."""
+
+
+async def system_resolve(host: str, port: int) -> list[str]:
+    """The addresses ``host`` has, as the operating system resolves them."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class GuardedResolver:
     """Resolves through ``inner`` and returns only the addresses the egress policy allows."""
 
-    def __init__(self, policy: EgressPolicy, inner: AbstractResolver | None = None) -> None:
+    def __init__(self, policy: EgressPolicy, inner: Resolve = system_resolve) -> None:
         self._policy = policy
-        self._inner = inner or DefaultResolver()
+        self._inner = inner
 
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        resolved = await self._inner.resolve(host, port, family)
-        reasons = [self._reason(r["host"]) for r in resolved]
-        allowed = [r for r, reason in zip(resolved, reasons, strict=True) if reason is None]
+    async def resolve(self, host: str, port: int) -> list[str]:
+        resolved = await self._inner(host, port)
+        reasons = [self._reason(address) for address in resolved]
+        allowed = [a for a, reason in zip(resolved, reasons, strict=True) if reason is None]
         if not allowed:
             found = ", ".join(sorted({r for r in reasons if r})) or "no address"
             raise EgressBlocked(f"{host} resolves only to blocked addresses ({found})")
         return allowed
 
-    async def close(self) -> None:
-        await self._inner.close()
-
     def _reason(self, address: str) -> str | None:
         try:
-            return self._policy.is_blocked_ip(ipaddress.ip_address(address))
+            return self._policy.is_blocked_ip(ipaddress.ip_address(address.split("%", 1)[0]))
         except ValueError:  # not an address we can judge: refuse rather than guess
             return "unparseable"
 
@@ -67,84 +90,336 @@ def check_url(policy: EgressPolicy, url: yarl.URL) -> None:
             raise EgressBlocked(f"{host} is blocked by the egress policy ({reason})")
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a URL's POSTs go, worked out once per URL."""
+
+    origin: tuple[str, str, int]  # scheme, host, port: the connections a target may share
+    host: str  # to resolve and to name in TLS (an IP literal is connected to as it is)
+    port: int
+    literal: bool  # the host is an IP address
+    tls: bool
+    head: bytes  # the request line and the headers every POST to this URL starts with
+
+
+def parse_target(url: str) -> Target:
+    """The target of an http(s) URL; ``ValueError`` for anything else."""
+    parsed = yarl.URL(url)
+    if parsed.scheme not in ("http", "https") or not parsed.raw_host or parsed.port is None:
+        raise ValueError(f"not an http(s) URL with a host: {url!r}")
+    host = parsed.raw_host  # IDNA-encoded, IPv6 without brackets
+    try:
+        ipaddress.ip_address(host)
+        literal = True
+    except ValueError:
+        literal = False
+    authority = f"[{host}]" if ":" in host else host
+    if not parsed.is_default_port():
+        authority = f"{authority}:{parsed.port}"
+    target = parsed.raw_path_qs or "/"
+    head = f"POST {target} HTTP/1.1\r\nhost: {authority}\r\nuser-agent: {USER_AGENT}\r\n"
+    _check_lines(head, 3)
+    return Target(
+        origin=(parsed.scheme, host, parsed.port),
+        host=host,
+        port=parsed.port,
+        literal=literal,
+        tls=parsed.scheme == "https",
+        head=head.encode("ascii"),
+    )
+
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_names(names: tuple[str, ...]) -> None:
+    for name in names:
+        if not _TOKEN.fullmatch(name):
+            raise ValueError(f"not a valid header name: {name!r}")
+
+
+def _check_lines(text: str, lines: int) -> None:
+    # A CR, LF or NUL inside a value would end the header early and let a value write the request.
+    if text.count("\n") != lines or text.count("\r") != lines or "\x00" in text:
+        raise ValueError("a header value holds a line break or NUL")
+
+
+def encode_request(target: Target, body: bytes, headers: dict[str, str]) -> bytes:
+    """The bytes of one POST: the target's head, ``headers``, the length, then the body."""
+    _check_names(tuple(headers))
+    lines = "".join([f"{name}: {value}\r\n" for name, value in headers.items()])
+    _check_lines(lines, len(headers))
+    return b"".join((target.head, lines.encode(), b"content-length: %d\r\n\r\n" % len(body), body))
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection; parses the answer to the request in flight."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+        self.idle_since = 0.0
+        self._parser = httptools.HttpResponseParser(self)
+        self._waiter: asyncio.Future[None] | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.status = 0
+        self.headers: dict[str, str] = {}
+        self.body: list[bytes] = []
+        self._kept = 0  # body bytes kept
+        self._seen = 0  # response bytes seen (head and body)
+        self._framed = False  # the answer says where its body ends
+        self._headers_done = False
+        self.got_data = False
+        self.reusable = False
+        self._limit = 0
+
+    # One request at a time.
+
+    def start(self, request: bytes, max_body_bytes: int) -> asyncio.Future[None]:
+        assert self.transport is not None and self._waiter is None
+        if self.transport.is_closing():
+            raise ResponseError("the receiver closed the kept-alive connection")
+        self._reset()
+        self._limit = max_body_bytes
+        self._waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(request)
+        return self._waiter
+
+    def finish(self) -> None:
+        self._waiter = None
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    # asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses, though they are one in kind.
+        self.transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._waiter is None:
+            self.close()  # bytes nobody asked for: the connection is not in a known state
+            return
+        self.got_data = True
+        if not self._headers_done and self._seen > MAX_RESPONSE_HEAD_BYTES:
+            self._fail(ResponseError("the response head is over 64 KiB"))
+            return
+        self._seen += len(data)
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._done(reusable=False)
+        except httptools.HttpParserError as exc:
+            self._fail(ResponseError(f"the response is not valid HTTP/1.1: {exc}"))
+
+    def eof_received(self) -> bool:
+        return False  # close the transport; connection_lost settles the answer
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self._waiter is None or self._waiter.done():
+            return
+        if self._headers_done and not self._framed:
+            self._done(reusable=False)  # the body ran to the close, as the answer said it would
+        else:
+            self._fail(ResponseError("the receiver closed the connection before answering in full"))
+
+    # httptools callbacks
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        key = name.decode("latin-1").lower()
+        if key == "content-length" or (key == "transfer-encoding" and b"chunked" in value.lower()):
+            self._framed = True
+        if key not in self.headers and len(self.headers) < MAX_RESPONSE_HEADERS:
+            self.headers[key] = value.decode("utf-8", "replace")[:MAX_HEADER_VALUE_CHARS]
+
+    def on_headers_complete(self) -> None:
+        self.status = self._parser.get_status_code()
+        self._headers_done = True
+        if self.status in (204, 304):
+            self._framed = True
+
+    def on_body(self, body: bytes) -> None:
+        if self._kept < self._limit:
+            self.body.append(body[: self._limit - self._kept])
+            self._kept += len(self.body[-1])
+        if self._seen > self._limit + DRAIN_LIMIT_BYTES:
+            self._done(reusable=False)  # enough kept; not worth draining the rest
+
+    def on_message_complete(self) -> None:
+        if 100 <= self.status < 200 and self.status != 101:
+            limit = self._limit
+            self._reset()  # an interim answer (103 Early Hints): the real one follows
+            self._limit, self.got_data = limit, True
+            return
+        self._done(reusable=self._parser.should_keep_alive())
+
+    def _done(self, *, reusable: bool) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self.reusable = reusable
+            self._waiter.set_result(None)
+
+    def _fail(self, exc: Exception) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_exception(exc)
+        self.close()
+
+
 class Sender:
-    """POSTs webhooks through one aiohttp session per worker process, egress-guarded."""
+    """POSTs webhooks over kept-alive connections, egress-guarded; one per worker process."""
 
-    def __init__(self, settings: Settings, *, dns: AbstractResolver | None = None) -> None:
-        """Create inside the event loop that will use it (aiohttp binds its session to that loop).
-
-        ``dns`` is the resolver under the egress guard (default: aiohttp's); tests pass a fake.
-        """
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        dns: Resolve | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        """``dns`` is the resolver under the egress guard (default: the system's); tests pass a
+        table. ``ssl_context`` defaults to the system's trust store with verification on."""
         self._policy = EgressPolicy(settings.egress_allow, https_only=settings.egress_https_only)
+        self._resolver = GuardedResolver(self._policy, dns or system_resolve)
+        self._connect_timeout = settings.connect_timeout_seconds
+        self._max_idle = settings.worker_connections
+        if ssl_context is None:
+            ssl_context = ssl.create_default_context()
+            ssl_context.set_alpn_protocols(["http/1.1"])
+        self._ssl = ssl_context
         # Parsing and checking a URL costs more than signing; endpoints' URLs repeat. A blocked
         # URL raises, which is not cached (it is checked again each time).
         self._target = functools.lru_cache(maxsize=8192)(self._checked)
-        connector = aiohttp.TCPConnector(
-            limit=settings.worker_connections,
-            limit_per_host=0,
-            ttl_dns_cache=60,
-            keepalive_timeout=30,
-            resolver=GuardedResolver(self._policy, dns),
-        )
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            # The answer is kept as sent (first bytes, for the log), so none is asked compressed:
-            # aiohttp would otherwise advertise gzip and the log would hold compressed bytes.
-            auto_decompress=False,
-            skip_auto_headers=("Accept-Encoding",),
-            trust_env=False,
-            headers={"user-agent": USER_AGENT},
-            timeout=aiohttp.ClientTimeout(
-                total=None, sock_connect=settings.connect_timeout_seconds
-            ),
-        )
+        self._addresses: dict[tuple[str, int], tuple[float, list[str]]] = {}
+        self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+        self._idle_count = 0
+        self._swept = time.monotonic()
+        self._closed = False
 
     async def post(
         self, url: str, body: bytes, headers: dict[str, str], *, max_body_bytes: int
     ) -> tuple[int, str, dict[str, str]]:
         """POST once; the status, the first ``max_body_bytes`` of the answer, and its headers
         (names lower-cased; at most ``MAX_RESPONSE_HEADERS``, values cut to
-        ``MAX_HEADER_VALUE_CHARS``)."""
-        async with self._session.post(
-            self._target(url), data=body, headers=headers, allow_redirects=False
-        ) as response:
-            prefix = await _read_prefix(response.content, max_body_bytes)
-            return response.status, prefix, _bounded_headers(response.headers)
+        ``MAX_HEADER_VALUE_CHARS``). Cancel it to time it out: the connection is then closed."""
+        target = self._target(url)
+        request = encode_request(target, body, headers)
+        conn = self._reuse(target.origin)
+        if conn is not None:
+            try:
+                return await self._exchange(target, conn, request, max_body_bytes)
+            except ResponseError:
+                if conn.got_data:
+                    raise
+                # The receiver closed the kept-alive connection as it was reused, before a byte
+                # of an answer: the request was not taken, so it goes once on a new connection.
+        conn = await self._connect(target)
+        return await self._exchange(target, conn, request, max_body_bytes)
 
-    def _checked(self, url: str) -> yarl.URL:
-        target = yarl.URL(url)
-        check_url(self._policy, target)
-        return target
+    async def _exchange(
+        self, target: Target, conn: _Connection, request: bytes, max_body_bytes: int
+    ) -> tuple[int, str, dict[str, str]]:
+        try:
+            await conn.start(request, max_body_bytes)
+        except BaseException:
+            conn.close()  # cancelled (timed out) or broken mid-answer: never reused
+            raise
+        finally:
+            conn.finish()
+        text = b"".join(conn.body).decode("utf-8", errors="replace")
+        status, response_headers = conn.status, conn.headers
+        self._release(target.origin, conn)
+        return status, text, response_headers
+
+    def _reuse(self, origin: tuple[str, str, int]) -> _Connection | None:
+        idle = self._idle.get(origin)
+        oldest = time.monotonic() - KEEPALIVE_SECONDS
+        while idle:
+            conn = idle.pop()
+            self._idle_count -= 1
+            if not conn.closed and conn.idle_since > oldest:
+                return conn
+            conn.close()
+        return None
+
+    def _release(self, origin: tuple[str, str, int], conn: _Connection) -> None:
+        if not conn.reusable or conn.closed or self._closed or self._idle_count >= self._max_idle:
+            conn.close()
+            return
+        conn.idle_since = now = time.monotonic()
+        self._idle.setdefault(origin, []).append(conn)
+        self._idle_count += 1
+        if now - self._swept > KEEPALIVE_SECONDS / 3:
+            self._sweep(now)
+
+    def _sweep(self, now: float) -> None:
+        """Close connections idle past the keep-alive time, or closed by their receiver."""
+        self._swept = now
+        oldest = now - KEEPALIVE_SECONDS
+        for origin, idle in list(self._idle.items()):
+            keep = [c for c in idle if not c.closed and c.idle_since > oldest]
+            for conn in idle:
+                if conn not in keep:
+                    conn.close()
+            self._idle_count -= len(idle) - len(keep)
+            if keep:
+                self._idle[origin] = keep
+            else:
+                del self._idle[origin]
+
+    async def _connect(self, target: Target) -> _Connection:
+        addresses = [target.host] if target.literal else await self._resolve(target)
+        loop = asyncio.get_running_loop()
+        error: BaseException | None = None
+        for address in addresses:
+            try:
+                async with asyncio.timeout(self._connect_timeout):
+                    _, conn = await loop.create_connection(
+                        _Connection,
+                        address,
+                        target.port,
+                        ssl=self._ssl if target.tls else None,
+                        server_hostname=target.host if target.tls else None,
+                    )
+                return conn
+            except ssl.SSLError:
+                raise  # the receiver's TLS is wrong; another of its addresses will not differ
+            except OSError as exc:  # refused, unreachable, reset: try the next address
+                error = exc
+            except TimeoutError as exc:
+                error = exc
+        assert error is not None
+        raise error
+
+    async def _resolve(self, target: Target) -> list[str]:
+        key = (target.host, target.port)
+        cached = self._addresses.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        addresses = await self._resolver.resolve(target.host, target.port)
+        if len(self._addresses) > 8192:
+            self._addresses.clear()
+        self._addresses[key] = (now + DNS_TTL_SECONDS, addresses)
+        return addresses
+
+    def _checked(self, url: str) -> Target:
+        check_url(self._policy, yarl.URL(url))
+        return parse_target(url)
 
     async def aclose(self) -> None:
-        await self._session.close()
+        self._closed = True
+        for idle in self._idle.values():
+            for conn in idle:
+                conn.close()
+        self._idle.clear()
+        self._idle_count = 0
+        await asyncio.sleep(0)  # let the transports close
 
 
-# What an attempt keeps of the response headers: enough to debug, bounded in size.
-MAX_RESPONSE_HEADERS = 50
-MAX_HEADER_VALUE_CHARS = 1000
-
-
-def _bounded_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    kept: dict[str, str] = {}
-    for name, value in headers.items():
-        if len(kept) >= MAX_RESPONSE_HEADERS:
-            break
-        kept.setdefault(name.lower(), value[:MAX_HEADER_VALUE_CHARS])
-    return kept
-
-
-async def _read_prefix(stream: aiohttp.StreamReader, max_bytes: int) -> str:
-    chunks: list[bytes] = []
-    size = 0
-    while size < max_bytes:
-        chunk = await stream.read(max_bytes - size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks).decode("utf-8", errors="replace")
-
-
-def build_client(settings: Settings, *, dns: AbstractResolver | None = None) -> Sender:
+def build_client(settings: Settings, *, dns: Resolve | None = None) -> Sender:
     return Sender(settings, dns=dns)

@@ -188,8 +188,6 @@ class EgressBlocked(OSError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
-        # aiohttp shows strerror when it wraps a resolver error; keep the detail readable there.
-        self.strerror = detail
 
 
 class EgressPolicy:

@@ -2,10 +2,10 @@ import asyncio
 import socket
 import ssl
 
-import aiohttp
 import pytest
 
 from workers.delivery import classify_error
+from workers.http import ResponseError
 
 
 def caused(outer: BaseException, inner: BaseException) -> BaseException:
@@ -17,22 +17,12 @@ def caused(outer: BaseException, inner: BaseException) -> BaseException:
     ("exc", "kind"),
     [
         (TimeoutError(), "timeout"),
-        (aiohttp.SocketTimeoutError("slow"), "timeout"),
+        (caused(RuntimeError("x"), TimeoutError()), "timeout"),
         (ConnectionRefusedError(111, "refused"), "connection"),
-        (caused(aiohttp.ClientOSError("x"), ssl.SSLCertVerificationError("bad cert")), "tls"),
-        (
-            caused(
-                aiohttp.ClientError("x"),
-                aiohttp.ClientConnectorDNSError(
-                    aiohttp.client_reqrep.ConnectionKey(
-                        "nx.invalid", 443, True, True, None, None, None
-                    ),
-                    socket.gaierror(-2, "Name or service not known"),
-                ),
-            ),
-            "dns",
-        ),
-        (aiohttp.ServerDisconnectedError(), "connection"),
+        (ssl.SSLCertVerificationError("bad cert"), "tls"),
+        (caused(OSError("x"), ssl.SSLError("handshake")), "tls"),
+        (socket.gaierror(-2, "Name or service not known"), "dns"),
+        (ResponseError("closed before answering"), "connection"),
         (ValueError("?"), "other"),
         (asyncio.CancelledError(), "other"),
     ],
