@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -65,7 +66,14 @@ def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
         _sqlite_setup(engine.sync_engine)
         return engine
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        # psycopg parses json columns (an endpoint's headers, old secrets) on every claimed row;
+        # msgspec does it in a fraction of the standard library's time, to the same values.
+        json_deserializer=msgspec.json.decode,
     )
 
 

@@ -10,12 +10,11 @@ An endpoint's active secrets are its current one plus each rotated-out one until
 
 import base64
 import binascii
+import hmac
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-
-from standardwebhooks import Webhook
 
 SECRET_PREFIX = "whsec_"
 MAX_OLD_SECRETS = 10
@@ -72,19 +71,25 @@ def _expires_at(text: str) -> datetime:
 
 
 @lru_cache(maxsize=65536)
-def _webhook(secret: str) -> Webhook:
-    return Webhook(secret)
+def _key(secret: str) -> bytes:
+    return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
 
 
 def signature_headers(
     secrets_: Sequence[str], *, msg_id: str, timestamp: datetime, body: bytes
 ) -> dict[str, str]:
-    """The three Standard Webhooks headers for ``body`` (the exact bytes that are sent)."""
-    utc = timestamp.astimezone(UTC)
-    text = body.decode()
-    signatures = " ".join(_webhook(s).sign(msg_id, utc, text) for s in secrets_)
+    """The three Standard Webhooks headers for ``body`` (the exact bytes that are sent).
+
+    The HMAC is computed here rather than by ``standardwebhooks.Webhook.sign``, which decodes the
+    body to text and re-encodes it and builds an HMAC object per call: a fifth of the cost of a
+    try's signing, on the hot path. The tests hold both to the same bytes."""
+    seconds = int(timestamp.astimezone(UTC).timestamp())
+    signed = b"%s.%d.%s" % (msg_id.encode(), seconds, body)
+    signatures = " ".join(
+        "v1," + base64.b64encode(hmac.digest(_key(s), signed, "sha256")).decode() for s in secrets_
+    )
     return {
         "webhook-id": msg_id,
-        "webhook-timestamp": str(int(utc.timestamp())),
+        "webhook-timestamp": str(seconds),
         "webhook-signature": signatures,
     }

@@ -26,6 +26,17 @@ class TestSignatureHeaders:
             "note": "café",
         }
 
+    @pytest.mark.parametrize(
+        "body", [BODY, b"", b"{}", '["\u2603", 1e400]'.encode(), b'{"a":"' + b"x" * 100_000 + b'"}']
+    )
+    def test_signature_is_byte_for_byte_what_standardwebhooks_signs(self, body: bytes) -> None:
+        secrets_ = [generate_secret(), "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]
+        at = datetime(2026, 11, 23, 9, 30, 15, 999_999, tzinfo=UTC)
+        headers = signature_headers(secrets_, msg_id="msg_2abc", timestamp=at, body=body)
+        expected = " ".join(Webhook(s).sign("msg_2abc", at, body.decode()) for s in secrets_)
+        assert headers["webhook-signature"] == expected
+        assert headers["webhook-timestamp"] == str(int(at.timestamp()))
+
     def test_every_secret_signs_during_rotation(self) -> None:
         old, new = generate_secret(), generate_secret()
         headers = signature_headers(
