@@ -203,8 +203,11 @@ class _Connection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
-        if self._waiter is None:
-            self.close()  # bytes nobody asked for: the connection is not in a known state
+        if self._waiter is None or self._waiter.done():
+            # Bytes past the answer (or on an idle connection) that nobody asked for: the
+            # connection is not in a known state, and the answer read must not change.
+            self.reusable = False
+            self.close()
             return
         self.got_data = True
         if not self._headers_done and self._seen > MAX_RESPONSE_HEAD_BYTES:
@@ -231,6 +234,12 @@ class _Connection(asyncio.Protocol):
             self._fail(ResponseError("the receiver closed the connection before answering in full"))
 
     # httptools callbacks
+
+    def on_message_begin(self) -> None:
+        if self._waiter is None or self._waiter.done():
+            # A second answer in the same read: it must not overwrite the first.
+            self.reusable = False
+            raise ResponseError("bytes past the answer")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         key = name.decode("latin-1").lower()

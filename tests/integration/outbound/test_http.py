@@ -246,6 +246,15 @@ class TestAnswers:
             assert (await send(client, server.url()))[0] == 500
         assert server.connections == 2  # the first was dropped, not reused
 
+    async def test_bytes_past_the_answer_change_nothing_and_end_the_connection(
+        self, tmp_path: Path
+    ) -> None:
+        extra = OK + b"HTTP/1.1 500 Surprise\r\ncontent-length: 0\r\n\r\n"
+        async with serving(lambda n, r: extra) as server, sender(tmp_path) as client:
+            assert await send(client, server.url()) == (200, "ok", {"content-length": "2"})
+            assert (await send(client, server.url()))[0] == 200
+        assert server.connections == 2
+
     async def test_response_headers_are_bounded(self, tmp_path: Path) -> None:
         many = b"".join(b"x-h%d: %s\r\n" % (i, b"v" * 500) for i in range(80))
         many += b"x-long: %s\r\n" % (b"v" * 2000)
