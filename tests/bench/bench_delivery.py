@@ -24,7 +24,8 @@ It prints one table of the phases, records each as a row (notes ``suite: ...``),
 delivery was lost (still missing once no receipt came for 90 s, past the scheduler's 60 s stuck
 bound) or duplicated.
 
-``--isolation`` runs guarantee 4's measurement: healthy endpoints get messages at a steady rate,
+``--isolation`` runs guarantee 4's measurement (defaults: 50 healthy endpoints, 120 messages each
+at 4/s, a 5 s request timeout): healthy endpoints get messages at a steady rate,
 once beside one endpoint that sleeps past the request timeout with ``--slow-pending`` deliveries
 waiting for it, and once without it (same stack, fresh tenant); it prints both p95 latencies and
 their ratio, and records both rows.
@@ -868,7 +869,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--shape", choices=["embedded", "production"], help="default: embedded")
     parser.add_argument("--broker", choices=["rabbitmq", "redis"], default="rabbitmq")
-    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument(
+        "--messages", type=int, help="per endpoint (default: 1000; --isolation: 120 at 4/s)"
+    )
     parser.add_argument("--endpoints", type=int, help="default: 1, suite 4")
     parser.add_argument(
         "--publishers", type=int, help="concurrent publish clients (default: 16, suite 4)"
@@ -936,7 +939,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--suite runs the production shape with its own rates and raw phase")
     # The suite's defaults are the production shape's: 4 endpoints, batches of 100, 4 publishers.
     args.shape = "production" if args.suite else args.shape or "embedded"
-    args.endpoints = args.endpoints or (4 if args.suite else 1)
+    args.endpoints = args.endpoints or (4 if args.suite else 50 if args.isolation else 1)
+    args.messages = args.messages or (120 if args.isolation else 1000)
+    if args.isolation and not any(
+        s.startswith("HOOKRELAY_REQUEST_TIMEOUT_SECONDS=") for s in args.setting
+    ):
+        # The slow endpoint sleeps --slow-seconds (10): past a 5 s timeout, every try times out.
+        args.setting.append("HOOKRELAY_REQUEST_TIMEOUT_SECONDS=5")
     args.batch = args.batch or (100 if args.suite else 1)
     args.publishers = args.publishers or (4 if args.suite else 16)
     # One worker process per core, as production would run them: one process is held to one core

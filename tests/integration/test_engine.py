@@ -365,10 +365,17 @@ class TestOperationalEvents:
 
 
 class TestGuarantee4Isolation:
+    # With 8 slots in the process, the slow endpoint's 20 deliveries (2 trying, 18 queued for
+    # its turns) once took all 8, and the fast endpoint's waited for the slow tries to time out.
+    @pytest.mark.parametrize("max_in_flight", [512, 8])
     async def test_guarantee_4_slow_endpoint_does_not_delay_other_endpoints(
-        self, make_ctx: Any, sessions: Any
+        self, make_ctx: Any, sessions: Any, max_in_flight: int
     ) -> None:
-        ctx = make_ctx(request_timeout_seconds=1.0, max_in_flight_per_endpoint=2)
+        ctx = make_ctx(
+            request_timeout_seconds=1.0,
+            max_in_flight_per_endpoint=2,
+            max_in_flight=max_in_flight,
+        )
         async with running_receiver() as slow, running_receiver() as fast:
             slow.delay_seconds = 3
             async with sessions() as session:
