@@ -9,10 +9,8 @@ Per worker process, one ``Dispatcher`` runs on the worker's event loop:
    the database), and under a rate limit or slow-down pause only the GCRA slots of the next second
    (the rest wait in the database until their turn).
 2. The tries run as tasks on the event loop; the actor returns once they are started, so a slow
-   endpoint holds only its own share of ``MAX_IN_FLIGHT`` and never a worker thread. A try takes
-   one of the ``MAX_IN_FLIGHT`` slots only once its endpoint's turn has come: deliveries queued
-   behind a slow endpoint's turns hold room in the process (``HELD_FACTOR``), not slots that other
-   endpoints' tries need.
+   endpoint holds only its own share of ``MAX_IN_FLIGHT`` (at most half of it, queue included)
+   and never a worker thread.
 3. Outcomes are recorded by one writer in batches (``workers.recording``); a slot is released
    only when its outcome is stored, which bounds the work a crash can cut short.
 
@@ -50,9 +48,6 @@ QUEUE_FACTOR = 32
 # A queued delivery whose endpoint has no free try within this long goes back to the database,
 # untried (a slow endpoint), so that a lease never has to cover a long queue.
 TURN_WAIT_SECONDS = 5.0
-# A process holds at most this many times MAX_IN_FLIGHT deliveries (sending or queued for their
-# endpoint's turn) before its actors wait: the broker keeps the rest.
-HELD_FACTOR = 4
 # Rate-limit slots are handed out this far ahead; the sender sleeps until its slot.
 SLOT_HORIZON_SECONDS = 1.0
 # Tasks arriving together are claimed in one transaction after gathering this long.
@@ -79,8 +74,7 @@ class Dispatcher:
     def __init__(self, ctx: DeliveryContext) -> None:
         self.ctx = ctx
         settings = ctx.settings
-        self._slots = asyncio.Semaphore(settings.max_in_flight)  # tries sent, not yet stored
-        self._held = asyncio.Semaphore(settings.max_in_flight * HELD_FACTOR)  # taken, not stored
+        self._slots = asyncio.Semaphore(settings.max_in_flight)
         self._in_flight: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
         self._results: list[Result] = []
@@ -102,7 +96,7 @@ class Dispatcher:
             self._claimer = asyncio.create_task(self._claim_loop())
         planned = await future
         for plan in planned:
-            await self._held.acquire()
+            await self._slots.acquire()
             task = asyncio.create_task(self._send(plan, trigger))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -211,7 +205,13 @@ class Dispatcher:
         if admit == "probe":
             return await self._probe(session, group, circuit, now)
         settings = self.ctx.settings
-        room = settings.max_in_flight_per_endpoint * (1 + QUEUE_FACTOR)
+        # One endpoint holds at most half the process's slots (trying and queued for its turns):
+        # a slow endpoint's queue once took 500 of 512 for the turn wait, and every other
+        # endpoint's tries waited behind it (healthy p95 2.2-2.4x).
+        room = min(
+            settings.max_in_flight_per_endpoint * (1 + QUEUE_FACTOR),
+            max(settings.max_in_flight // 2, settings.max_in_flight_per_endpoint),
+        )
         free = max(room - self._in_flight[first.endpoint_id], 0)
         if first.rate_limit_per_second or (first.send_after is not None and first.send_after > now):
             return await self._reserve(session, group, now, limit=free)
@@ -271,37 +271,29 @@ class Dispatcher:
     async def _send(self, plan: Planned, trigger: str) -> None:
         endpoint_id = plan.row.endpoint_id
         turn = self._endpoint_turn(endpoint_id)
-        slot = False  # whether this delivery holds one of the MAX_IN_FLIGHT slots
         try:
             try:
                 async with asyncio.timeout(TURN_WAIT_SECONDS):
                     await turn.acquire()
             except TimeoutError:
                 # The endpoint is slow: give the delivery back, untried, rather than hold it.
-                self._give_back(plan.row.id, utc_now() + self._busy_delay)
+                self._given_back.append((plan.row.id, utc_now() + self._busy_delay))
+                self._kick_writer()
                 return
             try:
-                await self._slots.acquire()
-                slot = True
                 if plan.send_at is not None and not await self._pace(plan):
                     metrics.RATE_LIMITED.inc()
-                    self._slots.release()
-                    slot = False
-                    self._give_back(plan.row.id, utc_now())
+                    self._given_back.append((plan.row.id, utc_now()))
+                    self._kick_writer()
                     return
                 outcome = await try_delivery(self.ctx, plan.row)
             finally:
                 turn.release()
         except asyncio.CancelledError:
-            if slot:
-                self._slots.release()
-            self._held.release()
+            self._slots.release()
             raise
         except Exception as exc:  # a bug here must not strand the slot
             log.exception("try_failed", delivery_id=plan.row.id)
-            if not slot:
-                self._give_back(plan.row.id, utc_now())
-                return
             outcome = Outcome(None, "", 0, "other", f"{type(exc).__name__}: {exc}"[:500])
         finally:
             self._endpoint_done(endpoint_id)
@@ -335,11 +327,6 @@ class Dispatcher:
         late_seconds = (utc_now() - plan.send_at).total_seconds()
         return late_seconds <= 0.5 / per_second
 
-    def _give_back(self, delivery_id: str, due: datetime | None) -> None:
-        """Return an untried delivery to the database, due at ``due``."""
-        self._given_back.append((delivery_id, due))
-        self._kick_writer()
-
     def _kick_writer(self) -> None:
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_loop())
@@ -352,10 +339,8 @@ class Dispatcher:
             try:
                 await self._write(batch, given_back)
             finally:
-                for _ in batch:  # tries: their slots, now that their outcomes are stored
-                    self._slots.release()
                 for _ in range(len(batch) + len(given_back)):
-                    self._held.release()
+                    self._slots.release()
 
     async def _write(
         self, batch: list[Result], given_back: list[tuple[str, datetime | None]]
