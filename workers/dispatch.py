@@ -83,6 +83,13 @@ class Dispatcher:
         self._turns: dict[str, asyncio.Semaphore] = {}
         self._given_back: list[tuple[str, datetime | None]] = []
         self._busy_delay = timedelta(seconds=settings.endpoint_busy_delay_seconds)
+        # What one endpoint may hold here, trying and queued for its turns: at most half the
+        # process's slots. A slow endpoint's queue once took 500 of 512 for the turn wait, and
+        # every other endpoint's tries waited behind it (healthy p95 2.2-2.4x).
+        self._room = min(
+            settings.max_in_flight_per_endpoint * (1 + QUEUE_FACTOR),
+            max(settings.max_in_flight // 2, settings.max_in_flight_per_endpoint),
+        )
         self._claimer: asyncio.Task[None] | None = None
 
     async def dispatch(self, delivery_ids: Sequence[str], *, trigger: str = "scheduled") -> int:
@@ -204,18 +211,10 @@ class Dispatcher:
             return [], _park(group)
         if admit == "probe":
             return await self._probe(session, group, circuit, now)
-        settings = self.ctx.settings
-        # One endpoint holds at most half the process's slots (trying and queued for its turns):
-        # a slow endpoint's queue once took 500 of 512 for the turn wait, and every other
-        # endpoint's tries waited behind it (healthy p95 2.2-2.4x).
-        room = min(
-            settings.max_in_flight_per_endpoint * (1 + QUEUE_FACTOR),
-            max(settings.max_in_flight // 2, settings.max_in_flight_per_endpoint),
-        )
-        free = max(room - self._in_flight[first.endpoint_id], 0)
+        free = max(self._room - self._in_flight[first.endpoint_id], 0)
         if first.rate_limit_per_second or (first.send_after is not None and first.send_after > now):
             return await self._reserve(session, group, now, limit=free)
-        busy_until = now + timedelta(seconds=settings.endpoint_busy_delay_seconds)
+        busy_until = now + self._busy_delay
         holds: list[tuple[str, datetime | None]] = [(r.id, busy_until) for r in group[free:]]
         return [Planned(r, None, False) for r in group[:free]], holds
 

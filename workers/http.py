@@ -102,7 +102,7 @@ class Target:
     head: bytes  # the request line and the headers every POST to this URL starts with
 
 
-def parse_target(url: str) -> Target:
+def parse_target(url: str | yarl.URL) -> Target:
     """The target of an http(s) URL; ``ValueError`` for anything else."""
     parsed = yarl.URL(url)
     if parsed.scheme not in ("http", "https") or not parsed.raw_host or parsed.port is None:
@@ -162,9 +162,10 @@ class _Connection(asyncio.Protocol):
         self.idle_since = 0.0
         self._parser = httptools.HttpResponseParser(self)
         self._waiter: asyncio.Future[None] | None = None
-        self._reset()
+        self._reset(0)
 
-    def _reset(self) -> None:
+    def _reset(self, limit: int) -> None:
+        """Ready for an answer whose body is kept up to ``limit`` bytes."""
         self.status = 0
         self.headers: dict[str, str] = {}
         self.body: list[bytes] = []
@@ -174,7 +175,7 @@ class _Connection(asyncio.Protocol):
         self._headers_done = False
         self.got_data = False
         self.reusable = False
-        self._limit = 0
+        self._limit = limit
 
     # One request at a time.
 
@@ -182,8 +183,7 @@ class _Connection(asyncio.Protocol):
         assert self.transport is not None and self._waiter is None
         if self.transport.is_closing():
             raise ResponseError("the receiver closed the kept-alive connection")
-        self._reset()
-        self._limit = max_body_bytes
+        self._reset(max_body_bytes)
         self._waiter = asyncio.get_running_loop().create_future()
         self.transport.write(request)
         return self._waiter
@@ -263,9 +263,8 @@ class _Connection(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         if 100 <= self.status < 200 and self.status != 101:
-            limit = self._limit
-            self._reset()  # an interim answer (103 Early Hints): the real one follows
-            self._limit, self.got_data = limit, True
+            self._reset(self._limit)  # an interim answer (103 Early Hints): the real one follows
+            self.got_data = True
             return
         self._done(reusable=self._parser.should_keep_alive())
 
@@ -370,9 +369,11 @@ class Sender:
         self._swept = now
         oldest = now - KEEPALIVE_SECONDS
         for origin, idle in list(self._idle.items()):
-            keep = [c for c in idle if not c.closed and c.idle_since > oldest]
+            keep = []
             for conn in idle:
-                if conn not in keep:
+                if not conn.closed and conn.idle_since > oldest:
+                    keep.append(conn)
+                else:
                     conn.close()
             self._idle_count -= len(idle) - len(keep)
             if keep:
@@ -397,9 +398,7 @@ class Sender:
                 return conn
             except ssl.SSLError:
                 raise  # the receiver's TLS is wrong; another of its addresses will not differ
-            except OSError as exc:  # refused, unreachable, reset: try the next address
-                error = exc
-            except TimeoutError as exc:
+            except OSError as exc:  # refused, unreachable, timed out: try the next address
                 error = exc
         assert error is not None
         raise error
@@ -417,8 +416,9 @@ class Sender:
         return addresses
 
     def _checked(self, url: str) -> Target:
-        check_url(self._policy, yarl.URL(url))
-        return parse_target(url)
+        parsed = yarl.URL(url)
+        check_url(self._policy, parsed)
+        return parse_target(parsed)
 
     async def aclose(self) -> None:
         self._closed = True

@@ -21,7 +21,7 @@ import trustme
 from app.config import Settings, load_settings
 from tests.conftest import ADMIN_KEY, SECRET_KEY
 from workers.delivery import post
-from workers.http import MAX_RESPONSE_HEADERS, Sender, encode_request, parse_target
+from workers.http import MAX_RESPONSE_HEADERS, Resolve, Sender, encode_request, parse_target
 
 BODY = b'{"type":"invoice.paid"}'
 OK = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
@@ -113,13 +113,14 @@ async def serving(
 
 
 @asynccontextmanager
-async def sender(tmp_path: Path, **kwargs: Any) -> AsyncIterator[Sender]:
-    settings_overrides = {k: kwargs.pop(k) for k in list(kwargs) if k != "dns" and k != "ssl"}
-    client = Sender(
-        client_settings(tmp_path, **settings_overrides),
-        dns=kwargs.get("dns"),
-        ssl_context=kwargs.get("ssl"),
-    )
+async def sender(
+    tmp_path: Path,
+    *,
+    dns: Resolve | None = None,
+    ssl: ssl.SSLContext | None = None,
+    **overrides: Any,
+) -> AsyncIterator[Sender]:
+    client = Sender(client_settings(tmp_path, **overrides), dns=dns, ssl_context=ssl)
     try:
         yield client
     finally:
@@ -368,17 +369,9 @@ class TestConnections:
         assert outcome.error_kind == "dns"
 
     async def test_ipv6_loopback(self, tmp_path: Path) -> None:
-        try:
-            server_cm = serving(lambda n, r: OK, host="::1")
-            server = await server_cm.__aenter__()
-        except OSError:
-            pytest.skip("no IPv6 loopback here")
-        try:
-            async with sender(tmp_path) as client:
-                assert (await send(client, f"http://[::1]:{server.port}/"))[0] == 200
-            assert b"\r\nhost: [::1]:%d\r\n" % server.port in server.requests[0]
-        finally:
-            await server_cm.__aexit__(None, None, None)
+        async with serving(lambda n, r: OK, host="::1") as server, sender(tmp_path) as client:
+            assert (await send(client, f"http://[::1]:{server.port}/"))[0] == 200
+        assert b"\r\nhost: [::1]:%d\r\n" % server.port in server.requests[0]
 
 
 @pytest.fixture(scope="module")
