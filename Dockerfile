@@ -7,11 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /srv/hookrelay
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY app ./app
 COPY workers ./workers
 COPY migrations ./migrations
-RUN pip install . \
+RUN pip install -c constraints.txt . \
     && useradd --system --create-home --uid 10001 hookrelay \
     && mkdir -p /data && chown hookrelay /data
 

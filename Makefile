@@ -3,17 +3,19 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Every install of the project's own commands takes exactly these versions (`make lock` writes it).
+LOCK   := constraints.txt
 
 TS       := clients/typescript
 TS_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: dev test lint typecheck check bench clean clients clients-check
+.PHONY: dev test lint typecheck check bench clean clients clients-check lock test-latest
 
 # The project with its dev tools, and the generated Python SDK (the SDK tests use it).
-$(STAMP): pyproject.toml clients/python/pyproject.toml
+$(STAMP): pyproject.toml clients/python/pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]' -e clients/python
+	$(BIN)/python -m pip install --quiet --upgrade 'pip>=24'
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]' -e clients/python
 	touch $(STAMP)
 
 $(TS_STAMP): $(TS)/package.json $(TS)/package-lock.json
@@ -49,6 +51,26 @@ clients-check: $(STAMP) $(TS_STAMP)
 ## tests/bench/RESULTS.md; fails when a delivery is lost or duplicated.
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_delivery.py --suite
+
+## Pin every dependency (the project's and its dev tools') to what resolves today, into $(LOCK).
+## Run `make test-latest` first: the lock should only ever move to versions the suite passed with.
+lock:
+	$(PYTHON) -m pip install --quiet 'uv>=0.9'
+	$(PYTHON) -m uv pip compile --quiet --universal --python-version 3.11 --extra dev \
+	  --no-emit-package hookrelay-client --output-file $(LOCK) \
+	  pyproject.toml clients/python/pyproject.toml
+
+## The whole suite on the newest versions pyproject.toml allows, in a scratch venv (.venv-latest):
+## drift shows here, before a new user meets it. Not part of `make test`.
+test-latest:
+	rm -rf .venv-latest
+	$(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/python -m pip install --quiet --upgrade 'pip>=24'
+	.venv-latest/bin/python -m pip install --quiet --upgrade -e '.[dev]' -e clients/python
+	.venv-latest/bin/ruff check . && .venv-latest/bin/ruff format --check .
+	.venv-latest/bin/mypy
+	.venv-latest/bin/pytest
+	VENV_BIN=$(CURDIR)/.venv-latest/bin clients/check.sh
 
 clean:
 	rm -rf $(VENV) .hookrelay .pytest_cache .mypy_cache .ruff_cache $(TS)/node_modules

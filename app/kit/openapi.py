@@ -154,12 +154,36 @@ class ContractPlugin(ReceiveRoutePlugin):
         return schemas
 
 
+def prose(doc: str) -> str:
+    """A docstring as the contract states it: each paragraph on one line, blank lines between
+    them. Every description taken from a docstring passes here, so how a library strips (or keeps)
+    a docstring's indentation cannot change the committed schema or the clients built from it."""
+    paragraphs = re.split(r"\n\s*\n", doc.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+
+
+def _prose_descriptions(value: Any) -> Any:
+    """``value`` with every schema ``description`` passed through ``prose`` (examples untouched)."""
+    if isinstance(value, dict):
+        return {
+            k: (
+                prose(v)
+                if k == "description" and isinstance(v, str)
+                else v
+                if k in ("example", "examples")
+                else _prose_descriptions(v)
+            )
+            for k, v in value.items()
+        }
+    return [_prose_descriptions(v) for v in value] if isinstance(value, list) else value
+
+
 def apply_contract(handler: HTTPRouteHandler, *, path_parameters: Iterable[str] = ()) -> None:
     """Fill in what the handler does not say itself: summary, security, errors, examples."""
     doc = (handler.fn.__doc__ or "").strip()
     summary, _, rest = doc.partition("\n")
     handler.summary = handler.summary or summary.strip() or None
-    handler.description = handler.description or " ".join(rest.split()) or None
+    handler.description = handler.description or prose(rest) or None
     if handler.resolve_guards():
         handler.security = handler.security or [{SECURITY_SCHEME: []}]
     statuses = error_statuses(handler, path_parameters=path_parameters)
@@ -402,8 +426,11 @@ def contract_document(
     """Litestar's schema with ``request_schemas`` (``ContractPlugin.request_schemas``) in place of
     its own, and generic components named by their parts: ``Page[app.x.TenantOut]``
     (``Page_app.x.TenantOut_``) becomes ``PageTenantOut``, so a module move renames nothing."""
+    raw = _prose_descriptions(raw)
     schemas = raw.get("components", {}).get("schemas", {})
-    schemas.update({k: v for k, v in (request_schemas or {}).items() if k in schemas})
+    schemas.update(
+        {k: _prose_descriptions(v) for k, v in (request_schemas or {}).items() if k in schemas}
+    )
     renames = {old: _component_name(old) for old in schemas if "." in old}
     if not renames:
         return raw

@@ -15,7 +15,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.config import Settings
-from app.kit.openapi import contract_document, example_of, render_schema, schema_document
+from app.kit.openapi import contract_document, example_of, prose, render_schema, schema_document
 from app.main import create_app
 
 METHODS = ("get", "put", "post", "patch", "delete")
@@ -149,6 +149,51 @@ class TestSchemas:
 
     def test_contract_document_is_idempotent(self, document: dict[str, Any]) -> None:
         assert contract_document(document) == document
+
+
+class TestDescriptions:
+    """Descriptions come from docstrings; how a library strips their indentation (msgspec 0.22
+    kept it, 0.23 removes it) must not change the committed contract."""
+
+    INDENTED = "A new thing.\n\n    It holds ``a``; and\n    ``b``.\n\n\n    Last.  "
+    STRIPPED = "A new thing.\n\nIt holds ``a``; and\n``b``.\n\nLast."
+
+    def test_indented_and_stripped_docstrings_read_the_same(self) -> None:
+        assert prose(self.INDENTED) == prose(self.STRIPPED)
+        assert prose(self.STRIPPED) == "A new thing.\n\nIt holds ``a``; and ``b``.\n\nLast."
+
+    def test_schema_descriptions_are_normalised_whatever_the_library_kept(self) -> None:
+        raw = {
+            "components": {
+                "schemas": {
+                    "Thing": {
+                        "description": self.INDENTED,
+                        "properties": {"description": {"type": "string", "description": " x\n y"}},
+                        "examples": [{"description": "  kept as written  "}],
+                    }
+                }
+            }
+        }
+        thing = contract_document(raw)["components"]["schemas"]["Thing"]
+        assert thing["description"] == prose(self.STRIPPED)
+        assert thing["properties"]["description"]["description"] == "x y"
+        assert thing["examples"] == [{"description": "  kept as written  "}]
+
+    def test_every_served_description_is_already_normal(self, document: dict[str, Any]) -> None:
+        texts = list(descriptions_in(document))
+        assert texts and [t for t in texts if t != prose(t)] == []
+
+
+def descriptions_in(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "description" and isinstance(item, str):
+                yield item
+            elif key not in ("example", "examples"):
+                yield from descriptions_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from descriptions_in(item)
 
 
 def render_schema_of(document: dict[str, Any]) -> str:

@@ -543,9 +543,7 @@ export interface components {
          * EndpointCreate
          * @description A new endpoint.
          *
-         *         ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null: every
-         *         message) makes it receive only messages that carry one of them; ``payload_filter`` (see the
-         *         README) only messages whose payload passes; ``headers`` are added to every request.
+         *     ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null: every message) makes it receive only messages that carry one of them; ``payload_filter`` (see the README) only messages whose payload passes; ``headers`` are added to every request.
          */
         EndpointCreate: {
             /** @default null */
@@ -615,8 +613,7 @@ export interface components {
         };
         /**
          * EndpointTestEvent
-         * @description A test event: the type (default: the endpoint's first exact subscription, else
-         *         ``hookrelay.test``) and the payload (default: the type's example).
+         * @description A test event: the type (default: the endpoint's first exact subscription, else ``hookrelay.test``) and the payload (default: the type's example).
          */
         EndpointTestEvent: {
             /** @default null */
@@ -626,8 +623,7 @@ export interface components {
         };
         /**
          * EndpointUpdate
-         * @description Changes to an endpoint; omitted fields stay as they are (``headers`` and ``metadata`` are
-         *         replaced whole).
+         * @description Changes to an endpoint; omitted fields stay as they are (``headers`` and ``metadata`` are replaced whole).
          */
         EndpointUpdate: {
             channels?: string[] | null;
@@ -646,8 +642,7 @@ export interface components {
         };
         /**
          * EventTypeCreate
-         * @description A new event type in the catalog: ``schema`` is a JSON Schema (draft 2020-12) that every
-         *         published payload must match; ``example`` is a payload (it must match the schema).
+         * @description A new event type in the catalog: ``schema`` is a JSON Schema (draft 2020-12) that every published payload must match; ``example`` is a payload (it must match the schema).
          */
         EventTypeCreate: {
             /** @default  */

@@ -20,19 +20,19 @@ T = TypeVar("T", bound="EndpointCreate")
 class EndpointCreate:
     """A new endpoint.
 
-    ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null: every
-    message) makes it receive only messages that carry one of them; ``payload_filter`` (see the
-    README) only messages whose payload passes; ``headers`` are added to every request.
+    ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null: every message) makes it receive
+    only messages that carry one of them; ``payload_filter`` (see the README) only messages whose payload passes;
+    ``headers`` are added to every request.
 
-    Attributes:
-        url (str):
-        channels (list[str] | None | Unset):
-        description (str | Unset):  Default: ''.
-        event_types (list[str] | Unset):
-        headers (EndpointCreateHeaders | Unset):
-        metadata (EndpointCreateMetadata | Unset):
-        payload_filter (EndpointCreatePayloadFilterType0 | None | Unset):
-        rate_limit_per_second (int | None | Unset):
+        Attributes:
+            url (str):
+            channels (list[str] | None | Unset):
+            description (str | Unset):  Default: ''.
+            event_types (list[str] | Unset):
+            headers (EndpointCreateHeaders | Unset):
+            metadata (EndpointCreateMetadata | Unset):
+            payload_filter (EndpointCreatePayloadFilterType0 | None | Unset):
+            rate_limit_per_second (int | None | Unset):
     """
 
     url: str

@@ -16,12 +16,12 @@ T = TypeVar("T", bound="EndpointTestEvent")
 
 @_attrs_define
 class EndpointTestEvent:
-    """A test event: the type (default: the endpoint's first exact subscription, else
-    ``hookrelay.test``) and the payload (default: the type's example).
+    """A test event: the type (default: the endpoint's first exact subscription, else ``hookrelay.test``) and the payload
+    (default: the type's example).
 
-    Attributes:
-        event_type (None | str | Unset):
-        payload (EndpointTestEventPayloadType0 | None | Unset):
+        Attributes:
+            event_type (None | str | Unset):
+            payload (EndpointTestEventPayloadType0 | None | Unset):
     """
 
     event_type: None | str | Unset = UNSET

@@ -18,8 +18,7 @@ T = TypeVar("T", bound="EndpointUpdate")
 
 @_attrs_define
 class EndpointUpdate:
-    """Changes to an endpoint; omitted fields stay as they are (``headers`` and ``metadata`` are
-    replaced whole).
+    """Changes to an endpoint; omitted fields stay as they are (``headers`` and ``metadata`` are replaced whole).
 
     Attributes:
         channels (list[str] | None | Unset):

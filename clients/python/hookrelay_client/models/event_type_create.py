@@ -17,14 +17,14 @@ T = TypeVar("T", bound="EventTypeCreate")
 
 @_attrs_define
 class EventTypeCreate:
-    """A new event type in the catalog: ``schema`` is a JSON Schema (draft 2020-12) that every
-    published payload must match; ``example`` is a payload (it must match the schema).
+    """A new event type in the catalog: ``schema`` is a JSON Schema (draft 2020-12) that every published payload must
+    match; ``example`` is a payload (it must match the schema).
 
-    Attributes:
-        name (str):
-        description (str | Unset):  Default: ''.
-        example (EventTypeCreateExampleType0 | None | Unset):
-        schema (EventTypeCreateSchemaType0 | None | Unset):
+        Attributes:
+            name (str):
+            description (str | Unset):  Default: ''.
+            example (EventTypeCreateExampleType0 | None | Unset):
+            schema (EventTypeCreateSchemaType0 | None | Unset):
     """
 
     name: str

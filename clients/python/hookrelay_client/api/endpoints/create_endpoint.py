@@ -109,11 +109,9 @@ def sync_detailed(
         tenant (str):
         body (EndpointCreate): A new endpoint.
 
-                ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null:
-            every
-                message) makes it receive only messages that carry one of them; ``payload_filter``
-            (see the
-                README) only messages whose payload passes; ``headers`` are added to every request.
+            ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null: every
+            message) makes it receive only messages that carry one of them; ``payload_filter`` (see
+            the README) only messages whose payload passes; ``headers`` are added to every request.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -147,11 +145,9 @@ def sync(
         tenant (str):
         body (EndpointCreate): A new endpoint.
 
-                ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null:
-            every
-                message) makes it receive only messages that carry one of them; ``payload_filter``
-            (see the
-                README) only messages whose payload passes; ``headers`` are added to every request.
+            ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null: every
+            message) makes it receive only messages that carry one of them; ``payload_filter`` (see
+            the README) only messages whose payload passes; ``headers`` are added to every request.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -180,11 +176,9 @@ async def asyncio_detailed(
         tenant (str):
         body (EndpointCreate): A new endpoint.
 
-                ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null:
-            every
-                message) makes it receive only messages that carry one of them; ``payload_filter``
-            (see the
-                README) only messages whose payload passes; ``headers`` are added to every request.
+            ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null: every
+            message) makes it receive only messages that carry one of them; ``payload_filter`` (see
+            the README) only messages whose payload passes; ``headers`` are added to every request.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -216,11 +210,9 @@ async def asyncio(
         tenant (str):
         body (EndpointCreate): A new endpoint.
 
-                ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null:
-            every
-                message) makes it receive only messages that carry one of them; ``payload_filter``
-            (see the
-                README) only messages whose payload passes; ``headers`` are added to every request.
+            ``event_types`` holds names or wildcards (``invoice.*``, ``*``); ``channels`` (null: every
+            message) makes it receive only messages that carry one of them; ``payload_filter`` (see
+            the README) only messages whose payload passes; ``headers`` are added to every request.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

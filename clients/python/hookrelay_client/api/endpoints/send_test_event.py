@@ -113,8 +113,8 @@ def sync_detailed(
         tenant (str):
         endpoint (str):
         body (EndpointTestEvent | Unset): A test event: the type (default: the endpoint's first
-            exact subscription, else
-                ``hookrelay.test``) and the payload (default: the type's example).
+            exact subscription, else ``hookrelay.test``) and the payload (default: the type's
+            example).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -150,8 +150,8 @@ def sync(
         tenant (str):
         endpoint (str):
         body (EndpointTestEvent | Unset): A test event: the type (default: the endpoint's first
-            exact subscription, else
-                ``hookrelay.test``) and the payload (default: the type's example).
+            exact subscription, else ``hookrelay.test``) and the payload (default: the type's
+            example).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -182,8 +182,8 @@ async def asyncio_detailed(
         tenant (str):
         endpoint (str):
         body (EndpointTestEvent | Unset): A test event: the type (default: the endpoint's first
-            exact subscription, else
-                ``hookrelay.test``) and the payload (default: the type's example).
+            exact subscription, else ``hookrelay.test``) and the payload (default: the type's
+            example).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -217,8 +217,8 @@ async def asyncio(
         tenant (str):
         endpoint (str):
         body (EndpointTestEvent | Unset): A test event: the type (default: the endpoint's first
-            exact subscription, else
-                ``hookrelay.test``) and the payload (default: the type's example).
+            exact subscription, else ``hookrelay.test``) and the payload (default: the type's
+            example).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -112,8 +112,7 @@ def sync_detailed(
         tenant (str):
         endpoint (str):
         body (EndpointUpdate): Changes to an endpoint; omitted fields stay as they are
-            (``headers`` and ``metadata`` are
-                replaced whole).
+            (``headers`` and ``metadata`` are replaced whole).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -149,8 +148,7 @@ def sync(
         tenant (str):
         endpoint (str):
         body (EndpointUpdate): Changes to an endpoint; omitted fields stay as they are
-            (``headers`` and ``metadata`` are
-                replaced whole).
+            (``headers`` and ``metadata`` are replaced whole).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -181,8 +179,7 @@ async def asyncio_detailed(
         tenant (str):
         endpoint (str):
         body (EndpointUpdate): Changes to an endpoint; omitted fields stay as they are
-            (``headers`` and ``metadata`` are
-                replaced whole).
+            (``headers`` and ``metadata`` are replaced whole).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -216,8 +213,7 @@ async def asyncio(
         tenant (str):
         endpoint (str):
         body (EndpointUpdate): Changes to an endpoint; omitted fields stay as they are
-            (``headers`` and ``metadata`` are
-                replaced whole).
+            (``headers`` and ``metadata`` are replaced whole).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

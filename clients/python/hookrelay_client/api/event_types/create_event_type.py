@@ -97,8 +97,8 @@ def sync_detailed(
 
     Args:
         body (EventTypeCreate): A new event type in the catalog: ``schema`` is a JSON Schema
-            (draft 2020-12) that every
-                published payload must match; ``example`` is a payload (it must match the schema).
+            (draft 2020-12) that every published payload must match; ``example`` is a payload (it must
+            match the schema).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -128,8 +128,8 @@ def sync(
 
     Args:
         body (EventTypeCreate): A new event type in the catalog: ``schema`` is a JSON Schema
-            (draft 2020-12) that every
-                published payload must match; ``example`` is a payload (it must match the schema).
+            (draft 2020-12) that every published payload must match; ``example`` is a payload (it must
+            match the schema).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -154,8 +154,8 @@ async def asyncio_detailed(
 
     Args:
         body (EventTypeCreate): A new event type in the catalog: ``schema`` is a JSON Schema
-            (draft 2020-12) that every
-                published payload must match; ``example`` is a payload (it must match the schema).
+            (draft 2020-12) that every published payload must match; ``example`` is a payload (it must
+            match the schema).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -183,8 +183,8 @@ async def asyncio(
 
     Args:
         body (EventTypeCreate): A new event type in the catalog: ``schema`` is a JSON Schema
-            (draft 2020-12) that every
-                published payload must match; ``example`` is a payload (it must match the schema).
+            (draft 2020-12) that every published payload must match; ``example`` is a payload (it must
+            match the schema).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
