@@ -1,7 +1,9 @@
-"""Small async factories: each makes one thing through the services, as the API would."""
+"""Small async factories: each makes one thing through the services, as the API would; and
+``send_deliveries``, which drives a worker's dispatcher as a test needs it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +17,8 @@ from app.models import Endpoint, Message, Tenant
 from app.tenants import service as tenants
 from app.tenants.schemas import TenantCreate
 from tests.conftest import SECRET_KEY
+from workers.delivery import DeliveryContext
+from workers.dispatch import Dispatcher
 
 BOX = SecretBox(SECRET_KEY)
 
@@ -47,3 +51,14 @@ async def publish(
         session, tenant, data, max_payload_bytes=256 * 1024, deliveries_per_task=50
     )
     return published.message
+
+
+async def send_deliveries(
+    ctx: DeliveryContext, delivery_ids: Sequence[str], *, trigger: str = "scheduled"
+) -> int:
+    """Try the due deliveries among ``delivery_ids`` on a dispatcher of their own and wait until
+    their outcomes are stored; return how many were tried. An error storing them fails the test."""
+    dispatcher = Dispatcher(ctx)
+    started = await dispatcher.dispatch(delivery_ids, trigger=trigger)
+    await dispatcher.drain()
+    return started

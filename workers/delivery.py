@@ -11,12 +11,12 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
+from app.deliveries.repository import ClaimedDelivery
 from app.kit.clock import utc_now
 from app.kit.crypto import SecretBox
 from app.kit.egress import EgressBlocked
@@ -123,30 +123,35 @@ async def post(
     except Exception as exc:
         elapsed_ms = int((time.perf_counter() - started) * 1000)
         return Outcome(
-            None,
-            "",
-            elapsed_ms,
-            classify_error(exc),
-            f"{type(exc).__name__}: {exc}"[:500],
+            status_code=None,
+            response_body="",
+            duration_ms=elapsed_ms,
+            error_kind=classify_error(exc),
+            error_detail=f"{type(exc).__name__}: {exc}"[:500],
             request_headers=sent_headers,
         )
     elapsed_ms = int((time.perf_counter() - started) * 1000)
-    kind = None if is_success(status) else "http_status"
     return Outcome(
-        status,
-        text,
-        elapsed_ms,
-        kind,
+        status_code=status,
+        response_body=text,
+        duration_ms=elapsed_ms,
+        error_kind=None if is_success(status) else "http_status",
         retry_after=response_headers.get("retry-after"),
         request_headers=sent_headers,
         response_headers=response_headers,
     )
 
 
-async def try_delivery(ctx: DeliveryContext, row: Any) -> Outcome:
-    """Sign and POST one claimed delivery row."""
+async def try_delivery(ctx: DeliveryContext, row: ClaimedDelivery) -> Outcome:
+    """Sign and POST one claimed delivery."""
     if row.body is None:
-        return Outcome(None, "", 0, "payload_purged", "the payload was purged by retention")
+        return Outcome(
+            status_code=None,
+            response_body="",
+            duration_ms=0,
+            error_kind="payload_purged",
+            error_detail="the payload was purged by retention",
+        )
     now = utc_now()
     secrets = active_secrets(
         row.secret_encrypted, row.old_secrets, now=now, decrypt=ctx.secret_box.decrypt

@@ -21,17 +21,17 @@ deliveries again (at-least-once; ``webhook-id`` lets receivers drop the duplicat
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.deliveries import repository
+from app.deliveries.repository import ClaimedDelivery
 from app.kit.clock import utc_now
 from workers import metrics
 from workers.delivery import DeliveryContext, Outcome, try_delivery
@@ -39,6 +39,8 @@ from workers.policy import Circuit, reserve_slots
 from workers.recording import Result, record_results
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 # A lease outlives the longest wait for a rate-limit slot plus the longest try plus this margin.
 LEASE_MARGIN_SECONDS = 30.0
@@ -63,9 +65,16 @@ WRITE_RETRY_SECONDS = 25.0
 
 @dataclass(frozen=True, slots=True)
 class Planned:
-    row: Any
+    """A leased delivery let through: when its rate-limit slot is (None: at once), and whether it
+    is its endpoint's half-open probe."""
+
+    row: ClaimedDelivery
     send_at: datetime | None
     probe: bool
+
+
+# A delivery given back untried, and when it is due again (None: parked).
+Hold = tuple[str, datetime | None]
 
 
 class Dispatcher:
@@ -80,13 +89,14 @@ class Dispatcher:
         self._results: list[Result] = []
         self._writer: asyncio.Task[None] | None = None
         self._claims: list[tuple[list[str], asyncio.Future[list[Planned]]]] = []
-        self._turns: dict[str, asyncio.Semaphore] = {}
-        self._given_back: list[tuple[str, datetime | None]] = []
+        self._endpoint_slots: dict[str, asyncio.Semaphore] = {}
+        self._given_back: list[Hold] = []
+        self._unstored: Exception | None = None  # why the last batch given up could not be stored
         self._busy_delay = timedelta(seconds=settings.endpoint_busy_delay_seconds)
         # What one endpoint may hold here, trying and queued for its turns: at most half the
         # process's slots. A slow endpoint's queue once took 500 of 512 for the turn wait, and
         # every other endpoint's tries waited behind it (healthy p95 2.2-2.4x).
-        self._room = min(
+        self._max_held_per_endpoint = min(
             settings.max_in_flight_per_endpoint * (1 + QUEUE_FACTOR),
             max(settings.max_in_flight // 2, settings.max_in_flight_per_endpoint),
         )
@@ -110,7 +120,8 @@ class Dispatcher:
         return len(planned)
 
     async def drain(self) -> None:
-        """Wait until every started try is sent and stored."""
+        """Wait until every started try is sent and stored; raise if a batch of outcomes could not
+        be stored (its deliveries go out again when their leases run out)."""
         while (
             self._tasks
             or self._results
@@ -122,6 +133,9 @@ class Dispatcher:
                 await asyncio.gather(self._writer, return_exceptions=True)
             if self._results or self._given_back:
                 self._kick_writer()
+        if self._unstored is not None:
+            error, self._unstored = self._unstored, None
+            raise RuntimeError("outcomes could not be stored") from error
 
     # -- claiming ---------------------------------------------------------------------------
 
@@ -146,18 +160,12 @@ class Dispatcher:
     async def _claim_retrying(self, delivery_ids: list[str]) -> list[Planned]:
         """Claim, riding out a short database outage (a restart, a failover) rather than failing
         the tasks, which would leave their deliveries to the scheduler's stuck bound."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + CLAIM_RETRY_SECONDS
-        delay = 0.2
-        while True:
-            try:
-                return await self._claim(delivery_ids)
-            except Exception:
-                if loop.time() > deadline:
-                    raise
-                log.warning("claim_failed_retrying", deliveries=len(delivery_ids), exc_info=True)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 3.0)
+        return await _retrying(
+            lambda: self._claim(delivery_ids),
+            for_seconds=CLAIM_RETRY_SECONDS,
+            event="claim_failed_retrying",
+            deliveries=len(delivery_ids),
+        )
 
     async def _claim(self, delivery_ids: Sequence[str]) -> list[Planned]:
         settings = self.ctx.settings
@@ -174,11 +182,11 @@ class Dispatcher:
                 rows = await repository.claim_for_send(
                     session, delivery_ids, now=now, lease_until=lease_until
                 )
-                by_endpoint: dict[str, list[Any]] = defaultdict(list)
+                by_endpoint: dict[str, list[ClaimedDelivery]] = defaultdict(list)
                 for row in rows:
                     by_endpoint[row.endpoint_id].append(row)
                 planned: list[Planned] = []
-                holds: list[tuple[str, datetime | None]] = []
+                holds: list[Hold] = []
                 for endpoint_id, group in by_endpoint.items():
                     go, wait = await self._admit(session, group, now)
                     planned.extend(go)
@@ -193,34 +201,29 @@ class Dispatcher:
         return planned
 
     async def _admit(
-        self, session: AsyncSession, group: list[Any], now: datetime
-    ) -> tuple[list[Planned], list[tuple[str, datetime | None]]]:
+        self, session: AsyncSession, group: list[ClaimedDelivery], now: datetime
+    ) -> tuple[list[Planned], list[Hold]]:
         """Which of one endpoint's leased deliveries go now, and until when the others wait."""
         first = group[0]
         if first.disabled:
             return [], _park(group)
-        circuit = Circuit(
-            first.circuit_state,
-            first.circuit_failures,
-            first.circuit_cooldown_seconds,
-            first.circuit_next_probe_at,
-        )
+        circuit = Circuit.of(first)
         admit = circuit.admit(now)
         if admit == "wait":
             metrics.CIRCUIT_HELD.inc(len(group))
             return [], _park(group)
         if admit == "probe":
             return await self._probe(session, group, circuit, now)
-        free = max(self._room - self._in_flight[first.endpoint_id], 0)
+        free = max(self._max_held_per_endpoint - self._in_flight[first.endpoint_id], 0)
         if first.rate_limit_per_second or (first.send_after is not None and first.send_after > now):
             return await self._reserve(session, group, now, limit=free)
         busy_until = now + self._busy_delay
-        holds: list[tuple[str, datetime | None]] = [(r.id, busy_until) for r in group[free:]]
+        holds: list[Hold] = [(r.id, busy_until) for r in group[free:]]
         return [Planned(r, None, False) for r in group[:free]], holds
 
     async def _probe(
-        self, session: AsyncSession, group: list[Any], circuit: Circuit, now: datetime
-    ) -> tuple[list[Planned], list[tuple[str, datetime | None]]]:
+        self, session: AsyncSession, group: list[ClaimedDelivery], circuit: Circuit, now: datetime
+    ) -> tuple[list[Planned], list[Hold]]:
         window = self.ctx.settings.request_timeout_seconds + LEASE_MARGIN_SECONDS
         started = await repository.start_probe(
             session,
@@ -235,8 +238,8 @@ class Dispatcher:
         return [Planned(group[0], None, True)], _park(group[1:])
 
     async def _reserve(
-        self, session: AsyncSession, group: list[Any], now: datetime, *, limit: int
-    ) -> tuple[list[Planned], list[tuple[str, datetime | None]]]:
+        self, session: AsyncSession, group: list[ClaimedDelivery], now: datetime, *, limit: int
+    ) -> tuple[list[Planned], list[Hold]]:
         """Take up to ``limit`` GCRA slots under the endpoint's row lock; the rest wait their turn."""
         endpoint = (await repository.lock_endpoints(session, [group[0].endpoint_id])).get(
             group[0].endpoint_id
@@ -257,7 +260,7 @@ class Dispatcher:
         # The rest come due one interval apart from the next free slot, in order.
         start = send_after or now
         interval = timedelta(seconds=1 / per_second) if per_second else timedelta(0)
-        wait: list[tuple[str, datetime | None]] = [
+        wait: list[Hold] = [
             (row.id, start + interval * i) for i, row in enumerate(group[len(slots) :])
         ]
         if wait:
@@ -269,7 +272,7 @@ class Dispatcher:
 
     async def _send(self, plan: Planned, trigger: str) -> None:
         endpoint_id = plan.row.endpoint_id
-        turn = self._endpoint_turn(endpoint_id)
+        turn = self._endpoint_slot(endpoint_id)
         try:
             try:
                 async with asyncio.timeout(TURN_WAIT_SECONDS):
@@ -293,21 +296,27 @@ class Dispatcher:
             raise
         except Exception as exc:  # a bug here must not strand the slot
             log.exception("try_failed", delivery_id=plan.row.id)
-            outcome = Outcome(None, "", 0, "other", f"{type(exc).__name__}: {exc}"[:500])
+            outcome = Outcome(
+                status_code=None,
+                response_body="",
+                duration_ms=0,
+                error_kind="other",
+                error_detail=f"{type(exc).__name__}: {exc}"[:500],
+            )
         finally:
             self._endpoint_done(endpoint_id)
         metrics.observe(outcome)
         self._results.append(Result(plan.row, outcome, plan.probe, trigger))
         self._kick_writer()
 
-    def _endpoint_turn(self, endpoint_id: str) -> asyncio.Semaphore:
+    def _endpoint_slot(self, endpoint_id: str) -> asyncio.Semaphore:
         """At most MAX_IN_FLIGHT_PER_ENDPOINT tries of one endpoint at once in this process."""
-        turn = self._turns.get(endpoint_id)
-        if turn is None:
-            turn = self._turns[endpoint_id] = asyncio.Semaphore(
+        slot = self._endpoint_slots.get(endpoint_id)
+        if slot is None:
+            slot = self._endpoint_slots[endpoint_id] = asyncio.Semaphore(
                 self.ctx.settings.max_in_flight_per_endpoint
             )
-        return turn
+        return slot
 
     async def _pace(self, plan: Planned) -> bool:
         """Wait for the reserved slot; False if the loop woke too late to use it.
@@ -320,7 +329,7 @@ class Dispatcher:
         delay = (plan.send_at - utc_now()).total_seconds()
         if delay > 0:
             await asyncio.sleep(delay)
-        per_second: int | None = plan.row.rate_limit_per_second
+        per_second = plan.row.rate_limit_per_second
         if not per_second:
             return True
         late_seconds = (utc_now() - plan.send_at).total_seconds()
@@ -341,41 +350,43 @@ class Dispatcher:
                 for _ in range(len(batch) + len(given_back)):
                     self._slots.release()
 
-    async def _write(
-        self, batch: list[Result], given_back: list[tuple[str, datetime | None]]
-    ) -> None:
-        deadline = asyncio.get_running_loop().time() + WRITE_RETRY_SECONDS
-        delay = 0.2
-        while True:
-            try:
-                await record_results(self.ctx, batch, holds=given_back)
-                return
-            except Exception:
-                if asyncio.get_running_loop().time() > deadline:
-                    log.exception("record_failed_giving_up", results=len(batch))
-                    return
-                log.warning("record_failed_retrying", results=len(batch), exc_info=True)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 3.0)
+    async def _write(self, batch: list[Result], given_back: list[Hold]) -> None:
+        try:
+            await _retrying(
+                lambda: record_results(self.ctx, batch, holds=given_back),
+                for_seconds=WRITE_RETRY_SECONDS,
+                event="record_failed_retrying",
+                results=len(batch),
+            )
+        except Exception as exc:
+            log.exception("record_failed_giving_up", results=len(batch))
+            self._unstored = exc
 
     def _endpoint_done(self, endpoint_id: str) -> None:
         self._in_flight[endpoint_id] -= 1
         if self._in_flight[endpoint_id] <= 0:
             del self._in_flight[endpoint_id]
-            self._turns.pop(endpoint_id, None)
+            self._endpoint_slots.pop(endpoint_id, None)
 
 
-def _park(group: Sequence[Any]) -> list[tuple[str, datetime | None]]:
+def _park(group: Sequence[ClaimedDelivery]) -> list[Hold]:
     return [(row.id, None) for row in group]
 
 
-async def send_deliveries(
-    ctx: DeliveryContext, delivery_ids: Sequence[str], *, trigger: str = "scheduled"
-) -> int:
-    """Try the due deliveries among ``delivery_ids`` and wait until they are stored (for tests
-    and one-off use; the worker keeps one dispatcher per process)."""
-    dispatcher = Dispatcher(ctx)
-    started = await dispatcher.dispatch(delivery_ids, trigger=trigger)
-    with contextlib.suppress(Exception):
-        await dispatcher.drain()
-    return started
+async def _retrying(
+    attempt: Callable[[], Awaitable[T]], *, for_seconds: float, event: str, **fields: object
+) -> T:
+    """``attempt()``, tried again after 0.2 s, 0.4 s, … (3 s at most) while it raises, for
+    ``for_seconds``; then its error is raised. Each failure is logged as ``event``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + for_seconds
+    delay = 0.2
+    while True:
+        try:
+            return await attempt()
+        except Exception:
+            if loop.time() > deadline:
+                raise
+            log.warning(event, exc_info=True, **fields)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 3.0)

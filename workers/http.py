@@ -32,6 +32,7 @@ import yarl
 
 from app.config import Settings
 from app.kit.egress import EgressBlocked, EgressPolicy
+from app.kit.ttl_cache import TTLCache
 
 USER_AGENT = "Hookrelay/0.1 (+webhooks)"
 
@@ -302,7 +303,9 @@ class Sender:
         # Parsing and checking a URL costs more than signing; endpoints' URLs repeat. A blocked
         # URL raises, which is not cached (it is checked again each time).
         self._target = functools.lru_cache(maxsize=8192)(self._checked)
-        self._addresses: dict[tuple[str, int], tuple[float, list[str]]] = {}
+        self._addresses: TTLCache[tuple[str, int], list[str]] = TTLCache(
+            ttl_seconds=DNS_TTL_SECONDS, max_entries=8192
+        )
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._idle_count = 0
         self._swept = time.monotonic()
@@ -405,14 +408,10 @@ class Sender:
 
     async def _resolve(self, target: Target) -> list[str]:
         key = (target.host, target.port)
-        cached = self._addresses.get(key)
-        now = time.monotonic()
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        addresses = await self._resolver.resolve(target.host, target.port)
-        if len(self._addresses) > 8192:
-            self._addresses.clear()
-        self._addresses[key] = (now + DNS_TTL_SECONDS, addresses)
+        addresses = self._addresses.get(key)
+        if addresses is None:
+            addresses = await self._resolver.resolve(target.host, target.port)
+            self._addresses.put(key, addresses)
         return addresses
 
     def _checked(self, url: str) -> Target:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 RETRY_AFTER_STATUSES = frozenset({429, 503})
@@ -85,6 +85,19 @@ class CircuitConfig:
     max_cooldown_seconds: float = 3600.0
 
 
+class CircuitColumns(Protocol):
+    """Where a breaker is kept: the endpoint's row, or a claim's copy of its columns."""
+
+    @property
+    def circuit_state(self) -> str: ...
+    @property
+    def circuit_failures(self) -> int: ...
+    @property
+    def circuit_cooldown_seconds(self) -> float: ...
+    @property
+    def circuit_next_probe_at(self) -> datetime | None: ...
+
+
 @dataclass(frozen=True)
 class Circuit:
     """One endpoint's breaker: state, consecutive failures, current cool-down, next probe time."""
@@ -93,6 +106,16 @@ class Circuit:
     failures: int = 0
     cooldown_seconds: float = 0.0
     next_probe_at: datetime | None = None
+
+    @classmethod
+    def of(cls, columns: CircuitColumns) -> Circuit:
+        """The breaker as stored in an endpoint's columns."""
+        return cls(
+            columns.circuit_state,
+            columns.circuit_failures,
+            columns.circuit_cooldown_seconds,
+            columns.circuit_next_probe_at,
+        )
 
     def admit(self, now: datetime) -> Literal["send", "probe", "wait"]:
         if self.state == CLOSED:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.deliveries import repository
+from app.deliveries.repository import AttemptRow, ClaimedDelivery, DeliveryChange
 from app.kit.clock import utc_now
 from app.kit.ids import new_id
 from app.kit.uow import unit_of_work
@@ -29,6 +30,7 @@ from workers.delivery import DeliveryContext, Outcome
 from workers.policy import (
     CLOSED,
     GONE,
+    RETRY_AFTER_STATUSES,
     SLOWDOWN_STATUSES,
     Circuit,
     CircuitConfig,
@@ -48,18 +50,10 @@ _NOT_ENDPOINT_HEALTH = frozenset({"payload_purged"})
 class Result:
     """One finished try, as the dispatcher hands it over."""
 
-    row: Any  # the row claim_for_send returned
+    row: ClaimedDelivery
     outcome: Outcome
     probe: bool
     trigger: str
-
-
-def circuit_config(settings: Settings) -> CircuitConfig:
-    return CircuitConfig(
-        failure_threshold=settings.circuit_failure_threshold,
-        cooldown_seconds=settings.circuit_cooldown_seconds,
-        max_cooldown_seconds=settings.circuit_max_cooldown_seconds,
-    )
 
 
 class _Recorder:
@@ -67,8 +61,13 @@ class _Recorder:
         self.settings = settings
         self.now = now
         self.operator_id = operator_id
-        self.attempts: list[dict[str, Any]] = []
-        self.changes: list[dict[str, Any]] = []
+        self.circuit_config = CircuitConfig(
+            failure_threshold=settings.circuit_failure_threshold,
+            cooldown_seconds=settings.circuit_cooldown_seconds,
+            max_cooldown_seconds=settings.circuit_max_cooldown_seconds,
+        )
+        self.attempts: list[AttemptRow] = []
+        self.changes: list[DeliveryChange] = []
         self.resume: set[str] = set()
         self.events: list[tuple[str, dict[str, Any]]] = []
 
@@ -78,20 +77,17 @@ class _Recorder:
 
     def fold_endpoint(self, endpoint: Endpoint, results: list[Result]) -> None:
         """Apply the outcomes, in order, to the endpoint's breaker, pauses and health."""
-        circuit = Circuit(
-            endpoint.circuit_state,
-            endpoint.circuit_failures,
-            endpoint.circuit_cooldown_seconds,
-            endpoint.circuit_next_probe_at,
-        )
-        config = circuit_config(self.settings)
+        circuit = Circuit.of(endpoint)
         was_open = circuit.state != CLOSED
         for result in results:
             outcome = result.outcome
             if outcome.error_kind in _NOT_ENDPOINT_HEALTH:
                 continue
             circuit = circuit.after(
-                succeeded=outcome.succeeded, probe=result.probe, now=self.now, config=config
+                succeeded=outcome.succeeded,
+                probe=result.probe,
+                now=self.now,
+                config=self.circuit_config,
             )
             if outcome.succeeded:
                 endpoint.failing_since = None
@@ -142,14 +138,14 @@ class _Recorder:
         status, next_at = self._next_state(row, outcome, endpoint, tries)
         self.attempts.append(_attempt_row(result, tries, self.now))
         self.changes.append(
-            {
-                "b_id": row.id,
-                "b_lease": row.lease_until,
-                "b_status": status,
-                "b_attempt_count": tries,
-                "b_next_attempt_at": next_at,
-                "b_last_attempt_at": self.now,
-            }
+            DeliveryChange(
+                delivery_id=row.id,
+                sent_lease=row.lease_until,
+                new_status=status,
+                tries=tries,
+                next_try_at=next_at,
+                tried_at=self.now,
+            )
         )
         if status == SUCCEEDED:
             return
@@ -171,7 +167,7 @@ class _Recorder:
                 self.event(row.tenant_id, ops.ATTEMPT_FAILING, _delivery_data(row, outcome, tries))
 
     def _next_state(
-        self, row: Any, outcome: Outcome, endpoint: Endpoint, tries: int
+        self, row: ClaimedDelivery, outcome: Outcome, endpoint: Endpoint, tries: int
     ) -> tuple[str, datetime | None]:
         if outcome.succeeded:
             return SUCCEEDED, None
@@ -182,7 +178,7 @@ class _Recorder:
             self.settings.retry_schedule,
             tries,
             jitter=self.settings.retry_jitter,
-            retry_after=retry_after if outcome.status_code in (429, 503) else None,
+            retry_after=retry_after if outcome.status_code in RETRY_AFTER_STATUSES else None,
             retry_after_max=self.settings.retry_after_max_seconds,
         )
         if delay is None:
@@ -192,27 +188,27 @@ class _Recorder:
         return PENDING, self.now + timedelta(seconds=delay)
 
 
-def _attempt_row(result: Result, tries: int, now: datetime) -> dict[str, Any]:
+def _attempt_row(result: Result, tries: int, now: datetime) -> AttemptRow:
     row, outcome = result.row, result.outcome
-    return {
-        "id": new_id("att"),
-        "tenant_id": row.tenant_id,
-        "delivery_id": row.id,
-        "message_id": row.message_id,
-        "endpoint_id": row.endpoint_id,
-        "attempt_number": tries,
-        "status": SUCCEEDED if outcome.succeeded else FAILED,
-        "status_code": outcome.status_code,
-        "request_headers": outcome.request_headers,
-        "response_headers": outcome.response_headers
+    return AttemptRow(
+        id=new_id("att"),
+        tenant_id=row.tenant_id,
+        delivery_id=row.id,
+        message_id=row.message_id,
+        endpoint_id=row.endpoint_id,
+        attempt_number=tries,
+        status=SUCCEEDED if outcome.succeeded else FAILED,
+        status_code=outcome.status_code,
+        request_headers=outcome.request_headers,
+        response_headers=outcome.response_headers
         and {name: _storable(value) for name, value in outcome.response_headers.items()},
-        "response_body": _storable(outcome.response_body),
-        "duration_ms": outcome.duration_ms,
-        "error_kind": outcome.error_kind,
-        "error_detail": outcome.error_detail and _storable(outcome.error_detail),
-        "trigger": MANUAL if MANUAL in (row.trigger, result.trigger) else result.trigger,
-        "created_at": now,
-    }
+        response_body=_storable(outcome.response_body),
+        duration_ms=outcome.duration_ms,
+        error_kind=outcome.error_kind,
+        error_detail=outcome.error_detail and _storable(outcome.error_detail),
+        trigger=MANUAL if MANUAL in (row.trigger, result.trigger) else result.trigger,
+        created_at=now,
+    )
 
 
 def _storable(text: str) -> str:
@@ -232,7 +228,7 @@ def _endpoint_data(endpoint: Endpoint) -> dict[str, Any]:
     }
 
 
-def _delivery_data(row: Any, outcome: Outcome, tries: int) -> dict[str, Any]:
+def _delivery_data(row: ClaimedDelivery, outcome: Outcome, tries: int) -> dict[str, Any]:
     return {
         "message_id": row.message_id,
         "endpoint_id": row.endpoint_id,

@@ -4,11 +4,10 @@ boot on the AsyncIO middleware's event loop and closed, after draining, at shutd
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
 import dramatiq
 import structlog
 from dramatiq.asyncio import get_event_loop_thread
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
 from app.db import create_engine, session_factory
@@ -37,7 +36,7 @@ class Resources(dramatiq.Middleware):
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._engine: Any = None
+        self._engine: AsyncEngine | None = None
 
     async def _open(self, broker: dramatiq.Broker) -> None:
         global _dispatcher
@@ -61,6 +60,8 @@ class Resources(dramatiq.Middleware):
                 await asyncio.wait_for(_dispatcher.drain(), DRAIN_SECONDS)
             except TimeoutError:
                 log.warning("worker_drain_timed_out", seconds=DRAIN_SECONDS)
+            except Exception:  # logged as record_failed_giving_up when the batch was given up
+                log.warning("worker_drain_left_outcomes_unstored")
             await _dispatcher.ctx.client.aclose()
             _dispatcher = None
         if self._engine is not None:

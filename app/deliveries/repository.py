@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import NamedTuple, TypedDict, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,16 +51,44 @@ async def claim_due(
     return list(claimed.scalars())
 
 
+class ClaimedDelivery(NamedTuple):
+    """One leased delivery and what sending it needs: a claim's row, in ``_CLAIM_COLUMNS`` order.
+
+    A tuple subclass, so turning a claim's rows into these costs one C-level tuple copy each (the
+    claim returns hundreds of rows per task), and reading a field is a C attribute getter.
+    """
+
+    id: str
+    attempt_count: int
+    message_id: str
+    tenant_id: str
+    endpoint_id: str
+    lease_until: datetime  # the lease this claim took; recording applies only while it holds
+    trigger: str
+    url: str
+    secret_encrypted: str
+    old_secrets: list[dict[str, str]] | None
+    headers: dict[str, str] | None
+    disabled: bool
+    rate_limit_per_second: int | None
+    send_after: datetime | None
+    circuit_state: str
+    circuit_failures: int
+    circuit_cooldown_seconds: float
+    circuit_next_probe_at: datetime | None
+    body: bytes | None  # None once retention purged the payload
+
+
 async def claim_for_send(
     session: AsyncSession, ids: Sequence[str], *, now: datetime, lease_until: datetime
-) -> list[Any]:
+) -> list[ClaimedDelivery]:
     """Lease the due, unleased deliveries among ``ids`` and return what sending them needs."""
     if session.get_bind().dialect.name == "postgresql":
         rows = await session.execute(
             _CLAIM_FOR_SEND_PG,
             {"ids": ",".join(ids), "now": now, "due": now + DUE_SLACK, "lease": lease_until},
         )
-        return list(rows.all())
+        return list(map(ClaimedDelivery._make, rows))
     leased = await session.execute(
         update(Delivery)
         .where(
@@ -83,7 +111,7 @@ async def claim_for_send(
         .where(Delivery.id.in_(leased_ids))
         .order_by(Delivery.id)
     )
-    return list(rows.all())
+    return list(map(ClaimedDelivery._make, rows))
 
 
 # What sending needs besides the delivery's own columns.
@@ -102,7 +130,8 @@ _SEND_COLUMNS = (
     MessagePayload.body,
 )
 
-# What a claim returns per delivery: its own columns and what sending it needs.
+# What a claim returns per delivery: its own columns and what sending it needs (the fields of
+# ClaimedDelivery, in its order).
 _CLAIM_COLUMNS = (
     Delivery.id,
     Delivery.attempt_count,
@@ -148,21 +177,57 @@ _CLAIM_FOR_SEND_PG = (
 )
 
 
+class DeliveryChange(TypedDict):
+    """A tried delivery's next state. The keys are bind names, which SQLAlchemy will not let
+    share a name with a column the statement sets."""
+
+    delivery_id: str
+    sent_lease: datetime  # the lease it was sent under (ClaimedDelivery.lease_until)
+    new_status: str
+    tries: int  # the attempt count after this try
+    next_try_at: datetime | None
+    tried_at: datetime
+
+
+class AttemptRow(TypedDict):
+    """One Attempt row as recording inserts it (the keys of ``_ATTEMPT_PG_TYPES``)."""
+
+    id: str
+    tenant_id: str
+    delivery_id: str
+    message_id: str
+    endpoint_id: str
+    attempt_number: int
+    status: str
+    status_code: int | None
+    request_headers: dict[str, str] | None
+    response_headers: dict[str, str] | None
+    response_body: str
+    duration_ms: int
+    error_kind: str | None
+    error_detail: str | None
+    trigger: str
+    created_at: datetime
+
+
 # Core statements (not ORM): executed with a list of parameter sets, one round trip for many rows.
 _DELIVERIES = cast(Table, Delivery.__table__)
 _ATTEMPTS = cast(Table, Attempt.__table__)
 _RECORD = (
     update(_DELIVERIES)
-    .where(_DELIVERIES.c.id == bindparam("b_id"), _DELIVERIES.c.lease_until == bindparam("b_lease"))
+    .where(
+        _DELIVERIES.c.id == bindparam("delivery_id"),
+        _DELIVERIES.c.lease_until == bindparam("sent_lease"),
+    )
     .values(
-        status=bindparam("b_status"),
-        attempt_count=bindparam("b_attempt_count"),
-        next_attempt_at=bindparam("b_next_attempt_at"),
-        last_attempt_at=bindparam("b_last_attempt_at"),
+        status=bindparam("new_status"),
+        attempt_count=bindparam("tries"),
+        next_attempt_at=bindparam("next_try_at"),
+        last_attempt_at=bindparam("tried_at"),
         lease_until=None,
         enqueued_at=None,
         trigger=SCHEDULED,
-        updated_at=bindparam("b_last_attempt_at"),
+        updated_at=bindparam("tried_at"),
     )
 )
 
@@ -172,15 +237,15 @@ _RECORD = (
 _RECORD_PG = text(
     """
     UPDATE deliveries AS d
-    SET status = v.b_status, attempt_count = v.b_attempt_count,
-        next_attempt_at = v.b_next_attempt_at, last_attempt_at = v.b_last_attempt_at,
+    SET status = v.new_status, attempt_count = v.tries,
+        next_attempt_at = v.next_try_at, last_attempt_at = v.tried_at,
         lease_until = NULL, enqueued_at = NULL, "trigger" = 'scheduled',
-        updated_at = v.b_last_attempt_at
+        updated_at = v.tried_at
     FROM json_to_recordset(CAST(:rows AS json)) AS v(
-        b_id varchar, b_lease timestamptz, b_status varchar, b_attempt_count integer,
-        b_next_attempt_at timestamptz, b_last_attempt_at timestamptz
+        delivery_id varchar, sent_lease timestamptz, new_status varchar, tries integer,
+        next_try_at timestamptz, tried_at timestamptz
     )
-    WHERE d.id = v.b_id AND d.lease_until = v.b_lease
+    WHERE d.id = v.delivery_id AND d.lease_until = v.sent_lease
     """
 )
 _ATTEMPT_PG_TYPES = {
@@ -205,11 +270,11 @@ _INSERT_ATTEMPTS_PG = insert_from_json("attempts", _ATTEMPT_PG_TYPES)
 
 
 async def record(
-    session: AsyncSession, attempts: list[dict[str, Any]], changes: list[dict[str, Any]]
+    session: AsyncSession, attempts: list[AttemptRow], changes: list[DeliveryChange]
 ) -> None:
     """Write attempts and the deliveries' new state in bulk.
 
-    A change applies only while the row still holds the lease it was sent under (``b_lease``):
+    A change applies only while the row still holds the lease it was sent under (``sent_lease``):
     if the lease ran out and another worker took the delivery, that worker's result counts.
     """
     if session.get_bind().dialect.name == "postgresql":
@@ -226,12 +291,12 @@ async def record(
 
 _HOLD = (
     update(_DELIVERIES)
-    .where(_DELIVERIES.c.id == bindparam("b_id"))
+    .where(_DELIVERIES.c.id == bindparam("delivery_id"))
     .values(
-        next_attempt_at=bindparam("b_next_attempt_at"),
+        next_attempt_at=bindparam("next_try_at"),
         lease_until=None,
         enqueued_at=None,
-        updated_at=bindparam("b_updated_at"),
+        updated_at=bindparam("held_at"),
     )
 )
 
@@ -246,7 +311,7 @@ async def hold(session: AsyncSession, holds: Sequence[tuple[str, datetime | None
         now = utc_now()
         await session.execute(
             _HOLD,
-            [{"b_id": i, "b_next_attempt_at": at, "b_updated_at": now} for i, at in holds],
+            [{"delivery_id": i, "next_try_at": at, "held_at": now} for i, at in holds],
         )
 
 

@@ -11,8 +11,7 @@ timezone-aware datetimes, dicts for ``json`` columns); SQLite keeps the executem
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import msgspec
 from sqlalchemy import TextClause, text
@@ -28,6 +27,6 @@ def insert_from_json(table: str, types: Mapping[str, str]) -> TextClause:
     )
 
 
-def rows_json(rows: list[dict[str, Any]]) -> str:
+def rows_json(rows: Sequence[Mapping[str, object]]) -> str:
     """The ``:rows`` parameter: the batch as one JSON array of objects keyed by column."""
     return msgspec.json.encode(rows).decode()

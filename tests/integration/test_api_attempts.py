@@ -4,9 +4,9 @@ from sqlalchemy import select, update
 
 from app.kit.clock import utc_now
 from app.models import Delivery
+from tests.factories import send_deliveries
 from tests.integration.receiver import Receiver, running_receiver
 from workers.delivery import DeliveryContext
-from workers.dispatch import send_deliveries
 
 
 async def deliver_all(ctx: DeliveryContext, sessions: Any) -> None:

@@ -1,4 +1,4 @@
-"""The worker's core, send_deliveries, against a real receiver on 127.0.0.1 and a real database."""
+"""The worker's core, a dispatcher driven by send_deliveries, against a real receiver on 127.0.0.1 and a real database."""
 
 from __future__ import annotations
 
@@ -18,10 +18,9 @@ from app.kit.clock import utc_now
 from app.kit.crypto import SecretBox
 from app.models import ApiKey, Attempt, Delivery, Endpoint, Tenant
 from tests.conftest import ADMIN_KEY
-from tests.factories import BOX, create_endpoint, create_tenant, publish
+from tests.factories import BOX, create_endpoint, create_tenant, publish, send_deliveries
 from tests.integration.receiver import Receiver
 from workers.delivery import DeliveryContext
-from workers.dispatch import send_deliveries
 from workers.http import build_client
 
 

@@ -17,10 +17,9 @@ from app.event_types.schemas import EventTypeCreate
 from app.kit.clock import utc_now
 from app.models import Delivery, Endpoint
 from app.tenants import service as tenants
-from tests.factories import BOX, create_tenant, publish
+from tests.factories import BOX, create_tenant, publish, send_deliveries
 from tests.integration.receiver import Receiver
 from workers.delivery import DeliveryContext
-from workers.dispatch import send_deliveries
 
 
 async def endpoint_at(sessions: Any, url: str, **fields: Any) -> str:

@@ -21,10 +21,9 @@ from app.kit.jobs import JobQueue
 from app.main import create_app
 from app.models import Attempt, Delivery, Endpoint
 from tests.conftest import ADMIN_KEY
-from tests.factories import create_endpoint, create_tenant, publish
+from tests.factories import create_endpoint, create_tenant, publish, send_deliveries
 from tests.integration.receiver import Receiver
 from workers.delivery import DeliveryContext
-from workers.dispatch import send_deliveries
 from workers.http import GuardedResolver, build_client
 
 Client = AsyncTestClient[Any]

@@ -16,9 +16,8 @@ from app.kit.clock import utc_now
 from app.kit.crypto import SecretBox
 from app.kit.ids import id_bound, new_id
 from app.models import Attempt, Delivery, Endpoint, Message, MessagePayload
-from tests.factories import create_endpoint, create_tenant, publish
+from tests.factories import create_endpoint, create_tenant, publish, send_deliveries
 from workers.delivery import DeliveryContext, redact_headers
-from workers.dispatch import send_deliveries
 from workers.http import build_client
 from workers.scheduler import purge_once
 

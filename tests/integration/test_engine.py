@@ -23,10 +23,10 @@ from app.messages.service import payload_of
 from app.models import Attempt, Delivery, Endpoint, Message, Tenant
 from app.ops import service as ops
 from tests.conftest import SECRET_KEY
-from tests.factories import create_endpoint, create_tenant, publish
+from tests.factories import create_endpoint, create_tenant, publish, send_deliveries
 from tests.integration.receiver import Receiver, running_receiver
 from workers.delivery import DeliveryContext
-from workers.dispatch import Dispatcher, send_deliveries
+from workers.dispatch import Dispatcher
 from workers.http import build_client
 from workers.scheduler import run_once
 

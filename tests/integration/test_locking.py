@@ -64,15 +64,15 @@ async def test_a_result_counts_only_while_its_lease_is_held(sessions: Any) -> No
         assert again == []
         await session.commit()
 
-    def change(lease: Any, status: str) -> dict[str, Any]:
-        return {
-            "b_id": delivery_id,
-            "b_lease": lease,
-            "b_status": status,
-            "b_attempt_count": 1,
-            "b_next_attempt_at": None,
-            "b_last_attempt_at": now,
-        }
+    def change(lease: Any, status: str) -> repository.DeliveryChange:
+        return repository.DeliveryChange(
+            delivery_id=delivery_id,
+            sent_lease=lease,
+            new_status=status,
+            tries=1,
+            next_try_at=None,
+            tried_at=now,
+        )
 
     async with sessions() as session:
         # Another worker took it over: its lease replaced ours.

@@ -18,14 +18,13 @@ from app.deliveries import service as recoveries
 from app.kit.clock import utc_now
 from app.kit.jobs import JobQueue
 from app.models import Attempt, Delivery, Recovery
-from tests.factories import create_endpoint, create_tenant
+from tests.factories import create_endpoint, create_tenant, send_deliveries
 from tests.factories import publish as factories_publish
 from tests.integration.receiver import Receiver
 from workers.actors import declare_actors
 from workers.broker import build_broker
 from workers.contracts import DELIVERY_QUEUE, RunRecovery, SendDeliveries
 from workers.delivery import DeliveryContext
-from workers.dispatch import send_deliveries
 from workers.recovery import run_recovery
 from workers.resources import Resources
 from workers.scheduler import run_once
