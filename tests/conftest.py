@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.config import Settings, load_settings
 from app.db import create_engine, migrate, session_factory
 from app.event_types import service as event_types
+from app.kit import clock as clock_module
 from app.models import Base
 from app.tenants import service as tenants
 
@@ -105,3 +108,32 @@ async def sessions(engine: AsyncEngine):  # type: ignore[no-untyped-def]
 
 def data_dir_of(settings: Settings) -> Path:
     return Path(settings.data_dir)
+
+
+class Clock:
+    """The service's clock, moved by a test: real time plus what the test has advanced it by."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return _real_utc_now() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
+
+
+_real_utc_now = clock_module.utc_now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The clock seam patched: every module of the service and the tests that took ``utc_now``
+    from ``app.kit.clock`` reads the moved clock, so the code that computes times runs."""
+    moved = Clock()
+    for name, module in list(sys.modules.items()):
+        if name.split(".", 1)[0] in ("app", "workers", "tests") and (
+            getattr(module, "utc_now", None) is _real_utc_now
+        ):
+            monkeypatch.setattr(module, "utc_now", moved.now)
+    return moved

@@ -17,7 +17,7 @@ from app.endpoints.schemas import EndpointUpdate
 from app.kit.clock import utc_now
 from app.kit.crypto import SecretBox
 from app.models import ApiKey, Attempt, Delivery, Endpoint, Tenant
-from tests.conftest import ADMIN_KEY
+from tests.conftest import ADMIN_KEY, Clock
 from tests.factories import BOX, create_endpoint, create_tenant, publish, send_deliveries
 from tests.integration.receiver import Receiver
 from workers.delivery import DeliveryContext
@@ -50,14 +50,6 @@ async def attempts(sessions: Any, delivery_id: str) -> list[Attempt]:
     async with sessions() as session:
         query = select(Attempt).where(Attempt.delivery_id == delivery_id).order_by(Attempt.id)
         return list(await session.scalars(query))
-
-
-async def make_due(sessions: Any, delivery_id: str) -> None:
-    async with sessions() as session:
-        await session.execute(
-            update(Delivery).where(Delivery.id == delivery_id).values(next_attempt_at=utc_now())
-        )
-        await session.commit()
 
 
 class TestSendDelivery:
@@ -124,13 +116,13 @@ class TestSendDelivery:
         assert attempt.response_body == "ok\ufffd\ufffddone \ufffd"
 
     async def test_guarantee_2_webhook_id_stays_the_same_across_retries(
-        self, ctx: DeliveryContext, sessions: Any, receiver: Receiver
+        self, ctx: DeliveryContext, sessions: Any, receiver: Receiver, clock: Clock
     ) -> None:
         receiver.on("/hook", 500, 500, 500)
         ids, _ = await published(sessions, receiver.url("/hook"))
 
         for _ in range(4):
-            await make_due(sessions, ids[0])
+            clock.advance(max(ctx.settings.retry_schedule))
             await send_deliveries(ctx, ids)
 
         assert len(receiver.requests) == 4
@@ -145,19 +137,19 @@ class TestSendDelivery:
         ]
 
     async def test_delivery_fails_when_tries_run_out(
-        self, ctx: DeliveryContext, sessions: Any, receiver: Receiver
+        self, ctx: DeliveryContext, sessions: Any, receiver: Receiver, clock: Clock
     ) -> None:
         receiver.default_status = 500
         ids, _ = await published(sessions, receiver.url("/hook"))
 
         for _ in range(len(ctx.settings.retry_schedule) + 1):
-            await make_due(sessions, ids[0])
+            clock.advance(max(ctx.settings.retry_schedule))
             await send_deliveries(ctx, ids)
 
         state = await delivery(sessions, ids[0])
         assert (state.status, state.attempt_count) == ("failed", 4)
         assert state.next_attempt_at is None
-        await make_due(sessions, ids[0])
+        clock.advance(max(ctx.settings.retry_schedule))
         assert await send_deliveries(ctx, ids) == 0
         assert len(receiver.requests) == 4
 

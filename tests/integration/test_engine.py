@@ -22,7 +22,7 @@ from app.kit.jobs import JobQueue
 from app.messages.service import payload_of
 from app.models import Attempt, Delivery, Endpoint, Message, Tenant
 from app.ops import service as ops
-from tests.conftest import SECRET_KEY
+from tests.conftest import SECRET_KEY, Clock
 from tests.factories import create_endpoint, create_tenant, publish, send_deliveries
 from tests.integration.receiver import Receiver, running_receiver
 from workers.delivery import DeliveryContext
@@ -77,16 +77,6 @@ async def count_attempts(sessions: Any, endpoint_id: str) -> int:
     async with sessions() as session:
         query = select(func.count()).select_from(Attempt).where(Attempt.endpoint_id == endpoint_id)
         return int(await session.scalar(query) or 0)
-
-
-async def make_all_due(sessions: Any) -> None:
-    async with sessions() as session:
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.status == "pending", Delivery.next_attempt_at.is_not(None))
-            .values(next_attempt_at=utc_now())
-        )
-        await session.commit()
 
 
 async def operator_events(sessions: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -245,7 +235,7 @@ class TestGuarantee3RateLimitsAndCircuitsDelayButNeverDrop:
 
 class TestCircuitBreaker:
     async def test_probe_after_cooldown_closes_the_circuit_and_the_backlog_drains(
-        self, make_ctx: Any, sessions: Any, receiver: Receiver
+        self, make_ctx: Any, sessions: Any, receiver: Receiver, clock: Clock
     ) -> None:
         # Retries a minute out: with the tests' 1 s schedule, a slow moment on a shared machine
         # made the two failed deliveries due before the scheduler ran (it enqueued 3, not 1).
@@ -257,7 +247,7 @@ class TestCircuitBreaker:
         endpoint, ids = await setup(sessions, receiver.url("/a"), messages=6)
         await send_deliveries(ctx, ids[:2])
         await send_deliveries(ctx, ids[2:])  # parked: the circuit is open
-        await asyncio.sleep(0.25)
+        clock.advance(0.25)
 
         # The scheduler wakes exactly one parked delivery: the probe.
         broker = StubBroker()
@@ -268,20 +258,20 @@ class TestCircuitBreaker:
 
         closed = await fetch(sessions, Endpoint, endpoint.id)
         assert (closed.circuit_state, closed.circuit_failures) == ("closed", 0)
-        await make_all_due(sessions)
+        clock.advance(max(ctx.settings.retry_schedule))
         assert await send_deliveries(ctx, ids) == 5  # 2 retries + the 3 left of the backlog
         statuses = {(await fetch(sessions, Delivery, i)).status for i in ids}
         assert statuses == {"succeeded"}
         assert "endpoint.recovered" in [e[0] for e in await operator_events(sessions)]
 
     async def test_failed_probe_reopens_with_a_longer_cooldown(
-        self, make_ctx: Any, sessions: Any, receiver: Receiver
+        self, make_ctx: Any, sessions: Any, receiver: Receiver, clock: Clock
     ) -> None:
         receiver.default_status = 500
         ctx = make_ctx(circuit_failure_threshold=2, circuit_cooldown_seconds=0.2)
         endpoint, ids = await setup(sessions, receiver.url("/a"), messages=3)
         await send_deliveries(ctx, ids[:2])
-        await asyncio.sleep(0.25)
+        clock.advance(0.25)
 
         assert await send_deliveries(ctx, ids[2:]) == 1  # cool-down over: the probe goes
 
@@ -291,7 +281,7 @@ class TestCircuitBreaker:
 
 class TestAutoDisable:
     async def test_endpoint_failing_for_days_is_disabled_and_reenabling_resumes(
-        self, make_ctx: Any, sessions: Any, receiver: Receiver, client: Any
+        self, make_ctx: Any, sessions: Any, receiver: Receiver, client: Any, clock: Clock
     ) -> None:
         ctx = make_ctx(disable_after_hours=120)
         await with_operator(sessions, ctx, receiver.url("/ops"))
@@ -318,14 +308,14 @@ class TestAutoDisable:
             f"/api/v1/tenants/acme/endpoints/{endpoint.id}", json={"disabled": False}
         )
         assert response.json()["disabled"] is False
-        await make_all_due(sessions)
+        clock.advance(max(ctx.settings.retry_schedule))
         assert await send_deliveries(ctx, ids) == 2
         assert {(await fetch(sessions, Delivery, i)).status for i in ids} == {"succeeded"}
 
 
 class TestOperationalEvents:
     async def test_failing_and_exhausted_events(
-        self, make_ctx: Any, sessions: Any, receiver: Receiver
+        self, make_ctx: Any, sessions: Any, receiver: Receiver, clock: Clock
     ) -> None:
         ctx = make_ctx(failing_event_after_tries=2, circuit_failure_threshold=100)
         await with_operator(sessions, ctx, receiver.url("/ops"))
@@ -333,7 +323,7 @@ class TestOperationalEvents:
         _, ids = await setup(sessions, receiver.url("/a"))
 
         for _ in range(len(ctx.settings.retry_schedule) + 1):
-            await make_all_due(sessions)
+            clock.advance(max(ctx.settings.retry_schedule))
             await send_deliveries(ctx, ids)
 
         events = [e for e in await operator_events(sessions)]
