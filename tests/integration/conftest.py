@@ -1,11 +1,13 @@
-"""Integration fixtures: the real app on a real database, with Dramatiq's in-process broker."""
+"""Integration fixtures: the real app on a real database, with Dramatiq's in-process broker; and
+the real worker (actors, middleware, a Dramatiq ``Worker``) on a RabbitMQ virtual host of its own."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
 from litestar import Litestar
@@ -16,11 +18,15 @@ from app.config import Settings
 from app.kit.crypto import SecretBox
 from app.kit.jobs import JobQueue
 from app.main import create_app
-from tests.conftest import ADMIN_KEY
+from tests.conftest import ADMIN_KEY, RABBITMQ_URL
+from tests.e2e.harness.services import fresh_rabbitmq_vhost
 from tests.integration.receiver import Receiver, running_receiver
+from workers.actors import declare_actors
+from workers.broker import build_broker
 from workers.contracts import DELIVERY_QUEUE
 from workers.delivery import DeliveryContext
 from workers.http import build_client
+from workers.resources import Resources
 
 
 @pytest.fixture
@@ -28,6 +34,32 @@ def broker() -> StubBroker:
     broker = StubBroker()
     broker.declare_queue(DELIVERY_QUEUE)
     return broker
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_vhost() -> Iterator[str]:
+    """A RabbitMQ virtual host for this test session: every Hookrelay process declares the same
+    queue, so on a shared vhost another run's workers would take this run's tasks."""
+    with fresh_rabbitmq_vhost(RABBITMQ_URL) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_worker(settings: Settings, rabbitmq_vhost: str) -> Iterator[dramatiq.Broker]:
+    """The worker as ``hookrelay worker`` runs it, in this process: the production broker and
+    middleware on RabbitMQ, the actors, the Resources middleware (its own engine on the test
+    database) and a Dramatiq ``Worker`` consuming the delivery queue. Yields its broker."""
+    broker = build_broker(rabbitmq_vhost)
+    broker.add_middleware(Resources(settings))
+    declare_actors(broker)
+    # A short idle poll: stopping the worker waits for its consumer's poll to end.
+    worker = dramatiq.Worker(broker, queues={DELIVERY_QUEUE}, worker_threads=2, worker_timeout=50)
+    worker.start()
+    try:
+        yield broker
+    finally:
+        worker.stop()
+        broker.close()
 
 
 @pytest.fixture
