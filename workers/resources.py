@@ -4,6 +4,7 @@ boot on the AsyncIO middleware's event loop and closed, after draining, at shutd
 from __future__ import annotations
 
 import asyncio
+
 import dramatiq
 import structlog
 from dramatiq.asyncio import get_event_loop_thread

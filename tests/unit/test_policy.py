@@ -98,6 +98,15 @@ class TestRetryAfter:
 
 
 class TestCircuit:
+    def test_of_reads_the_breaker_from_an_endpoints_columns(self) -> None:
+        class Columns:
+            circuit_state = OPEN
+            circuit_failures = 5
+            circuit_cooldown_seconds = 60.0
+            circuit_next_probe_at = NOW
+
+        assert Circuit.of(Columns()) == Circuit(OPEN, 5, 60.0, NOW)
+
     @pytest.mark.parametrize(
         ("outcomes", "state", "failures"),
         [
