@@ -70,3 +70,21 @@ class TestRotateSecrets:
         both = SecretBox(f"{new_key},{SECRET_KEY}")
         assert both.decrypt(OLD_BOX.encrypt("whsec_x")) == "whsec_x"
         assert SecretBox(new_key).decrypt(both.encrypt("whsec_y")) == "whsec_y"
+
+
+class TestMagicLinksAcrossARotation:
+    async def test_a_link_minted_under_the_old_key_still_signs_in(
+        self, sessions: Any, settings: Any
+    ) -> None:
+        from app.auth.service import hash_key
+        from app.portal import service as portal
+
+        async with sessions() as session:
+            tenant = await create_tenant(session)
+            minted = await portal.mint(session, tenant, settings)
+            await session.commit()
+        code = minted.magic_link.split("code=")[1]
+        new_key = Fernet.generate_key().decode()
+        async with sessions() as session:
+            row, token = await portal.redeem_link(session, code, secret_keys=[new_key, SECRET_KEY])
+        assert token == minted.token and hash_key(token) == row.token_hash
