@@ -8,30 +8,36 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import structlog
 
-from app.config import ConfigError, Settings, load_settings
+from app.config import ConfigError, Settings, load_settings, require_broker
 from app.logs import configure_logging
 
 log = structlog.get_logger("hookrelay")
 
 
-def _settings() -> Settings:
+def _settings(*, dev: bool = False, needs_broker: str = "") -> Settings:
+    """The settings, or exit 2 with the bad variable named; ``needs_broker``: the command that
+    cannot run on the in-process broker."""
     try:
-        return load_settings()
+        settings = load_settings(dev=dev)
+        if needs_broker:
+            require_broker(settings, needs_broker)
+        return settings
     except ConfigError as exc:
         print(f"hookrelay: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
 
 
-def _bootstrap(settings: Settings) -> str | None:
+def _bootstrap(settings: Settings) -> Path | None:
     from app.auth.service import ensure_admin_key
     from app.db import create_engine, session_factory
     from app.kit.crypto import SecretBox
     from app.ops.service import ensure_operator_endpoint
 
-    async def run() -> str | None:
+    async def run() -> Path | None:
         engine = create_engine(settings.database_url)
         try:
             async with session_factory(engine)() as session:
@@ -97,9 +103,9 @@ def _wait_for_signal() -> None:
         pass
 
 
-def _banner(settings: Settings, key: str | None) -> None:
+def _banner(settings: Settings, key_file: Path | None) -> None:
     base = f"http://{settings.host}:{settings.port}"
-    shown = key or "<your HOOKRELAY_ADMIN_API_KEY>"
+    shown = key_file.read_text().strip() if key_file else "<your HOOKRELAY_ADMIN_API_KEY>"
     print(
         f"""
 Hookrelay dev: API, worker and scheduler in one process
@@ -130,7 +136,7 @@ def cmd_dev(_: argparse.Namespace) -> None:
     from workers.scheduler import run_forever
 
     os.environ.setdefault("HOOKRELAY_LOG_FORMAT", "console")
-    settings = _settings()
+    settings = _settings(dev=True)
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     migrate(settings.database_url)
     key = _bootstrap(settings)
@@ -151,11 +157,11 @@ def cmd_api(_: argparse.Namespace) -> None:
     """The HTTP API."""
     from workers.broker import build_broker
 
-    settings = _settings()
+    settings = _settings(needs_broker="api")
     configure_logging(log_format=settings.log_format, level=settings.log_level)
-    key = _bootstrap(settings)
-    if key:
-        log.warning("admin_api_key_generated", admin_api_key=key, note="shown once; store it")
+    key_file = _bootstrap(settings)
+    if key_file:
+        log.warning("admin_api_key_generated", file=str(key_file), note="read it, then delete it")
     _serve(settings, build_broker(settings.broker_url), [])
 
 
@@ -163,7 +169,7 @@ def cmd_worker(_: argparse.Namespace) -> None:
     """A delivery worker."""
     from workers.broker import build_broker
 
-    settings = _settings()
+    settings = _settings(needs_broker="worker")
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     worker = _start_worker(settings, build_broker(settings.broker_url))
     if settings.metrics_port:
@@ -183,7 +189,7 @@ def cmd_scheduler(_: argparse.Namespace) -> None:
     from workers.broker import build_broker
     from workers.scheduler import run_forever
 
-    settings = _settings()
+    settings = _settings(needs_broker="scheduler")
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     jobs = JobQueue(build_broker(settings.broker_url))
 
@@ -259,6 +265,36 @@ def cmd_portal_link(args: argparse.Namespace) -> None:
         raise SystemExit(1) from None
 
 
+def cmd_rotate_secrets(args: argparse.Namespace) -> None:
+    """Re-encrypt every stored secret with the first key of HOOKRELAY_SECRET_KEY (resumable)."""
+    from app.db import create_engine, session_factory
+    from app.kit.crypto import SecretBox
+    from app.ops.secrets import rotate_secrets
+
+    settings = _settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+
+    def progress(column: str, done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        bar = "#" * (percent // 4)
+        print(f"\r{column:<28} [{bar:<25}] {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    async def run() -> dict[str, int]:
+        engine = create_engine(settings.database_url, pool_size=1)
+        try:
+            box = SecretBox(settings.secret_key)
+            return await rotate_secrets(
+                session_factory(engine), box, batch_size=args.batch_size, progress=progress
+            )
+        finally:
+            await engine.dispose()
+
+    changed = asyncio.run(run())
+    print(file=sys.stderr)
+    for column, count in changed.items():
+        print(f"{column}: {count} re-encrypted", file=sys.stderr)
+
+
 def cmd_receive(args: argparse.Namespace) -> None:
     """A local webhook receiver for trying Hookrelay out: prints and verifies what arrives."""
     from app.receiver import run_receiver
@@ -274,6 +310,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "migrate": cmd_migrate,
     "openapi": cmd_openapi,
     "portal-link": cmd_portal_link,
+    "rotate-secrets": cmd_rotate_secrets,
     "receive": cmd_receive,
 }
 
@@ -298,6 +335,9 @@ def main(argv: list[str] | None = None) -> None:
     parsers["receive"].add_argument("--host", default="127.0.0.1")
     parsers["receive"].add_argument("--port", type=int, default=9000)
     parsers["receive"].add_argument("--secret", help="the endpoint's whsec_ secret, to verify")
+    parsers["rotate-secrets"].add_argument(
+        "--batch-size", type=int, default=500, help="rows per transaction"
+    )
     parsers["portal-link"].add_argument("tenant", help="the tenant's id or uid")
     parsers["portal-link"].add_argument("--ttl", type=int, help="lifetime in seconds")
     parsers["portal-link"].add_argument(

@@ -31,11 +31,16 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     """Process settings; field ``x`` is read from ``HOOKRELAY_X``.
 
     ``egress_allow``: CIDRs that outbound delivery may reach despite the internal-address block
-    (``app/kit/egress.py``). When it is not set and the database is SQLite (the embedded default,
-    ``hookrelay dev``) it is loopback, ``127.0.0.0/8,::1/128``, so that a developer can point an
-    endpoint at a local receiver; everywhere else it is empty. Set it to an empty value to block
-    loopback on SQLite too. ``egress_https_only`` refuses plain-http endpoint URLs, at creation
-    and at delivery.
+    (``app/kit/egress.py``). Under ``hookrelay dev`` (``load_settings(dev=True)``), when it is not
+    set, it is loopback, ``127.0.0.0/8,::1/128``, so that a developer can point an endpoint at a
+    local receiver; everywhere else it is empty, whatever the database. ``egress_https_only``
+    refuses plain-http endpoint URLs, at creation and at delivery.
+
+    ``secret_key``: one key, or several separated by commas to rotate: the first encrypts, every
+    one decrypts (``hookrelay rotate-secrets`` re-encrypts what is stored with the first).
+    ``broker_url``: the in-process ``memory://`` serves ``hookrelay dev`` only; ``api``, ``worker``
+    and ``scheduler`` refuse to start on it (``require_broker``), since their tasks would go to a
+    queue no other process reads.
     """
 
     data_dir: str = ".hookrelay"
@@ -49,6 +54,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     egress_allow: tuple[str, ...] = ()
     egress_https_only: bool = False
+    metrics_token: str = ""  # when set, /metrics answers only "Authorization: Bearer <token>"
 
     # Delivery policy.
     retry_schedule: tuple[int, ...] = DEFAULT_RETRY_SCHEDULE
@@ -96,6 +102,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     @property
     def is_embedded_database(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def secret_keys(self) -> list[str]:
+        """The keys of ``secret_key``, the encrypting one first."""
+        return [key.strip() for key in self.secret_key.split(",") if key.strip()]
 
     @property
     def base_url(self) -> str:
@@ -195,13 +206,25 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"{_var('broker_url')}: use memory://, amqp://… or redis://…")
     if not settings.database_url.startswith(("sqlite", "postgresql")):
         raise ConfigError(f"{_var('database_url')}: use sqlite:///path or postgresql://…")
-    if settings.secret_key:
+    for index, secret_key in enumerate(settings.secret_keys, start=1):
         try:
-            key = base64.urlsafe_b64decode(settings.secret_key.encode())
+            key = base64.urlsafe_b64decode(secret_key.encode())
         except (binascii.Error, ValueError):
             key = b""
         if len(key) != 32:
-            raise ConfigError(f"{_var('secret_key')}: must be a urlsafe-base64 32-byte key")
+            raise ConfigError(
+                f"{_var('secret_key')}: key {index} is not a urlsafe-base64 32-byte key"
+                " (several keys: comma-separated, the first encrypts)"
+            )
+
+
+def require_broker(settings: Settings, command: str) -> None:
+    """``api``, ``worker`` and ``scheduler`` are separate processes: they need a shared broker."""
+    if settings.broker_url.startswith("memory://"):
+        raise ConfigError(
+            f"{_var('broker_url')}: required for `hookrelay {command}` (amqp://… or redis://…);"
+            " the in-process broker serves `hookrelay dev` only"
+        )
 
 
 def _embedded_secret_key(data_dir: Path) -> str:
@@ -215,8 +238,12 @@ def _embedded_secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Read, convert and check the settings; raise ``ConfigError`` naming the bad variable."""
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, dev: bool = False, **overrides: Any
+) -> Settings:
+    """Read, convert and check the settings; raise ``ConfigError`` naming the bad variable.
+    ``dev``: ``hookrelay dev``, where loopback egress is allowed unless ``EGRESS_ALLOW`` says
+    otherwise."""
     env = os.environ if environ is None else environ
     raw = _raw_values(env) | overrides
     settings = _convert(raw)
@@ -226,7 +253,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
             settings, database_url=f"sqlite:///{(data_dir / 'hookrelay.db').resolve()}"
         )
     _check(settings)
-    if "egress_allow" not in raw and settings.is_embedded_database:
+    if "egress_allow" not in raw and dev:
         settings = msgspec.structs.replace(settings, egress_allow=EMBEDDED_EGRESS_ALLOW)
     if not settings.secret_key:
         if not settings.is_embedded_database:

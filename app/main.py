@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar, Router
@@ -20,15 +21,16 @@ from app.deliveries.controllers import EndpointLogController, RecoveryController
 from app.endpoints.controllers import EndpointController
 from app.errors import exception_handlers
 from app.event_types.controllers import EventTypeController
-from app.health.controllers import HealthController
+from app.health.controllers import READY_CACHE_SECONDS, HealthController, readiness
 from app.kit.crypto import SecretBox
 from app.kit.deps import provide_session
 from app.kit.egress import EgressPolicy
 from app.kit.jobs import JobQueue
 from app.kit.openapi import ContractPlugin, openapi_config, openapi_json
 from app.kit.strict_bodies import StrictBodies
+from app.kit.throttle import Throttled
 from app.messages.controllers import MessageController
-from app.metrics import MetricsController
+from app.metrics import GAUGES_CACHE_SECONDS, MetricsController, refresh
 from app.portal.controllers import PortalLinkController, PortalTokenController
 from app.tenants.controllers import TenantController
 
@@ -57,6 +59,12 @@ def create_app(
             "secret_box": SecretBox(settings.secret_key),
             "auth": Authenticator(sessions),
             "egress": EgressPolicy(settings.egress_allow, https_only=settings.egress_https_only),
+            "readiness": Throttled(
+                partial(readiness, sessions, jobs), ttl_seconds=READY_CACHE_SECONDS
+            ),
+            "metrics_gauges": Throttled(
+                partial(refresh, sessions), ttl_seconds=GAUGES_CACHE_SECONDS
+            ),
         }
     )
 

@@ -1,14 +1,22 @@
-"""``/metrics`` (Prometheus): database-derived gauges, read at scrape time, plus this process's
-counters. In the embedded shape the worker's counters (workers.metrics) live in this process too;
-a separate worker serves its own on ``HOOKRELAY_METRICS_PORT``."""
+"""``/metrics`` (Prometheus): database-derived gauges, plus this process's counters. In the
+embedded shape the worker's counters (workers.metrics) live in this process too; a separate worker
+serves its own on ``HOOKRELAY_METRICS_PORT``.
+
+The gauges are aggregate queries: they are read at most once per ``GAUGES_CACHE_SECONDS`` per
+process, however often the route is called, and ``HOOKRELAY_METRICS_TOKEN`` (when set) makes the
+route answer only ``Authorization: Bearer <token>``."""
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get
+import hmac
+
+from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.errors import Unauthorized
 from app.kit.clock import utc_now
 from app.models import Delivery, Endpoint
 
@@ -23,11 +31,13 @@ PARKED = Gauge(
     "hookrelay_parked_deliveries", "Deliveries waiting for a disabled endpoint or an open circuit"
 )
 CIRCUITS = Gauge("hookrelay_endpoint_circuits", "Endpoints by circuit state", ["state"])
+GAUGES_CACHE_SECONDS = 2.0
 
 
-async def refresh(state: State) -> None:
+async def refresh(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    """Read the database-derived gauges (``True``, so that ``Throttled`` keeps the result)."""
     now = utc_now()
-    async with state.sessions() as session:
+    async with sessions() as session:
         due, oldest = (
             await session.execute(
                 select(func.count(), func.min(Delivery.next_attempt_at)).where(
@@ -49,6 +59,7 @@ async def refresh(state: State) -> None:
     PARKED.set(parked or 0)
     for circuit_state in ("closed", "open", "half_open"):
         CIRCUITS.labels(circuit_state).set(circuits.get(circuit_state, 0))
+    return True
 
 
 class MetricsController(Controller):
@@ -56,7 +67,14 @@ class MetricsController(Controller):
     include_in_schema = False
 
     @get("/", media_type=CONTENT_TYPE_LATEST)
-    async def metrics(self, state: State) -> Response[bytes]:
+    async def metrics(
+        self, request: Request[object, object, State], state: State
+    ) -> Response[bytes]:
         """Prometheus metrics."""
-        await refresh(state)
+        token = state.settings.metrics_token
+        if token and not hmac.compare_digest(
+            request.headers.get("authorization", "").encode(), f"Bearer {token}".encode()
+        ):
+            raise Unauthorized("/metrics needs the metrics token", code="metrics_token_required")
+        await state.metrics_gauges.get()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -120,22 +120,22 @@ def _read_or_create_key_file(path: Path) -> str:
     return path.read_text().strip()
 
 
-async def ensure_admin_key(session: AsyncSession, settings: Settings) -> str | None:
-    """Make sure an admin key exists; return a key to show the operator, if one was made here.
+async def ensure_admin_key(session: AsyncSession, settings: Settings) -> Path | None:
+    """Make sure an admin key exists; return the file holding a generated one, if any.
 
-    ``HOOKRELAY_ADMIN_API_KEY`` is stored (as a hash) when given. The embedded default keeps its
-    generated key in the data folder so ``hookrelay dev`` can print it on every start; elsewhere a
-    generated key is printed once, on the first start, and only its hash is kept.
+    ``HOOKRELAY_ADMIN_API_KEY`` is stored (as a hash) when given. Otherwise the key is generated
+    into ``DATA_DIR/admin_api_key`` (readable by its owner only): on the embedded default on every
+    start, so ``hookrelay dev`` can show it; elsewhere only while no key exists at all. A key never
+    goes to a log: the caller logs where the file is.
     """
     if settings.admin_api_key:
         await _store(session, settings.admin_api_key, "bootstrap (HOOKRELAY_ADMIN_API_KEY)")
         return None
+    path = Path(settings.data_dir) / "admin_api_key"
     if settings.is_embedded_database:
-        key = _read_or_create_key_file(Path(settings.data_dir) / "admin_api_key")
-        await _store(session, key, "embedded default")
-        return key
+        await _store(session, _read_or_create_key_file(path), "embedded default")
+        return path
     if await session.scalar(select(func.count()).select_from(ApiKey)):
         return None
-    key = generate_key()
-    await _store(session, key, "generated on first start")
-    return key
+    await _store(session, _read_or_create_key_file(path), "generated on first start")
+    return path

@@ -93,7 +93,9 @@ class PortalLinkController(Controller):
         self, session: Session, state: State, code: FromQuery[str]
     ) -> Response[PortalSession]:
         """Open a magic link once: answers its portal token; used, expired or revoked → 410."""
-        row, token = await service.redeem_link(session, code, secret_key=state.settings.secret_key)
+        row, token = await service.redeem_link(
+            session, code, secret_keys=state.settings.secret_keys
+        )
         return Response(
             PortalSession(token=token, tenant_id=row.tenant_id, expires_at=row.expires_at),
             headers={"cache-control": "no-store"},

@@ -49,7 +49,7 @@ async def mint(
 ) -> Minted:
     """A new token row (default lifetime ``PORTAL_TOKEN_TTL_SECONDS``), its token and magic link."""
     code = secrets.token_urlsafe(32)
-    token = derive_token(settings.secret_key, code)
+    token = derive_token(settings.secret_keys[0], code)
     lifetime = lifetime_seconds or settings.portal_token_ttl_seconds
     row = PortalToken(
         id=new_id("ptk"),
@@ -92,9 +92,11 @@ async def revoke(session: AsyncSession, tenant: Tenant, token_id: str) -> Portal
 
 
 async def redeem_link(
-    session: AsyncSession, code: str, *, secret_key: str
+    session: AsyncSession, code: str, *, secret_keys: list[str]
 ) -> tuple[PortalToken, str]:
-    """Use a magic link once: mark it used and return its token. Used, expired or revoked → 410."""
+    """Use a magic link once: mark it used and return its token. Used, expired or revoked → 410.
+    The token was derived with the first secret key of its day: during a key rotation that may be
+    any of ``secret_keys``; the one whose token matches the stored hash is it."""
     now = utc_now()
     # One conditional UPDATE, so two concurrent openings cannot both get the token.
     used = await session.execute(
@@ -112,4 +114,8 @@ async def redeem_link(
     if token_id is None:
         raise Gone("this link was used already, has expired or was revoked", code="link_invalid")
     row = await session.get_one(PortalToken, token_id)
-    return row, derive_token(secret_key, code)
+    for key in secret_keys:
+        token = derive_token(key, code)
+        if hmac.compare_digest(hash_key(token), row.token_hash):
+            return row, token
+    raise Gone("this link was minted under a retired secret key", code="link_invalid")

@@ -55,3 +55,43 @@ def test_every_message_reaches_every_endpoint_once_signed(
 
     # Then 600 verified requests arrive, one per message and endpoint, each recorded as an attempt
     assert_fanned_out_once(service, receiver, setup, published, stack=stack)
+
+
+def test_a_generated_admin_key_never_goes_to_the_logs(
+    stack: Stack, fresh_database_url: str
+) -> None:
+    """Started with no HOOKRELAY_ADMIN_API_KEY on an empty database, ``hookrelay api`` generates a
+    key into its data folder (owner-only) and logs where it is, never the key itself."""
+    import subprocess
+
+    import httpx
+    from cryptography.fernet import Fernet
+
+    from tests.e2e.harness import free_port, wait_until
+    from tests.e2e.harness.services import HOOKRELAY, service_env
+
+    port = free_port()
+    env = service_env(stack.workdir, port, "", {}) | {
+        "HOOKRELAY_DATABASE_URL": fresh_database_url,
+        "HOOKRELAY_BROKER_URL": reset_rabbitmq(),
+        "HOOKRELAY_SECRET_KEY": Fernet.generate_key().decode(),
+    }
+    env.pop("HOOKRELAY_ADMIN_API_KEY")
+    subprocess.run([str(HOOKRELAY), "migrate"], env=env, cwd=stack.workdir, check=True, timeout=120)
+    api = stack.start("api", [str(HOOKRELAY), "api"], env)
+    key_file = stack.workdir / "data" / "admin_api_key"
+
+    def live() -> bool:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/health/live").status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(live, timeout_seconds=60, stack=stack, what="/health/live")
+    key = key_file.read_text().strip()
+    assert key.startswith("hr_") and key_file.stat().st_mode & 0o777 == 0o600
+    answer = httpx.get(
+        f"http://127.0.0.1:{port}/api/v1/tenants", headers={"authorization": f"Bearer {key}"}
+    )
+    assert answer.status_code == 200
+    assert str(key_file) in api.tail() and key not in api.log_path.read_text()

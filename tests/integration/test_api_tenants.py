@@ -1,6 +1,7 @@
 from typing import Any
 
 from dramatiq.brokers.stub import StubBroker
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.main import create_app
@@ -85,6 +86,49 @@ class TestMetrics:
         assert 'hookrelay_endpoint_circuits{state="closed"} 1.0' in text
         assert "hookrelay_messages_published_total" in text
         assert "hookrelay_backlog_oldest_age_seconds" in text
+
+    async def test_metrics_token_guards_metrics_when_set(
+        self, make_settings: Any, database_url: str
+    ) -> None:
+        app = create_app(make_settings(database_url, metrics_token="scrape-me"), StubBroker())
+        async with AsyncTestClient(app, base_url="http://testserver.local") as client:
+            refused = await client.get("/metrics")
+            wrong = await client.get("/metrics", headers={"authorization": "Bearer nope"})
+            allowed = await client.get("/metrics", headers={"authorization": "Bearer scrape-me"})
+        assert (refused.status_code, refused.json()["code"]) == (401, "metrics_token_required")
+        assert wrong.status_code == 401
+        assert allowed.status_code == 200 and "hookrelay_backlog_deliveries" in allowed.text
+
+    async def test_metrics_and_readiness_hammered_touch_the_database_rarely(
+        self, app: Litestar, client: Client
+    ) -> None:
+        """Unauthenticated reads cost one refresh per time to live, not one query per request."""
+        import time
+
+        from sqlalchemy import event
+
+        from app.health.controllers import READY_CACHE_SECONDS
+        from app.metrics import GAUGES_CACHE_SECONDS
+
+        statements: list[str] = []
+        engine = app.state.engine.sync_engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            started = time.monotonic()
+            for _ in range(40):
+                assert (await client.get("/metrics")).status_code == 200
+                assert (await client.get("/health/ready")).status_code == 200
+            elapsed = time.monotonic() - started
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        # Bounds from the time the loop really took, so a slow machine cannot fail the test.
+        refreshes = 1 + int(elapsed / GAUGES_CACHE_SECONDS)
+        checks = 1 + int(elapsed / READY_CACHE_SECONDS)
+        gauges = [s for s in statements if "count(" in s.lower()]
+        selects_1 = [s for s in statements if s.strip().upper() == "SELECT 1"]
+        assert 0 < len(gauges) <= 3 * refreshes  # three count queries per refresh
+        assert 0 < len(selects_1) <= checks
 
 
 class TestDatabaseOutage:

@@ -34,6 +34,20 @@ def test_production_without_secret_key_stops(tmp_path: Path) -> None:
     assert "HOOKRELAY_SECRET_KEY" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["api", "worker", "scheduler"])
+def test_processes_without_a_broker_stop_at_start_up(command: str, tmp_path: Path) -> None:
+    """The image started as documented must not answer 202 into a queue no process reads."""
+    from cryptography.fernet import Fernet
+
+    env = {
+        "HOOKRELAY_DATABASE_URL": "postgresql://postgres@127.0.0.1/x",
+        "HOOKRELAY_SECRET_KEY": Fernet.generate_key().decode(),
+    }
+    result = run(command, env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "HOOKRELAY_BROKER_URL: required" in result.stderr
+
+
 def test_openapi_prints_the_schema(tmp_path: Path) -> None:
     result = run("openapi", env={}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -87,3 +101,42 @@ def test_portal_link_mints_a_token_for_a_tenant(tmp_path: Path) -> None:
     missing = run("portal-link", "nobody", env=env, cwd=tmp_path)
     assert missing.returncode == 1
     assert "tenant 'nobody' not found" in missing.stderr
+
+
+def test_rotate_secrets_re_encrypts_with_a_progress_bar(tmp_path: Path) -> None:
+    import asyncio
+
+    from cryptography.fernet import Fernet
+
+    from app.db import create_engine, migrate, session_factory
+    from app.kit.crypto import SecretBox
+    from app.ops.secrets import stored_secrets
+    from tests.factories import create_endpoint, create_tenant
+
+    url = f"sqlite:///{tmp_path / 'hookrelay.db'}"
+    migrate(url)
+
+    async def read() -> list[str]:
+        engine = create_engine(url)
+        try:
+            async with session_factory(engine)() as session:
+                if not await stored_secrets(session):
+                    tenant = await create_tenant(session)
+                    for _ in range(3):
+                        await create_endpoint(session, tenant)
+                    await session.commit()
+                return await stored_secrets(session)
+        finally:
+            await engine.dispose()
+
+    from tests.conftest import SECRET_KEY
+
+    before = asyncio.run(read())
+    new_key = Fernet.generate_key().decode()
+    env = {"HOOKRELAY_DATABASE_URL": url, "HOOKRELAY_SECRET_KEY": f"{new_key},{SECRET_KEY}"}
+    result = run("rotate-secrets", "--batch-size", "2", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "3/3" in result.stderr and "endpoints.secret_encrypted: 3 re-encrypted" in result.stderr
+    after = asyncio.run(read())
+    old, new = SecretBox(SECRET_KEY), SecretBox(new_key)
+    assert [new.decrypt(t) for t in after] == [old.decrypt(t) for t in before]

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from app.config import DEFAULT_RETRY_SCHEDULE, ConfigError, load_settings
+from app.config import DEFAULT_RETRY_SCHEDULE, ConfigError, load_settings, require_broker
 
 PG = "postgresql://postgres@127.0.0.1/x"
 
@@ -53,6 +53,7 @@ class TestLoadSettings:
             ("BROKER_URL", "kafka://x"),
             ("DATABASE_URL", "mysql://x"),
             ("SECRET_KEY", "too-short"),
+            ("SECRET_KEY", f"{Fernet.generate_key().decode()},too-short"),
             ("LOG_FORMAT", "xml"),
         ],
     )
@@ -69,3 +70,24 @@ class TestLoadSettings:
         settings = load_settings(env(tmp_path, DATABASE_URL=PG, SECRET_KEY=key))
         assert settings.secret_key == key
         assert not (tmp_path / "secret.key").exists()
+
+
+class TestSafeDefaults:
+    def test_loopback_egress_is_allowed_under_dev_only(self, tmp_path: Path) -> None:
+        assert load_settings(env(tmp_path), dev=True).egress_allow == ("127.0.0.0/8", "::1/128")
+        # SQLite is no reason to open loopback: `hookrelay api` on it blocks it like PostgreSQL.
+        assert load_settings(env(tmp_path)).egress_allow == ()
+        assert load_settings(env(tmp_path, EGRESS_ALLOW=""), dev=True).egress_allow == ()
+
+    @pytest.mark.parametrize("command", ["api", "worker", "scheduler"])
+    def test_processes_refuse_the_in_process_broker(self, tmp_path: Path, command: str) -> None:
+        with pytest.raises(
+            ConfigError, match=f"HOOKRELAY_BROKER_URL: required for `hookrelay {command}`"
+        ):
+            require_broker(load_settings(env(tmp_path)), command)
+        require_broker(load_settings(env(tmp_path, BROKER_URL="amqp://x")), command)
+
+    def test_several_secret_keys_are_accepted_first_encrypts(self, tmp_path: Path) -> None:
+        new, old = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+        settings = load_settings(env(tmp_path, DATABASE_URL=PG, SECRET_KEY=f"{new}, {old}"))
+        assert settings.secret_keys == [new, old]
