@@ -252,8 +252,8 @@ class TestCheckEndpointUrl:
 
 
 class TestEgressSettings:
-    def test_embedded_default_allows_loopback(self, tmp_path: Path) -> None:
-        settings = load_settings({"HOOKRELAY_DATA_DIR": str(tmp_path)})
+    def test_dev_allows_loopback(self, tmp_path: Path) -> None:
+        settings = load_settings({"HOOKRELAY_DATA_DIR": str(tmp_path)}, dev=True)
         assert settings.egress_allow == ("127.0.0.0/8", "::1/128")
         assert settings.egress_https_only is False
 
@@ -267,11 +267,14 @@ class TestEgressSettings:
         )
         assert settings.egress_allow == ()
 
-    def test_an_explicit_empty_allow_list_blocks_loopback_on_sqlite_too(
+    def test_sqlite_outside_dev_allows_nothing_by_default(self, tmp_path: Path) -> None:
+        assert load_settings({"HOOKRELAY_DATA_DIR": str(tmp_path)}).egress_allow == ()
+
+    def test_an_explicit_empty_allow_list_blocks_loopback_under_dev_too(
         self, tmp_path: Path
     ) -> None:
         env = {"HOOKRELAY_DATA_DIR": str(tmp_path), "HOOKRELAY_EGRESS_ALLOW": ""}
-        assert load_settings(env).egress_allow == ()
+        assert load_settings(env, dev=True).egress_allow == ()
 
     def test_https_only_is_read_from_the_environment(self, tmp_path: Path) -> None:
         env = {"HOOKRELAY_DATA_DIR": str(tmp_path), "HOOKRELAY_EGRESS_HTTPS_ONLY": "true"}
