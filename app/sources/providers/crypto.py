@@ -12,6 +12,7 @@ import binascii
 import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -45,23 +46,22 @@ def key(secret: str, mode: KeyMode) -> bytes:
         raise Rejected("secret_invalid", str(exc)) from None
 
 
-def digest(key_: bytes, message: bytes, *, algorithm: Algorithm = "sha256") -> bytes:
-    return hmac.digest(key_, message, algorithm)
-
-
 def encode(raw: bytes, encoding: Encoding) -> str:
     return raw.hex() if encoding == "hex" else base64.b64encode(raw).decode()
 
 
-def signature(
-    secret: str,
-    message: bytes,
-    *,
-    algorithm: Algorithm = "sha256",
-    encoding: Encoding = "hex",
-    mode: KeyMode = "utf8",
-) -> str:
-    return encode(digest(key(secret, mode), message, algorithm=algorithm), encoding)
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    """How a preset's signature is computed from the signed bytes."""
+
+    algorithm: Algorithm = "sha256"
+    encoding: Encoding = "hex"
+    prefix: str = ""  # before the digest in the header: "sha256=", "v0=", …
+    key_mode: KeyMode = "utf8"
+
+    def sign(self, secret: str, message: bytes) -> str:
+        raw = hmac.digest(key(secret, self.key_mode), message, self.algorithm)
+        return self.prefix + encode(raw, self.encoding)
 
 
 def any_equal(expected: str, presented: Iterable[str]) -> bool:
@@ -73,20 +73,19 @@ def any_equal(expected: str, presented: Iterable[str]) -> bool:
 
 
 def matching_secret(
-    secrets: Sequence[str],
-    message: bytes,
-    presented: Sequence[str],
-    *,
-    algorithm: Algorithm = "sha256",
-    encoding: Encoding = "hex",
-    mode: KeyMode = "utf8",
+    secrets: Sequence[str], messages: Sequence[bytes], presented: Sequence[str], scheme: Scheme
 ) -> str:
-    """The secret whose signature of ``message`` is presented; ``signature_invalid`` if none."""
+    """The secret whose signature of one of ``messages`` is presented; else signature_invalid."""
     for secret in secrets:
-        expected = signature(secret, message, algorithm=algorithm, encoding=encoding, mode=mode)
-        if any_equal(expected, presented):
+        if any(any_equal(scheme.sign(secret, message), presented) for message in messages):
             return secret
     raise Rejected("signature_invalid", "no secret of the source produced this signature")
+
+
+def pairs(text: str, separator: str) -> list[tuple[str, str]]:
+    """``t=1,v1=ab`` (Stripe) or ``ts=1;h1=ab`` (Paddle) as (key, value) pairs."""
+    items = (item.partition("=") for item in text.split(separator))
+    return [(k.strip(), v.strip()) for k, sep, v in items if sep]
 
 
 def sha256_hex(data: bytes) -> str:

@@ -12,10 +12,11 @@ Options every preset takes:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.sources.providers import extract
+from app.sources.providers import crypto, extract
 from app.sources.providers.base import (
     Handshake,
     InboundEvent,
@@ -128,3 +129,61 @@ def header(request: InboundRequest, name: str, *, cause: str = "signature_missin
     if not value:
         raise Rejected(cause, f"the request has no {name} header")
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """What a request presents: the bytes the provider signed (any one of ``messages``: Twilio's
+    URL with or without its default port), the signatures, and the signed time if any."""
+
+    messages: tuple[bytes, ...]
+    presented: tuple[str, ...]
+    timestamp_seconds: float | None = None
+    scheme: crypto.Scheme | None = None  # when the request names its algorithm (Twilio)
+
+
+class HmacPreset(Preset):
+    """A preset whose provider signs with an HMAC: ``signed`` reads the request, the rest is
+    shared (usable secrets, constant-time match, then the replay window)."""
+
+    scheme = crypto.Scheme()
+    past_only = False  # Stripe, Paddle, HubSpot bound only the age of a timestamp
+
+    def signed(self, request: InboundRequest, options: Mapping[str, Any]) -> Signed:
+        raise NotImplementedError
+
+    def scheme_for(self, options: Mapping[str, Any]) -> crypto.Scheme:
+        return self.scheme
+
+    def verify(
+        self,
+        request: InboundRequest,
+        secrets: Sequence[SourceSecret],
+        options: Mapping[str, Any],
+        *,
+        now: datetime,
+    ) -> None:
+        self.verified_secret(request, secrets, options, now=now)
+
+    def verified_secret(
+        self,
+        request: InboundRequest,
+        secrets: Sequence[SourceSecret],
+        options: Mapping[str, Any],
+        *,
+        now: datetime,
+    ) -> str:
+        """The secret that signed ``request`` (Zoom answers its handshake with it)."""
+        values = crypto.usable(secrets, now=now)
+        signed = self.signed(request, options)
+        secret = crypto.matching_secret(
+            values, signed.messages, signed.presented, signed.scheme or self.scheme_for(options)
+        )
+        if signed.timestamp_seconds is not None:
+            crypto.check_timestamp(
+                signed.timestamp_seconds,
+                now=now,
+                tolerance_seconds=self.tolerance_seconds(options),
+                past_only=self.past_only,
+            )
+        return secret
