@@ -13,12 +13,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from app.sources.providers import crypto, extract
-from app.sources.providers.base import Handshake, InboundRequest, Rejected, SourceSecret
+from app.sources.providers.base import Handshake, InboundRequest, Rejected
 from app.sources.providers.preset import HmacPreset, Signed, header
 
 
@@ -61,14 +60,11 @@ class Meta(GitHub):
             raise ValueError("verify_token is the string you gave Meta for the subscription")
         return {"verify_token": token}
 
-    def handshake(
-        self,
-        request: InboundRequest,
-        secrets: Sequence[SourceSecret],
-        options: Mapping[str, Any],
-        *,
-        now: datetime,
-    ) -> Handshake | None:
+    signed_challenge = False  # Meta's GET carries no signature: the verify token is the check
+
+    def challenge(
+        self, request: InboundRequest, options: Mapping[str, Any]
+    ) -> Callable[[str], Handshake] | None:
         query = extract.query(request.url)
         if request.method != "GET" or extract.first(query, "hub.mode") != "subscribe":
             return None
@@ -76,8 +72,8 @@ class Meta(GitHub):
         presented = extract.first(query, "hub.verify_token") or ""
         if not expected or not crypto.any_equal(expected, [presented]):
             raise Rejected("auth_invalid", "hub.verify_token is not the source's verify_token")
-        challenge = extract.first(query, "hub.challenge") or ""
-        return Handshake(200, challenge.encode(), "text/plain")
+        challenge = (extract.first(query, "hub.challenge") or "").encode()
+        return lambda _secret: Handshake(200, challenge, "text/plain")
 
     def event_type(self, request: InboundRequest, doc: Any) -> str | None:
         if not isinstance(doc, dict):

@@ -11,7 +11,7 @@ Options every preset takes:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,11 +36,30 @@ class Preset:
     default_tolerance_seconds: int | None = None
     forwarded_headers: tuple[str, ...] = ()
     own_options: tuple[str, ...] = ()  # option names this preset takes besides the common ones
+    signed_challenge = True  # a handshake is verified like an event (Meta's GET is not signed)
+    requires_secret = True  # only ``none`` verifies nothing
 
     def check_secret(self, value: str) -> str:
         if not isinstance(value, str) or not value.strip():
             raise ValueError("a secret is a non-empty string")
         return value
+
+    def verify(
+        self,
+        request: InboundRequest,
+        secrets: Sequence[SourceSecret],
+        options: Mapping[str, Any],
+        *,
+        now: datetime,
+    ) -> None:
+        if self.requires_secret:
+            self.check(request, crypto.usable(secrets, now=now), options, now)
+
+    def check(
+        self, request: InboundRequest, values: list[str], options: Mapping[str, Any], now: datetime
+    ) -> str:
+        """Verify ``request`` against the unexpired secret ``values``: the one that matched."""
+        raise NotImplementedError
 
     def check_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(options, Mapping):
@@ -81,6 +100,18 @@ class Preset:
         *,
         now: datetime,
     ) -> Handshake | None:
+        answer = self.challenge(request, options)
+        if answer is None:
+            return None
+        if not self.signed_challenge:
+            return answer("")
+        # A signed challenge is answered only to the provider: a forged one is rejected.
+        return answer(self.check(request, crypto.usable(secrets, now=now), options, now))
+
+    def challenge(
+        self, request: InboundRequest, options: Mapping[str, Any]
+    ) -> Callable[[str], Handshake] | None:
+        """When ``request`` is a handshake: its answer, given the secret that verified it."""
         return None
 
     def events(self, request: InboundRequest, options: Mapping[str, Any]) -> list[InboundEvent]:
@@ -155,26 +186,9 @@ class HmacPreset(Preset):
     def scheme_for(self, options: Mapping[str, Any]) -> crypto.Scheme:
         return self.scheme
 
-    def verify(
-        self,
-        request: InboundRequest,
-        secrets: Sequence[SourceSecret],
-        options: Mapping[str, Any],
-        *,
-        now: datetime,
-    ) -> None:
-        self.verified_secret(request, secrets, options, now=now)
-
-    def verified_secret(
-        self,
-        request: InboundRequest,
-        secrets: Sequence[SourceSecret],
-        options: Mapping[str, Any],
-        *,
-        now: datetime,
+    def check(
+        self, request: InboundRequest, values: list[str], options: Mapping[str, Any], now: datetime
     ) -> str:
-        """The secret that signed ``request`` (Zoom answers its handshake with it)."""
-        values = crypto.usable(secrets, now=now)
         signed = self.signed(request, options)
         secret = crypto.matching_secret(
             values, signed.messages, signed.presented, signed.scheme or self.scheme_for(options)

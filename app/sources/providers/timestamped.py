@@ -15,13 +15,13 @@ HMAC-SHA256:
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from app.sources.providers import crypto, extract
-from app.sources.providers.base import Handshake, InboundRequest, Rejected, SourceSecret
+from app.sources.providers.base import Handshake, InboundRequest, Rejected
 from app.sources.providers.preset import HmacPreset, Signed, header
 
 
@@ -85,19 +85,13 @@ class _V0(HmacPreset):
     def handshake_reply(self, doc: dict[str, Any], secret: str) -> Handshake:
         raise NotImplementedError
 
-    def handshake(
-        self,
-        request: InboundRequest,
-        secrets: Sequence[SourceSecret],
-        options: Mapping[str, Any],
-        *,
-        now: datetime,
-    ) -> Handshake | None:
+    def challenge(
+        self, request: InboundRequest, options: Mapping[str, Any]
+    ) -> Callable[[str], Handshake] | None:
         doc = extract.json_body(request.body) if request.method == "POST" else None
         if not isinstance(doc, dict) or doc.get(self.handshake_field) != self.handshake_value:
             return None
-        # The challenge is answered only to the provider: a forged one is rejected like an event.
-        return self.handshake_reply(doc, self.verified_secret(request, secrets, options, now=now))
+        return functools.partial(self.handshake_reply, doc)
 
 
 def _json(status: int, doc: dict[str, Any]) -> Handshake:
