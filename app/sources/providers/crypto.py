@@ -27,6 +27,7 @@ ENCODINGS: tuple[Encoding, ...] = ("hex", "base64")
 # A provider that only bounds the past (Stripe, Paddle, HubSpot) still gets no timestamp from
 # further ahead than this: a clock skew allowance, not a replay window.
 FUTURE_SKEW_SECONDS = 300
+_YEAR_10000 = 253_402_300_800  # past what a datetime holds
 
 
 def usable(secrets: Sequence[SourceSecret], *, now: datetime) -> list[str]:
@@ -100,7 +101,10 @@ def parse_timestamp(text: str | None, *, unit_ms: bool = False) -> float:
         value = int(text.strip())
     except ValueError:
         raise Rejected("timestamp_invalid", "the timestamp is not an integer") from None
-    return value / 1000 if unit_ms else float(value)
+    seconds = value / 1000 if unit_ms else float(value)
+    if not 0 <= seconds < _YEAR_10000:
+        raise Rejected("timestamp_invalid", "the timestamp is not a time")
+    return seconds
 
 
 def check_timestamp(

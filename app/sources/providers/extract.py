@@ -23,7 +23,7 @@ def json_body(body: bytes) -> Any:
     """The parsed JSON body, or None when the body is not JSON."""
     try:
         return json.loads(body)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError both
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past the stack
         return None
 
 
@@ -116,7 +116,7 @@ def array_elements(body: bytes) -> list[tuple[bytes, Any]] | None:
     while not text.startswith("]", at):
         try:
             element, end = decoder.raw_decode(text, at)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         found.append((text[at:end].encode(), element))
         at = _skip_space(text, end)

@@ -30,9 +30,13 @@ _STATUS_FIELDS = (("MessageStatus", "message"), ("SmsStatus", "message"), ("Call
 def url_variants(url: str) -> tuple[str, str]:
     """The URL with its port (the default one added if absent) and without any port."""
     parts = urlsplit(url)
+    try:
+        given_port = parts.port
+    except ValueError:  # not a port: signed by nobody
+        raise Rejected("signature_invalid", "the URL's port is not a number") from None
     host = parts.netloc.rpartition("@")[2]
-    bare = host.rsplit(":", 1)[0] if parts.port is not None else host
-    port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 443)
+    bare = host.rsplit(":", 1)[0] if given_port is not None else host
+    port = given_port or _DEFAULT_PORTS.get(parts.scheme, 443)
     with_port = urlunsplit(parts._replace(netloc=f"{bare}:{port}"))
     return with_port, urlunsplit(parts._replace(netloc=bare))
 
