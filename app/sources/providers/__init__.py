@@ -14,7 +14,7 @@ expired one never verifies, and no unexpired one is ``secret_missing`` (only ``n
 | ``twilio`` | ``X-Twilio-Signature`` base64 SHA-1 over URL + sorted params (JSON: ``bodySHA256``) | auth token | none | ``message.<status>``, ``call.<status>``, ``twilio`` | ``I-Twilio-Idempotency-Token`` |
 | ``standard_webhooks`` | ``webhook-*`` or ``svix-*``, ``v1,`` base64 over ``{id}.{ts}.{body}`` | base64 after ``whsec_`` | header s, 300 both | body ``type`` | ``webhook-id`` / ``svix-id`` |
 | ``zoom`` | ``x-zm-signature`` ``v0=`` hex over ``v0:{ts}:{body}`` | whole string | header s, 300 both | body ``event`` | SHA-256 of the body |
-| ``paddle`` | ``Paddle-Signature`` ``h1`` hex over ``{ts}:{body}`` | whole string | ``ts`` s, 5 past | body ``event_type`` | body ``notification_id`` |
+| ``paddle`` | ``Paddle-Signature`` ``h1`` hex over ``{ts}:{body}`` | whole string | ``ts`` s, 5 both | body ``event_type`` | body ``notification_id`` |
 | ``linear`` | ``Linear-Signature`` hex over body | whole string | body ``webhookTimestamp`` ms, 60 both | body ``type`` (lower) + ``.`` + ``action`` | ``Linear-Delivery`` |
 | ``hubspot`` | ``X-HubSpot-Signature-v3`` base64 over method + URL + body + ts | whole string | header ms, 300 past | per element ``subscriptionType`` | per element ``eventId`` |
 | ``meta`` | ``X-Hub-Signature-256`` ``sha256=`` hex over body | app secret | none | ``object`` + ``.`` + first change ``field`` | SHA-256 of the body |

@@ -24,7 +24,7 @@ Encoding = Literal["hex", "base64"]
 KeyMode = Literal["utf8", "base64"]
 ALGORITHMS: tuple[Algorithm, ...] = ("sha1", "sha256", "sha512")
 ENCODINGS: tuple[Encoding, ...] = ("hex", "base64")
-# A provider that only bounds the past (Stripe, Paddle, HubSpot) still gets no timestamp from
+# A provider that only bounds the past (Stripe, HubSpot) still gets no timestamp from
 # further ahead than this: a clock skew allowance, not a replay window.
 FUTURE_SKEW_SECONDS = 300
 _YEAR_10000 = 253_402_300_800  # past what a datetime holds

@@ -178,7 +178,7 @@ class HmacPreset(Preset):
     shared (usable secrets, constant-time match, then the replay window)."""
 
     scheme = crypto.Scheme()
-    past_only = False  # Stripe, Paddle, HubSpot bound only the age of a timestamp
+    past_only = False  # Stripe and HubSpot bound only the age of a timestamp
 
     def signed(self, request: InboundRequest, options: Mapping[str, Any]) -> Signed:
         raise NotImplementedError

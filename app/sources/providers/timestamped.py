@@ -4,8 +4,8 @@ Each uses its secret whole, as the provider shows it (``whsec_…``, ``pdl_ntfse
 HMAC-SHA256:
 
 - Stripe ``Stripe-Signature: t=…,v1=…[,v1=…]`` over ``{t}.{body}``; 300 s into the past;
-- Paddle ``Paddle-Signature: ts=…;h1=…[;h1=…]`` over ``{ts}:{body}``; 5 s into the past (its
-  SDK's default);
+- Paddle ``Paddle-Signature: ts=…;h1=…[;h1=…]`` over ``{ts}:{body}``; 5 s both ways (its SDK's
+  ``Verifier`` default since it also refuses times ahead);
 - Slack ``X-Slack-Signature: v0=…`` over ``v0:{X-Slack-Request-Timestamp}:{body}``; 300 s both ways;
   its ``url_verification`` is answered with the challenge once the request verifies;
 - Zoom ``x-zm-signature: v0=…`` over ``v0:{x-zm-request-timestamp}:{body}``; 300 s both ways
@@ -52,7 +52,6 @@ class Stripe(HmacPreset):
 class Paddle(HmacPreset):
     name = "paddle"
     default_tolerance_seconds = 5
-    past_only = True
 
     def signed(self, request: InboundRequest, options: Mapping[str, Any]) -> Signed:
         return _listed(request, "paddle-signature", ";", "ts", "h1")

@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +23,7 @@ import standardwebhooks
 import stripe
 import svix.webhooks
 from hubspot.utils.signature import Signature
+from paddle_billing.Notifications import Secret, Verifier
 from paddle_billing.Notifications.PaddleSignature import PaddleSignature
 from slack_sdk.signature import SignatureVerifier
 from twilio.request_validator import RequestValidator
@@ -89,7 +91,11 @@ PADDLE_BODY = _json({"event_id": "evt_p", "notification_id": "ntf_1", "event_typ
 def paddle_sign(secret: str, at: datetime) -> InboundRequest:
     ts = _seconds(at)
     digest = PaddleSignature.calculate_hmac(secret, b"%d:%s" % (ts, PADDLE_BODY)).hexdigest()
-    return _request({"paddle-signature": f"ts={ts};h1={digest}"}, PADDLE_BODY)
+    header = f"ts={ts};h1={digest}"
+    sent = SimpleNamespace(headers={"Paddle-Signature": header}, body=PADDLE_BODY)
+    # Paddle's own verifier accepts it (its clock check is the real clock's: the presets' is tested)
+    assert Verifier().verify(sent, Secret(secret), verify_time_drift=False) is True
+    return _request({"paddle-signature": header}, PADDLE_BODY)
 
 
 SLACK_BODY = _json({"type": "event_callback", "event_id": "Ev1", "event": {"type": "app_mention"}})
@@ -256,7 +262,7 @@ CASES = [
     Case("stripe", "stripe", WHSEC, "whsec_new", stripe_sign, "stripe-signature",
          ("invoice.paid", "evt_1"), **_timed(300, 300)),
     Case("paddle", "paddle", "pdl_ntfset_01_a", "pdl_ntfset_02_b", paddle_sign, "paddle-signature",
-         ("x.created", "ntf_1"), **_timed(5, 300)),
+         ("x.created", "ntf_1"), **_timed(5, 5)),
     Case("slack", "slack", "8f742231b10e8888abcd99yyyzzz85a5", "s2", slack_sign,
          "x-slack-signature", ("app_mention", "Ev1"), **_timed(300, 300)),
     Case("zoom", "zoom", "zoom-secret-token", "zoom-new", zoom_sign, "x-zm-signature",
