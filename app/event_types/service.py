@@ -4,7 +4,6 @@ messages, and a type's JSON Schema (draft 2020-12) checks every payload."""
 from __future__ import annotations
 
 import itertools
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -15,20 +14,20 @@ from jsonschema.exceptions import SchemaError, ValidationError, best_match
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, InvalidRequest, NotFound
+from app.event_types import repository
 from app.event_types.schemas import EventTypeCreate, EventTypeUpdate
 from app.kit.ids import new_id
-from app.kit.pagination import paginate
+from app.kit.ttl_cache import TTLCache
 from app.models import EventType
 
 MAX_REPORTED_ERRORS = 10
 
 
 async def create(session: AsyncSession, data: EventTypeCreate) -> EventType:
-    if await session.scalar(select(EventType.id).where(EventType.name == data.name)) is not None:
+    if await repository.name_taken(session, data.name):
         raise Conflict(f"event type {data.name!r} exists", code="event_type_exists")
     check_schema_and_example(data.schema, data.example)
     event_type = EventType(
@@ -51,8 +50,7 @@ async def get(session: AsyncSession, name: str) -> EventType:
 
 
 async def find(session: AsyncSession, name: str) -> EventType | None:
-    found: EventType | None = await session.scalar(select(EventType).where(EventType.name == name))
-    return found
+    return await repository.by_name(session, name)
 
 
 async def update(session: AsyncSession, name: str, data: EventTypeUpdate) -> EventType:
@@ -61,7 +59,7 @@ async def update(session: AsyncSession, name: str, data: EventTypeUpdate) -> Eve
     check_schema_and_example(
         changes.get("schema", event_type.schema), changes.get("example", event_type.example)
     )
-    _rules.pop(name, None)
+    _rules.pop(name)
     for field, value in changes.items():
         setattr(event_type, field, value)
     await session.flush()
@@ -69,8 +67,7 @@ async def update(session: AsyncSession, name: str, data: EventTypeUpdate) -> Eve
 
 
 async def list_(session: AsyncSession, *, cursor: str | None, limit: int) -> list[EventType]:
-    query = paginate(select(EventType), EventType.id, cursor=cursor, limit=limit)
-    return list((await session.scalars(query)).all())
+    return await repository.page(session, cursor=cursor, limit=limit)
 
 
 def _refs(node: Any, found: list[str], depth: int = 0) -> list[str]:
@@ -182,7 +179,7 @@ def _payload_invalid(
 # Publish asks this for every message; the answer may lag a change made in another process by at
 # most RULES_CACHE_SECONDS (this process forgets at once). Compiled validators are cached by schema.
 RULES_CACHE_SECONDS = 5.0
-_rules: dict[str, tuple[float, Rules]] = {}
+_rules: TTLCache[str, Rules] = TTLCache(ttl_seconds=RULES_CACHE_SECONDS)
 
 
 def forget_cached() -> None:
@@ -190,20 +187,13 @@ def forget_cached() -> None:
 
 
 async def rules(session: AsyncSession, name: str) -> Rules:
-    now = time.monotonic()
     cached = _rules.get(name)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    row = (
-        await session.execute(
-            select(EventType.archived, EventType.schema).where(EventType.name == name)
-        )
-    ).first()
+    if cached is not None:
+        return cached
+    row = await repository.rules_of(session, name)
     found = Rules(name)
     if row is not None:
         validator = None if row.schema is None else _validator(msgspec.json.encode(row.schema))
         found = Rules(name, archived=bool(row.archived), validator=validator)
-    if len(_rules) > 10_000:
-        _rules.clear()
-    _rules[name] = (now + RULES_CACHE_SECONDS, found)
+    _rules.put(name, found)
     return found
