@@ -3,7 +3,8 @@ import asyncio
 import msgspec
 from litestar import Controller, Response, get
 from litestar.datastructures import State
-from sqlalchemy import text
+
+from app.health import repository
 
 
 class Health(msgspec.Struct):
@@ -30,7 +31,7 @@ class HealthController(Controller):
         try:
             async with asyncio.timeout(5):
                 async with state.sessions() as session:
-                    await session.execute(text("SELECT 1"))
+                    await repository.ping(session)
         except Exception:
             database = "unavailable"
         try:
