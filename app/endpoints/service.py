@@ -79,7 +79,7 @@ def check_filter(payload_filter: dict[str, Any] | None) -> dict[str, Any] | None
     return payload_filter
 
 
-def _unique(values: list[str] | None) -> list[str] | None:
+def _without_repeats(values: list[str] | None) -> list[str] | None:
     return None if values is None else list(dict.fromkeys(values))
 
 
@@ -95,8 +95,8 @@ async def create(
         id=new_id("ep"),
         tenant_id=tenant.id,
         url=check_endpoint_url(data.url, policy=egress),
-        event_types=_unique(data.event_types),
-        channels=_unique(data.channels),
+        event_types=_without_repeats(data.event_types),
+        channels=_without_repeats(data.channels),
         payload_filter=check_filter(data.payload_filter),
         headers=check_headers(data.headers),
         metadata_=data.metadata_,
@@ -123,9 +123,9 @@ async def list_(
     return await repository.page(session, tenant.id, cursor=cursor, limit=limit)
 
 
-_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "event_types": _unique,
-    "channels": _unique,
+_CHECK_ON_UPDATE: dict[str, Callable[[Any], Any]] = {
+    "event_types": _without_repeats,
+    "channels": _without_repeats,
     "payload_filter": check_filter,
     "headers": check_headers,
 }
@@ -144,7 +144,7 @@ async def update(
     disabled = changes.pop("disabled", None)
     if "url" in changes:
         changes["url"] = check_endpoint_url(changes["url"], policy=egress)
-    for field, check in _CHECKS.items():
+    for field, check in _CHECK_ON_UPDATE.items():
         if field in changes:
             changes[field] = check(changes[field])
     for field, value in changes.items():

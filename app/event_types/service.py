@@ -70,7 +70,8 @@ async def list_(session: AsyncSession, *, cursor: str | None, limit: int) -> lis
     return await repository.page(session, cursor=cursor, limit=limit)
 
 
-def _refs(node: Any, found: list[str], depth: int = 0) -> list[str]:
+def _references_in(node: Any, found: list[str], *, depth: int = 0) -> list[str]:
+    """Every ``$ref``/``$dynamicRef`` string in a schema (422 past 64 levels of nesting)."""
     if depth > 64:
         raise InvalidRequest("the schema nests more than 64 deep", code="invalid_schema")
     if isinstance(node, dict):
@@ -78,10 +79,10 @@ def _refs(node: Any, found: list[str], depth: int = 0) -> list[str]:
             if key in ("$ref", "$dynamicRef") and isinstance(value, str):
                 found.append(value)
             else:
-                _refs(value, found, depth + 1)
+                _references_in(value, found, depth=depth + 1)
     elif isinstance(node, list):
         for item in node:
-            _refs(item, found, depth + 1)
+            _references_in(item, found, depth=depth + 1)
     return found
 
 
@@ -96,7 +97,7 @@ def check_schema(schema: dict[str, Any]) -> None:
             errors=[{"path": exc.json_path, "message": exc.message}],
         ) from None
     resolver = Registry().with_resource("", DRAFT202012.create_resource(schema)).crawl().resolver()
-    for ref in _refs(schema, []):
+    for ref in _references_in(schema, []):
         # Only references inside the schema: nothing is ever fetched while publishing.
         try:
             if not ref.startswith("#"):
@@ -120,9 +121,9 @@ def check_schema_and_example(schema: dict[str, Any] | None, example: dict[str, A
         error = best_match(_validator(msgspec.json.encode(schema)).iter_errors(example))
         if error is not None:
             raise InvalidRequest(
-                f"example does not match the schema at {error.json_path}: {_brief(error)}",
+                f"example does not match the schema at {error.json_path}: {_at_most_300_chars(error)}",
                 code="invalid_example",
-                errors=[{"path": error.json_path, "message": _brief(error)}],
+                errors=[{"path": error.json_path, "message": _at_most_300_chars(error)}],
             )
 
 
@@ -131,7 +132,7 @@ def _validator(schema_json: bytes) -> Draft202012Validator:
     return Draft202012Validator(msgspec.json.decode(schema_json))
 
 
-def _brief(error: ValidationError) -> str:
+def _at_most_300_chars(error: ValidationError) -> str:
     return error.message if len(error.message) <= 300 else error.message[:297] + "..."
 
 
@@ -166,11 +167,11 @@ def _payload_invalid(
     name: str, errors: list[ValidationError], where: str, index: int | None
 ) -> InvalidRequest:
     best = best_match(errors) or errors[0]
-    found = [{"path": e.json_path, "message": _brief(e)} for e in errors]
+    found = [{"path": e.json_path, "message": _at_most_300_chars(e)} for e in errors]
     if index is not None:
         found = [e | {"message_index": str(index)} for e in found]
     return InvalidRequest(
-        f"{where}payload does not match the schema of {name!r} at {best.json_path}: {_brief(best)}",
+        f"{where}payload does not match the schema of {name!r} at {best.json_path}: {_at_most_300_chars(best)}",
         code="payload_invalid",
         errors=found,
     )

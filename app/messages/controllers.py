@@ -116,7 +116,7 @@ class MessageController(Controller):
     ) -> Page[DeliveryOut]:
         """The message's delivery to each endpoint it matched."""
         owner = await tenants.get(session, tenant)
-        found = await log.deliveries_of(session, await log.get(session, owner, message))
+        found = await log.deliveries_of(session, owner, message)
         data = [
             present(
                 DeliveryOut,
@@ -140,9 +140,8 @@ class MessageController(Controller):
     ) -> Page[AttemptOut]:
         """The HTTP tries of a message, newest first."""
         owner = await tenants.get(session, tenant)
-        found_message = await log.get(session, owner, message)
         found = await log.attempts_of(
-            session, found_message, endpoint_id=endpoint_id, cursor=cursor, limit=limit
+            session, owner, message, endpoint_id=endpoint_id, cursor=cursor, limit=limit
         )
         data = [present(AttemptOut, a) for a in found]
         return page_of(data, [a.id for a in found], limit)

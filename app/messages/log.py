@@ -43,18 +43,25 @@ async def list_(
     return await repository.page(session, tenant.id, filters, cursor=cursor, limit=limit)
 
 
-async def deliveries_of(session: AsyncSession, message: Message) -> list[tuple[Delivery, Any]]:
+async def deliveries_of(
+    session: AsyncSession, tenant: Tenant, message_id: str
+) -> list[tuple[Delivery, Any]]:
+    """The deliveries of the tenant's message, each with how its last try ended (or None)."""
+    message = await get(session, tenant, message_id)
     return await repository.deliveries_of(session, message.id)
 
 
 async def attempts_of(
     session: AsyncSession,
-    message: Message,
+    tenant: Tenant,
+    message_id: str,
     *,
     endpoint_id: str | None,
     cursor: str | None,
     limit: int,
 ) -> list[Attempt]:
+    """A page of the HTTP tries of the tenant's message, newest first."""
+    message = await get(session, tenant, message_id)
     return await repository.attempts_of(
         session, message, endpoint_id=endpoint_id, cursor=cursor, limit=limit
     )
