@@ -12,6 +12,7 @@ from app.deliveries.schemas import (
     Percentiles,
     RecoveryCreate,
     RecoveryOut,
+    UndeliveredFilter,
     UndeliveredOut,
     WindowStats,
 )
@@ -164,9 +165,11 @@ class RecoveryController(Controller):
         found = await service.undelivered(
             session,
             owner,
-            after=parse_time("after", after),
-            before=parse_time("before", before),
-            endpoint_id=endpoint_id,
+            UndeliveredFilter(
+                after=parse_time("after", after),
+                before=parse_time("before", before),
+                endpoint_id=endpoint_id,
+            ),
             cursor=split_cursor(cursor),
             limit=limit,
         )
