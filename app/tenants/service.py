@@ -12,11 +12,13 @@ from app.kit.pagination import paginate
 from app.models import Tenant
 from app.tenants.schemas import TenantCreate
 
+CUSTOMER = "customer"  # Tenant.kind of the platform's customers; "source": a source's own
+
 
 async def create(session: AsyncSession, data: TenantCreate) -> Tenant:
     if await session.scalar(select(Tenant.id).where(Tenant.uid == data.uid)) is not None:
         raise Conflict(f"a tenant with uid {data.uid!r} exists", code="tenant_exists")
-    tenant = Tenant(id=new_id("tnt"), uid=data.uid, name=data.name)
+    tenant = Tenant(id=new_id("tnt"), uid=data.uid, name=data.name, kind=CUSTOMER)
     session.add(tenant)
     await session.flush()
     return tenant
@@ -39,6 +41,7 @@ def _snapshot(tenant: Tenant) -> Tenant:
         id=tenant.id,
         uid=tenant.uid,
         name=tenant.name,
+        kind=tenant.kind,
         created_at=tenant.created_at,
         updated_at=tenant.updated_at,
     )
@@ -85,9 +88,9 @@ async def _lookup(session: AsyncSession, ref: str) -> Tenant:
 
 
 async def _find(session: AsyncSession, ref: str) -> Tenant:
-    rows = (
-        await session.scalars(select(Tenant).where(or_(Tenant.id == ref, Tenant.uid == ref)))
-    ).all()
+    # A source's hidden tenant is not a tenant to these routes (nor to portal tokens).
+    query = select(Tenant).where(or_(Tenant.id == ref, Tenant.uid == ref), Tenant.kind == CUSTOMER)
+    rows = (await session.scalars(query)).all()
     for tenant in rows:
         if tenant.id == ref:
             return tenant
@@ -99,6 +102,13 @@ async def _find(session: AsyncSession, ref: str) -> Tenant:
 async def list_(session: AsyncSession, *, cursor: str | None, limit: int) -> list[Tenant]:
     return list(
         (
-            await session.scalars(paginate(select(Tenant), Tenant.id, cursor=cursor, limit=limit))
+            await session.scalars(
+                paginate(
+                    select(Tenant).where(Tenant.kind == CUSTOMER),
+                    Tenant.id,
+                    cursor=cursor,
+                    limit=limit,
+                )
+            )
         ).all()
     )

@@ -1,0 +1,1 @@
+"""The inbound gateway: sources (provider accounts), their ingest URL, destinations, inbound log."""
