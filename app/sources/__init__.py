@@ -1,1 +1,2 @@
-"""The inbound gateway: sources (provider accounts), their ingest URL, destinations, inbound log."""
+"""The inbound gateway: sources (provider accounts), their ingest URL, destinations, inbound log;
+``providers`` holds the pure per-provider verifiers."""
