@@ -30,6 +30,12 @@ from app.kit.strict_bodies import StrictBodies
 from app.messages.controllers import MessageController
 from app.metrics import MetricsController
 from app.portal.controllers import PortalLinkController, PortalTokenController
+from app.sources.controllers import (
+    DestinationController,
+    InboundLogController,
+    IngestController,
+    SourceController,
+)
 from app.tenants.controllers import TenantController
 
 if TYPE_CHECKING:
@@ -57,6 +63,7 @@ def create_app(
             "secret_box": SecretBox(settings.secret_key),
             "auth": Authenticator(sessions),
             "egress": EgressPolicy(settings.egress_allow, https_only=settings.egress_https_only),
+            "destination_egress": EgressPolicy(settings.destination_allow),
         }
     )
 
@@ -81,6 +88,9 @@ def create_app(
             PortalTokenController,
             EndpointLogController,
             RecoveryController,
+            SourceController,
+            DestinationController,
+            InboundLogController,
         ],
         guards=[require_credentials],
         dependencies={"session": Provide(provide_session)},
@@ -91,7 +101,14 @@ def create_app(
         dependencies={"session": Provide(provide_session)},
     )
     return Litestar(
-        route_handlers=[api, portal_link, HealthController, MetricsController, openapi_json],
+        route_handlers=[
+            api,
+            portal_link,
+            IngestController,  # no bearer key: the URL's token and the provider's signature
+            HealthController,
+            MetricsController,
+            openapi_json,
+        ],
         state=state,
         lifespan=[lifespan],
         exception_handlers=exception_handlers,

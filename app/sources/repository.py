@@ -219,3 +219,12 @@ async def payload(session: AsyncSession, message_id: str) -> bytes | None:
 async def destinations(session: AsyncSession, tenant_id: str) -> Sequence[Endpoint]:
     query = select(Endpoint).where(Endpoint.tenant_id == tenant_id)
     return (await session.scalars(query)).all()
+
+
+async def deliveries_of(session: AsyncSession, message_id: str) -> list[Delivery]:
+    query = select(Delivery).where(Delivery.message_id == message_id).order_by(Delivery.id)
+    return list((await session.scalars(query)).all())
+
+
+async def destination_disabled(session: AsyncSession, endpoint_id: str) -> bool:
+    return bool(await session.scalar(select(Endpoint.disabled).where(Endpoint.id == endpoint_id)))
