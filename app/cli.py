@@ -259,6 +259,15 @@ def cmd_portal_link(args: argparse.Namespace) -> None:
         raise SystemExit(1) from None
 
 
+def cmd_sources(args: argparse.Namespace) -> None:
+    """Inbound sources: add one, list them, show one with its ingest URL."""
+    from app.sources import commands
+
+    settings = _settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    commands.run(settings, args)
+
+
 def cmd_receive(args: argparse.Namespace) -> None:
     """A local webhook receiver for trying Hookrelay out: prints and verifies what arrives."""
     from app.receiver import run_receiver
@@ -275,6 +284,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "openapi": cmd_openapi,
     "portal-link": cmd_portal_link,
     "receive": cmd_receive,
+    "sources": cmd_sources,
 }
 
 
@@ -303,6 +313,9 @@ def main(argv: list[str] | None = None) -> None:
     parsers["portal-link"].add_argument(
         "--description", default="minted with hookrelay portal-link"
     )
+    from app.sources.commands import add_arguments
+
+    add_arguments(parsers["sources"])
     args = parser.parse_args(argv)
     _use_uvloop()
     COMMANDS[args.command](args)

@@ -17,6 +17,8 @@ from standardwebhooks import Webhook
 
 from app.kit.egress import EgressBlocked
 from app.models import Delivery, InboundDedup, InboundEvent, Message
+from app.sources import repository as inbound_repository
+from app.sources.repository import REJECTED_KEPT
 from tests.conftest import ADMIN_KEY
 from tests.integration.conftest import queued_delivery_ids
 from tests.integration.inbound import (
@@ -30,6 +32,7 @@ from tests.integration.receiver import Receiver
 from workers.delivery import DeliveryContext
 from workers.dispatch import send_deliveries
 from workers.http import build_client
+from workers.scheduler import purge_once
 
 BODY = b'{"type":"invoice.paid","data":{"id":"in_1","amount":4200}}'
 
@@ -429,3 +432,39 @@ class TestDestinationEgress:
                 await client.post(receiver.url("/d"), b"{}", {}, max_body_bytes=100)
         finally:
             await client.aclose()
+
+
+class TestRetention:
+    async def test_expired_dedup_keys_and_old_rejections_are_purged_recent_ones_kept(
+        self, client: Client, sessions: Any, settings: Any
+    ) -> None:
+        source = await create_source(client)
+        path = ingest_path(source)
+        await client.post(path, content=BODY)  # rejected: unsigned
+        await client.post(path, content=BODY, headers=signed(BODY, msg_id="old"))
+        await client.post(path, content=BODY, headers=signed(BODY, msg_id="live"))
+        async with sessions() as session:
+            await session.execute(
+                update(InboundDedup)
+                .where(InboundDedup.dedup_key == "old")
+                .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
+            await session.commit()
+        assert await purge_once(settings, sessions) >= 1
+        async with sessions() as session:
+            keys = list(await session.scalars(select(InboundDedup.dedup_key)))
+        assert keys == ["live"]
+        assert "rejected" in await outcomes(sessions)  # younger than a day: kept
+        later = datetime.now(UTC) + timedelta(days=2)
+        async with sessions() as session:
+            await inbound_repository.purge(session, now=later, limit=100)
+            await session.commit()
+        assert "rejected" not in await outcomes(sessions)
+
+    async def test_only_the_newest_rejections_of_a_source_are_kept(
+        self, client: Client, sessions: Any
+    ) -> None:
+        source = await create_source(client)
+        for _ in range(REJECTED_KEPT + 5):
+            await client.post(ingest_path(source), content=BODY)
+        assert await outcomes(sessions) == ["rejected"] * REJECTED_KEPT
