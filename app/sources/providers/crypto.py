@@ -12,6 +12,7 @@ import binascii
 import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -23,9 +24,10 @@ Encoding = Literal["hex", "base64"]
 KeyMode = Literal["utf8", "base64"]
 ALGORITHMS: tuple[Algorithm, ...] = ("sha1", "sha256", "sha512")
 ENCODINGS: tuple[Encoding, ...] = ("hex", "base64")
-# A provider that only bounds the past (Stripe, Paddle, HubSpot) still gets no timestamp from
+# A provider that only bounds the past (Stripe, HubSpot) still gets no timestamp from
 # further ahead than this: a clock skew allowance, not a replay window.
 FUTURE_SKEW_SECONDS = 300
+_YEAR_10000 = 253_402_300_800  # past what a datetime holds
 
 
 def usable(secrets: Sequence[SourceSecret], *, now: datetime) -> list[str]:
@@ -45,23 +47,22 @@ def key(secret: str, mode: KeyMode) -> bytes:
         raise Rejected("secret_invalid", str(exc)) from None
 
 
-def digest(key_: bytes, message: bytes, *, algorithm: Algorithm = "sha256") -> bytes:
-    return hmac.digest(key_, message, algorithm)
-
-
 def encode(raw: bytes, encoding: Encoding) -> str:
     return raw.hex() if encoding == "hex" else base64.b64encode(raw).decode()
 
 
-def signature(
-    secret: str,
-    message: bytes,
-    *,
-    algorithm: Algorithm = "sha256",
-    encoding: Encoding = "hex",
-    mode: KeyMode = "utf8",
-) -> str:
-    return encode(digest(key(secret, mode), message, algorithm=algorithm), encoding)
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    """How a preset's signature is computed from the signed bytes."""
+
+    algorithm: Algorithm = "sha256"
+    encoding: Encoding = "hex"
+    prefix: str = ""  # before the digest in the header: "sha256=", "v0=", …
+    key_mode: KeyMode = "utf8"
+
+    def sign(self, secret: str, message: bytes) -> str:
+        raw = hmac.digest(key(secret, self.key_mode), message, self.algorithm)
+        return self.prefix + encode(raw, self.encoding)
 
 
 def any_equal(expected: str, presented: Iterable[str]) -> bool:
@@ -73,20 +74,19 @@ def any_equal(expected: str, presented: Iterable[str]) -> bool:
 
 
 def matching_secret(
-    secrets: Sequence[str],
-    message: bytes,
-    presented: Sequence[str],
-    *,
-    algorithm: Algorithm = "sha256",
-    encoding: Encoding = "hex",
-    mode: KeyMode = "utf8",
+    secrets: Sequence[str], messages: Sequence[bytes], presented: Sequence[str], scheme: Scheme
 ) -> str:
-    """The secret whose signature of ``message`` is presented; ``signature_invalid`` if none."""
+    """The secret whose signature of one of ``messages`` is presented; else signature_invalid."""
     for secret in secrets:
-        expected = signature(secret, message, algorithm=algorithm, encoding=encoding, mode=mode)
-        if any_equal(expected, presented):
+        if any(any_equal(scheme.sign(secret, message), presented) for message in messages):
             return secret
     raise Rejected("signature_invalid", "no secret of the source produced this signature")
+
+
+def pairs(text: str, separator: str) -> list[tuple[str, str]]:
+    """``t=1,v1=ab`` (Stripe) or ``ts=1;h1=ab`` (Paddle) as (key, value) pairs."""
+    items = (item.partition("=") for item in text.split(separator))
+    return [(k.strip(), v.strip()) for k, sep, v in items if sep]
 
 
 def sha256_hex(data: bytes) -> str:
@@ -101,7 +101,10 @@ def parse_timestamp(text: str | None, *, unit_ms: bool = False) -> float:
         value = int(text.strip())
     except ValueError:
         raise Rejected("timestamp_invalid", "the timestamp is not an integer") from None
-    return value / 1000 if unit_ms else float(value)
+    seconds = value / 1000 if unit_ms else float(value)
+    if not 0 <= seconds < _YEAR_10000:
+        raise Rejected("timestamp_invalid", "the timestamp is not a time")
+    return seconds
 
 
 def check_timestamp(

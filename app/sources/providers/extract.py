@@ -23,7 +23,7 @@ def json_body(body: bytes) -> Any:
     """The parsed JSON body, or None when the body is not JSON."""
     try:
         return json.loads(body)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError both
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past the stack
         return None
 
 
@@ -96,3 +96,41 @@ def locate(locator: Mapping[str, str], request: InboundRequest, doc: Any) -> str
     if kind == "query":
         return first(query(request.url), name) or None
     return scalar(at_path(doc, name))
+
+
+def array_elements(body: bytes) -> list[tuple[bytes, Any]] | None:
+    """A JSON array body as (the element's exact bytes, the element parsed); None if not one.
+
+    Decoding valid UTF-8 and encoding it back gives the same bytes, so a slice of the text is a
+    slice of the body as received."""
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        return None
+    decoder = json.JSONDecoder()
+    at = _skip_space(text, 0)
+    if not text.startswith("[", at):
+        return None
+    at = _skip_space(text, at + 1)
+    found: list[tuple[bytes, Any]] = []
+    while not text.startswith("]", at):
+        try:
+            element, end = decoder.raw_decode(text, at)
+        except (ValueError, RecursionError):
+            return None
+        found.append((text[at:end].encode(), element))
+        at = _skip_space(text, end)
+        if text.startswith(",", at):
+            at = _skip_space(text, at + 1)
+        elif not text.startswith("]", at):
+            return None
+    return found if not text[at + 1 :].strip(_JSON_SPACE) else None
+
+
+_JSON_SPACE = " \t\n\r"
+
+
+def _skip_space(text: str, at: int) -> int:
+    while at < len(text) and text[at] in _JSON_SPACE:
+        at += 1
+    return at

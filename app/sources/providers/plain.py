@@ -6,27 +6,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from app.sources.providers import crypto
-from app.sources.providers.base import InboundRequest, Rejected, SourceSecret
+from app.sources.providers.base import InboundRequest, Rejected
 from app.sources.providers.preset import Preset, header
 
 
 class NoVerification(Preset):
     name = "none"
-
-    def verify(
-        self,
-        request: InboundRequest,
-        secrets: Sequence[SourceSecret],
-        options: Mapping[str, Any],
-        *,
-        now: datetime,
-    ) -> None:
-        return None
+    requires_secret = False
 
 
 class BasicAuth(Preset):
@@ -37,15 +28,9 @@ class BasicAuth(Preset):
             raise ValueError("a basic_auth secret is user:password")
         return value
 
-    def verify(
-        self,
-        request: InboundRequest,
-        secrets: Sequence[SourceSecret],
-        options: Mapping[str, Any],
-        *,
-        now: datetime,
-    ) -> None:
-        values = crypto.usable(secrets, now=now)
+    def check(
+        self, request: InboundRequest, values: list[str], options: Mapping[str, Any], now: datetime
+    ) -> str:
         scheme, _, token = header(request, "authorization", cause="auth_missing").partition(" ")
         if scheme.lower() != "basic":
             raise Rejected("auth_missing", "the Authorization header is not Basic")
@@ -53,8 +38,7 @@ class BasicAuth(Preset):
             presented = base64.b64decode(token.strip(), validate=True).decode()
         except (binascii.Error, UnicodeDecodeError):
             raise Rejected("auth_invalid", "the Basic credentials are not base64") from None
-        if not crypto.any_equal(presented, values):
-            raise Rejected("auth_invalid", "wrong user or password")
+        return _one_of(presented, values, "wrong user or password")
 
 
 class ApiKey(Preset):
@@ -68,16 +52,17 @@ class ApiKey(Preset):
             raise ValueError("header is a header name and prefix a string")
         return {"header": name.strip().lower(), "prefix": prefix}
 
-    def verify(
-        self,
-        request: InboundRequest,
-        secrets: Sequence[SourceSecret],
-        options: Mapping[str, Any],
-        *,
-        now: datetime,
-    ) -> None:
-        values = crypto.usable(secrets, now=now)
+    def check(
+        self, request: InboundRequest, values: list[str], options: Mapping[str, Any], now: datetime
+    ) -> str:
         name = options.get("header", "x-api-key")
         presented = header(request, name, cause="auth_missing")
-        if not crypto.any_equal(presented, [options.get("prefix", "") + v for v in values]):
-            raise Rejected("auth_invalid", f"wrong key in {name}")
+        prefix = options.get("prefix", "")
+        return _one_of(presented, [prefix + v for v in values], f"wrong key in {name}")
+
+
+def _one_of(presented: str, values: list[str], detail: str) -> str:
+    for value in values:
+        if crypto.any_equal(value, [presented]):
+            return value
+    raise Rejected("auth_invalid", detail)

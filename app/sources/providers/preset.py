@@ -11,11 +11,12 @@ Options every preset takes:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.sources.providers import extract
+from app.sources.providers import crypto, extract
 from app.sources.providers.base import (
     Handshake,
     InboundEvent,
@@ -35,11 +36,30 @@ class Preset:
     default_tolerance_seconds: int | None = None
     forwarded_headers: tuple[str, ...] = ()
     own_options: tuple[str, ...] = ()  # option names this preset takes besides the common ones
+    signed_challenge = True  # a handshake is verified like an event (Meta's GET is not signed)
+    requires_secret = True  # only ``none`` verifies nothing
 
     def check_secret(self, value: str) -> str:
         if not isinstance(value, str) or not value.strip():
             raise ValueError("a secret is a non-empty string")
         return value
+
+    def verify(
+        self,
+        request: InboundRequest,
+        secrets: Sequence[SourceSecret],
+        options: Mapping[str, Any],
+        *,
+        now: datetime,
+    ) -> None:
+        if self.requires_secret:
+            self.check(request, crypto.usable(secrets, now=now), options, now)
+
+    def check(
+        self, request: InboundRequest, values: list[str], options: Mapping[str, Any], now: datetime
+    ) -> str:
+        """Verify ``request`` against the unexpired secret ``values``: the one that matched."""
+        raise NotImplementedError
 
     def check_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(options, Mapping):
@@ -80,6 +100,18 @@ class Preset:
         *,
         now: datetime,
     ) -> Handshake | None:
+        answer = self.challenge(request, options)
+        if answer is None:
+            return None
+        if not self.signed_challenge:
+            return answer("")
+        # A signed challenge is answered only to the provider: a forged one is rejected.
+        return answer(self.check(request, crypto.usable(secrets, now=now), options, now))
+
+    def challenge(
+        self, request: InboundRequest, options: Mapping[str, Any]
+    ) -> Callable[[str], Handshake] | None:
+        """When ``request`` is a handshake: its answer, given the secret that verified it."""
         return None
 
     def events(self, request: InboundRequest, options: Mapping[str, Any]) -> list[InboundEvent]:
@@ -128,3 +160,44 @@ def header(request: InboundRequest, name: str, *, cause: str = "signature_missin
     if not value:
         raise Rejected(cause, f"the request has no {name} header")
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """What a request presents: the bytes the provider signed (any one of ``messages``: Twilio's
+    URL with or without its default port), the signatures, and the signed time if any."""
+
+    messages: tuple[bytes, ...]
+    presented: tuple[str, ...]
+    timestamp_seconds: float | None = None
+    scheme: crypto.Scheme | None = None  # when the request names its algorithm (Twilio)
+
+
+class HmacPreset(Preset):
+    """A preset whose provider signs with an HMAC: ``signed`` reads the request, the rest is
+    shared (usable secrets, constant-time match, then the replay window)."""
+
+    scheme = crypto.Scheme()
+    past_only = False  # Stripe and HubSpot bound only the age of a timestamp
+
+    def signed(self, request: InboundRequest, options: Mapping[str, Any]) -> Signed:
+        raise NotImplementedError
+
+    def scheme_for(self, options: Mapping[str, Any]) -> crypto.Scheme:
+        return self.scheme
+
+    def check(
+        self, request: InboundRequest, values: list[str], options: Mapping[str, Any], now: datetime
+    ) -> str:
+        signed = self.signed(request, options)
+        secret = crypto.matching_secret(
+            values, signed.messages, signed.presented, signed.scheme or self.scheme_for(options)
+        )
+        if signed.timestamp_seconds is not None:
+            crypto.check_timestamp(
+                signed.timestamp_seconds,
+                now=now,
+                tolerance_seconds=self.tolerance_seconds(options),
+                past_only=self.past_only,
+            )
+        return secret

@@ -7,13 +7,13 @@ outbound signer's own (``app.kit.signing``), so both directions compute it in on
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from app.kit import signing
 from app.sources.providers import crypto
-from app.sources.providers.base import InboundRequest, Rejected, SourceSecret
+from app.sources.providers.base import InboundRequest, Rejected
 from app.sources.providers.preset import Preset, header
 
 
@@ -26,15 +26,9 @@ class StandardWebhooks(Preset):
         crypto.decode_base64_key(super().check_secret(value))
         return value
 
-    def verify(
-        self,
-        request: InboundRequest,
-        secrets: Sequence[SourceSecret],
-        options: Mapping[str, Any],
-        *,
-        now: datetime,
-    ) -> None:
-        values = crypto.usable(secrets, now=now)
+    def check(
+        self, request: InboundRequest, values: list[str], options: Mapping[str, Any], now: datetime
+    ) -> str:
         prefix = "webhook-" if "webhook-signature" in request.headers else "svix-"
         presented = header(request, prefix + "signature").split()
         msg_id = header(request, prefix + "id")
@@ -46,10 +40,11 @@ class StandardWebhooks(Preset):
                 [value], msg_id=msg_id, timestamp=timestamp, body=request.body
             )["webhook-signature"]
             if crypto.any_equal(expected, presented):
-                break
-        else:
-            raise Rejected("signature_invalid", "no secret of the source produced a v1 signature")
-        crypto.check_timestamp(seconds, now=now, tolerance_seconds=self.tolerance_seconds(options))
+                crypto.check_timestamp(
+                    seconds, now=now, tolerance_seconds=self.tolerance_seconds(options)
+                )
+                return value
+        raise Rejected("signature_invalid", "no secret of the source produced a v1 signature")
 
     def dedup_key(self, request: InboundRequest, doc: Any) -> str | None:
         return request.headers.get("webhook-id") or request.headers.get("svix-id")
