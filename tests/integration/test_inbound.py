@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import stripe
 from dramatiq.brokers.stub import StubBroker
+from hubspot.utils.signature import Signature
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import OperationalError
@@ -16,7 +19,7 @@ from sqlalchemy.orm import Session
 from standardwebhooks import Webhook
 
 from app.kit.egress import EgressBlocked
-from app.models import Delivery, InboundDedup, InboundEvent, Message
+from app.models import Delivery, InboundDedup, InboundEvent, Message, MessagePayload
 from app.sources import repository as inbound_repository
 from app.sources.repository import REJECTED_KEPT
 from tests.conftest import ADMIN_KEY
@@ -468,3 +471,57 @@ class TestRetention:
         for _ in range(REJECTED_KEPT + 5):
             await client.post(ingest_path(source), content=BODY)
         assert await outcomes(sessions) == ["rejected"] * REJECTED_KEPT
+
+
+class TestProviderShapes:
+    async def test_a_stripe_signed_event_is_stored_once_per_stripe_event_id(
+        self, client: Client, sessions: Any, broker: StubBroker, receiver: Receiver
+    ) -> None:
+        secret = "whsec_stripe_test_secret"
+        source = await create_source(client, provider="stripe", secret=secret)
+        await create_destination(client, source, receiver.url("/a"), event_types=["invoice.*"])
+        body = b'{"id":"evt_1","object":"event","type":"invoice.paid"}'
+        t = int(datetime.now(UTC).timestamp())
+        mac = hmac.new(secret.encode(), b"%d.%s" % (t, body), "sha256").hexdigest()
+        header = f"t={t},v1={mac}"
+        assert stripe.Webhook.construct_event(body, header, secret)["id"] == "evt_1"
+        for _ in range(2):
+            answer = await client.post(
+                ingest_path(source),
+                content=body,
+                headers={"stripe-signature": header, "content-type": "application/json"},
+            )
+            assert answer.status_code == 200
+        assert await outcomes(sessions) == ["accepted", "duplicate"]
+        async with sessions() as session:
+            event = await session.scalar(
+                select(InboundEvent).where(InboundEvent.outcome == "accepted")
+            )
+        assert event is not None
+        assert (event.event_type, event.dedup_key) == ("invoice.paid", "evt_1")
+        assert len(queued_delivery_ids(broker)) == 1
+
+    async def test_a_hubspot_batch_becomes_one_event_per_element_each_deduplicated(
+        self, client: Client, sessions: Any
+    ) -> None:
+        secret = "hubspot-app-secret"
+        source = await create_source(client, provider="hubspot", secret=secret)
+        body = b'[{"eventId": 11, "subscriptionType": "contact.creation"},{"eventId":12}]'
+        ms = str(int(datetime.now(UTC).timestamp() * 1000))
+        url = source["ingest_url"]
+        signature = Signature.get_signature(secret, body.decode(), "v3", url, "POST", ms)
+        headers = {
+            "x-hubspot-signature-v3": signature,
+            "x-hubspot-request-timestamp": ms,
+            "content-type": "application/json",
+        }
+        first = await client.post(ingest_path(source), content=body, headers=headers)
+        assert [e["outcome"] for e in first.json()["events"]] == ["accepted", "accepted"]
+        again = await client.post(ingest_path(source), content=body, headers=headers)
+        assert [e["outcome"] for e in again.json()["events"]] == ["duplicate", "duplicate"]
+        async with sessions() as session:
+            bodies = sorted(await session.scalars(select(MessagePayload.body)))
+        assert bodies == [
+            b'{"eventId": 11, "subscriptionType": "contact.creation"}',
+            b'{"eventId":12}',
+        ]
