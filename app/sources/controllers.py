@@ -17,6 +17,7 @@ from app.endpoints import service as endpoints
 from app.endpoints.schemas import EndpointCreate, EndpointSecretOut, EndpointUpdate
 from app.kit.clock import as_utc, utc_now
 from app.kit.deps import Cursor, Limit, Session
+from app.kit.openapi import problem_response
 from app.kit.pagination import Page, page_of
 from app.kit.uow import unit_of_work
 from app.messages import service as messages
@@ -268,7 +269,12 @@ class InboundLogController(Controller):
             attempts=attempts,
         )
 
-    @post("/{event:str}/replay", operation_id="replay_inbound_event", status_code=202)
+    @post(
+        "/{event:str}/replay",
+        operation_id="replay_inbound_event",
+        status_code=202,
+        responses={409: problem_response(409)},  # not accepted, nowhere to go, or in flight
+    )
     async def replay(
         self, session: Session, source: FromPath[str], event: FromPath[str]
     ) -> list[DeliveryOut]:
