@@ -295,6 +295,15 @@ def cmd_rotate_secrets(args: argparse.Namespace) -> None:
         print(f"{column}: {count} re-encrypted", file=sys.stderr)
 
 
+def cmd_sources(args: argparse.Namespace) -> None:
+    """Inbound sources: add one, list them, show one with its ingest URL."""
+    from app.sources import commands
+
+    settings = _settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    commands.run(settings, args)
+
+
 def cmd_receive(args: argparse.Namespace) -> None:
     """A local webhook receiver for trying Hookrelay out: prints and verifies what arrives."""
     from app.receiver import run_receiver
@@ -312,6 +321,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "portal-link": cmd_portal_link,
     "rotate-secrets": cmd_rotate_secrets,
     "receive": cmd_receive,
+    "sources": cmd_sources,
 }
 
 
@@ -343,6 +353,9 @@ def main(argv: list[str] | None = None) -> None:
     parsers["portal-link"].add_argument(
         "--description", default="minted with hookrelay portal-link"
     )
+    from app.sources.commands import add_arguments
+
+    add_arguments(parsers["sources"])
     args = parser.parse_args(argv)
     _use_uvloop()
     COMMANDS[args.command](args)

@@ -55,6 +55,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     egress_allow: tuple[str, ...] = ()
     egress_https_only: bool = False
     metrics_token: str = ""  # when set, /metrics answers only "Authorization: Bearer <token>"
+    # CIDRs a source's destinations (internal services, created by admins only) may reach; apart
+    # from egress_allow so that tenants' endpoints never gain them. Loopback under `hookrelay dev`
+    # when not set, like egress_allow.
+    destination_allow: tuple[str, ...] = ()
+    max_inbound_body_bytes: int = 1024 * 1024  # a larger request to an ingest URL: 413
 
     # Delivery policy.
     retry_schedule: tuple[int, ...] = DEFAULT_RETRY_SCHEDULE
@@ -119,6 +124,7 @@ _POSITIVE = (
     "connect_timeout_seconds",
     "max_response_body_bytes",
     "max_payload_bytes",
+    "max_inbound_body_bytes",
     "worker_threads",
     "worker_connections",
     "worker_idle_poll_ms",
@@ -141,7 +147,7 @@ _POSITIVE = (
     "retention_batch_size",
     "retention_interval_seconds",
 )
-_TUPLES = {"retry_schedule", "egress_allow", "cors_allow_origins"}
+_TUPLES = {"retry_schedule", "egress_allow", "destination_allow", "cors_allow_origins"}
 
 
 def _var(field: str) -> str:
@@ -182,11 +188,12 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"{_var('retry_schedule')}: comma-separated positive seconds")
     if not 0 <= settings.retry_jitter < 1:
         raise ConfigError(f"{_var('retry_jitter')}: must be in [0, 1)")
-    for cidr in settings.egress_allow:
-        try:
-            ipaddress.ip_network(cidr, strict=False)
-        except ValueError:
-            raise ConfigError(f"{_var('egress_allow')}: {cidr!r} is not a CIDR") from None
+    for field in ("egress_allow", "destination_allow"):
+        for cidr in getattr(settings, field):
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ConfigError(f"{_var(field)}: {cidr!r} is not a CIDR") from None
     if settings.operator_webhook_url and not settings.operator_webhook_url.startswith(
         ("http://", "https://")
     ):
@@ -253,8 +260,9 @@ def load_settings(
             settings, database_url=f"sqlite:///{(data_dir / 'hookrelay.db').resolve()}"
         )
     _check(settings)
-    if "egress_allow" not in raw and dev:
-        settings = msgspec.structs.replace(settings, egress_allow=EMBEDDED_EGRESS_ALLOW)
+    for field in ("egress_allow", "destination_allow"):
+        if field not in raw and dev:
+            settings = msgspec.structs.replace(settings, **{field: EMBEDDED_EGRESS_ALLOW})
     if not settings.secret_key:
         if not settings.is_embedded_database:
             raise ConfigError(f"{_var('secret_key')}: required outside the embedded SQLite default")

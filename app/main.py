@@ -32,6 +32,12 @@ from app.kit.throttle import Throttled
 from app.messages.controllers import MessageController
 from app.metrics import GAUGES_CACHE_SECONDS, MetricsController, refresh
 from app.portal.controllers import PortalLinkController, PortalTokenController
+from app.sources.controllers import (
+    DestinationController,
+    InboundLogController,
+    IngestController,
+    SourceController,
+)
 from app.tenants.controllers import TenantController
 
 if TYPE_CHECKING:
@@ -65,6 +71,7 @@ def create_app(
             "metrics_gauges": Throttled(
                 partial(refresh, sessions), ttl_seconds=GAUGES_CACHE_SECONDS
             ),
+            "destination_egress": EgressPolicy(settings.destination_allow),
         }
     )
 
@@ -89,6 +96,9 @@ def create_app(
             PortalTokenController,
             EndpointLogController,
             RecoveryController,
+            SourceController,
+            DestinationController,
+            InboundLogController,
         ],
         guards=[require_credentials],
         dependencies={"session": Provide(provide_session)},
@@ -99,7 +109,14 @@ def create_app(
         dependencies={"session": Provide(provide_session)},
     )
     return Litestar(
-        route_handlers=[api, portal_link, HealthController, MetricsController, openapi_json],
+        route_handlers=[
+            api,
+            portal_link,
+            IngestController,  # no bearer key: the URL's token and the provider's signature
+            HealthController,
+            MetricsController,
+            openapi_json,
+        ],
         state=state,
         lifespan=[lifespan],
         exception_handlers=exception_handlers,

@@ -29,6 +29,16 @@ BACKLOG_AGE = Gauge(
 PARKED = Gauge(
     "hookrelay_parked_deliveries", "Deliveries waiting for a disabled endpoint or an open circuit"
 )
+INBOUND_EVENTS = Counter(
+    "hookrelay_inbound_events_total",
+    "Inbound events stored, by source and outcome (accepted, duplicate)",
+    ["source", "outcome"],
+)
+INBOUND_REJECTED = Counter(
+    "hookrelay_inbound_rejected_total",
+    "Requests to ingest URLs refused, by source (unknown: no such URL) and cause",
+    ["source", "cause"],
+)
 CIRCUITS = Gauge("hookrelay_endpoint_circuits", "Endpoints by circuit state", ["state"])
 GAUGES_CACHE_SECONDS = 2.0
 

@@ -76,6 +76,7 @@ def make_settings(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-
             "request_timeout_seconds": 2.0,
             # Test receivers listen on loopback, which the egress guard blocks on PostgreSQL.
             "egress_allow": ["127.0.0.0/8", "::1/128"],
+            "destination_allow": ["127.0.0.0/8", "::1/128"],  # sources' destinations likewise
         }
         values.update(overrides)
         return load_settings(environ={}, **values)

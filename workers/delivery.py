@@ -111,6 +111,7 @@ async def post(
     *,
     timeout_seconds: float,
     max_body_bytes: int,
+    destination: bool = False,
 ) -> Outcome:
     """POST once, within ``timeout_seconds`` in all, keeping the first ``max_body_bytes`` of the answer."""
     sent_headers = redact_headers(headers)
@@ -118,7 +119,7 @@ async def post(
     try:
         async with asyncio.timeout(timeout_seconds):
             status, text, response_headers = await client.post(
-                url, body, headers, max_body_bytes=max_body_bytes
+                url, body, headers, max_body_bytes=max_body_bytes, destination=destination
             )
     except Exception as exc:
         elapsed_ms = int((time.perf_counter() - started) * 1000)
@@ -158,7 +159,8 @@ async def try_delivery(ctx: DeliveryContext, row: ClaimedDelivery) -> Outcome:
     )
     headers = {
         **(row.headers or {}),  # the endpoint's custom headers (reserved names are refused)
-        "content-type": "application/json",
+        # An inbound message carries the provider's content type and forwarded headers.
+        **(row.payload_headers or _JSON),
         **signature_headers(secrets, msg_id=row.message_id, timestamp=now, body=row.body),
     }
     return await post(
@@ -168,4 +170,8 @@ async def try_delivery(ctx: DeliveryContext, row: ClaimedDelivery) -> Outcome:
         headers,
         timeout_seconds=ctx.settings.request_timeout_seconds,
         max_body_bytes=ctx.settings.max_response_body_bytes,
+        destination=row.destination,
     )
+
+
+_JSON = {"content-type": "application/json"}

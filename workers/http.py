@@ -11,12 +11,15 @@ origin. Parsing is httptools (llhttp, Node.js's parser); TLS is the standard lib
 The egress guard (DESIGN.md guarantee 6) sits where the address is chosen: a URL's scheme and
 IP-literal host are checked once per URL, a name is resolved and every address the policy blocks
 is dropped, and the socket connects to an address from what is left. The address checked is the
-address connected to, so a rebinding DNS answer cannot slip in between.
+address connected to, so a rebinding DNS answer cannot slip in between. A source's destinations
+(internal services, created by admins) go under their own policy (``DESTINATION_ALLOW``), with
+their own targets, DNS answers and connections, so nothing of theirs can serve a tenant's POST.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import ipaddress
 import re
@@ -101,6 +104,7 @@ class Target:
     literal: bool  # the host is an IP address
     tls: bool
     head: bytes  # the request line and the headers every POST to this URL starts with
+    destination: bool = False  # a source's destination (the destination egress policy)
 
 
 def parse_target(url: str | yarl.URL) -> Target:
@@ -294,6 +298,10 @@ class Sender:
         table. ``ssl_context`` defaults to the system's trust store with verification on."""
         self._policy = EgressPolicy(settings.egress_allow, https_only=settings.egress_https_only)
         self._resolver = GuardedResolver(self._policy, dns or system_resolve)
+        self._destination_policy = EgressPolicy(settings.destination_allow)
+        self._destination_resolver = GuardedResolver(
+            self._destination_policy, dns or system_resolve
+        )
         self._connect_timeout = settings.connect_timeout_seconds
         self._max_idle = settings.worker_connections
         if ssl_context is None:
@@ -303,7 +311,10 @@ class Sender:
         # Parsing and checking a URL costs more than signing; endpoints' URLs repeat. A blocked
         # URL raises, which is not cached (it is checked again each time).
         self._target = functools.lru_cache(maxsize=8192)(self._checked)
-        self._addresses: TTLCache[tuple[str, int], list[str]] = TTLCache(
+        self._destination_target = functools.lru_cache(maxsize=1024)(self._destination_checked)
+        # Keyed by origin kind too: an address resolved under the destinations' policy never
+        # serves a tenant's endpoint.
+        self._addresses: TTLCache[tuple[str, str, int], list[str]] = TTLCache(
             ttl_seconds=DNS_TTL_SECONDS, max_entries=8192
         )
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
@@ -312,12 +323,19 @@ class Sender:
         self._closed = False
 
     async def post(
-        self, url: str, body: bytes, headers: dict[str, str], *, max_body_bytes: int
+        self,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        *,
+        max_body_bytes: int,
+        destination: bool = False,
     ) -> tuple[int, str, dict[str, str]]:
         """POST once; the status, the first ``max_body_bytes`` of the answer, and its headers
         (names lower-cased; at most ``MAX_RESPONSE_HEADERS``, values cut to
-        ``MAX_HEADER_VALUE_CHARS``). Cancel it to time it out: the connection is then closed."""
-        target = self._target(url)
+        ``MAX_HEADER_VALUE_CHARS``). Cancel it to time it out: the connection is then closed.
+        ``destination``: a source's destination, under the destination policy."""
+        target = self._destination_target(url) if destination else self._target(url)
         request = encode_request(target, body, headers)
         conn = self._reuse(target.origin)
         if conn is not None:
@@ -407,10 +425,11 @@ class Sender:
         raise error
 
     async def _resolve(self, target: Target) -> list[str]:
-        key = (target.host, target.port)
+        key = (target.origin[0], target.host, target.port)
         addresses = self._addresses.get(key)
         if addresses is None:
-            addresses = await self._resolver.resolve(target.host, target.port)
+            resolver = self._destination_resolver if target.destination else self._resolver
+            addresses = await resolver.resolve(target.host, target.port)
             self._addresses.put(key, addresses)
         return addresses
 
@@ -418,6 +437,14 @@ class Sender:
         parsed = yarl.URL(url)
         check_url(self._policy, parsed)
         return parse_target(parsed)
+
+    def _destination_checked(self, url: str) -> Target:
+        parsed = yarl.URL(url)
+        check_url(self._destination_policy, parsed)
+        target = parse_target(parsed)
+        # Its own pool of connections: one opened under this policy never serves a tenant.
+        origin = (f"destination+{target.origin[0]}", *target.origin[1:])
+        return dataclasses.replace(target, origin=origin, destination=True)
 
     async def aclose(self) -> None:
         self._closed = True

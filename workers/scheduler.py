@@ -20,6 +20,7 @@ from app.deliveries import service as recoveries
 from app.kit.clock import utc_now
 from app.kit.ids import id_bound
 from app.kit.jobs import JobQueue
+from app.sources import repository as inbound
 from workers.contracts import RunRecovery, SendDeliveries
 
 log = structlog.get_logger(__name__)
@@ -74,7 +75,16 @@ async def purge_once(settings: Settings, sessions: async_sessionmaker[AsyncSessi
         await asyncio.sleep(0)  # let the scheduling rounds in between
     if purged:
         log.info("payloads_purged", count=purged, before_id=before_id)
-    return purged
+    return purged + await _purge_inbound(settings, sessions)
+
+
+async def _purge_inbound(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> int:
+    """Expired dedup keys and rejected requests past their age (one batch a round: both stay
+    small, since rejected requests are also bounded per source as they are stored)."""
+    async with sessions() as session:
+        count = await inbound.purge(session, now=utc_now(), limit=settings.retention_batch_size)
+        await session.commit()
+    return count
 
 
 async def _retain_forever(

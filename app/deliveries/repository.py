@@ -76,7 +76,9 @@ class ClaimedDelivery(NamedTuple):
     circuit_failures: int
     circuit_cooldown_seconds: float
     circuit_next_probe_at: datetime | None
+    destination: bool  # a source's destination: the destinations' egress policy applies
     body: bytes | None  # None once retention purged the payload
+    payload_headers: dict[str, str] | None  # per message (inbound: content type, provider's ids)
 
 
 async def claim_for_send(
@@ -127,7 +129,9 @@ _SEND_COLUMNS = (
     Endpoint.circuit_failures,
     Endpoint.circuit_cooldown_seconds,
     Endpoint.circuit_next_probe_at,
+    Endpoint.destination,
     MessagePayload.body,
+    MessagePayload.headers.label("payload_headers"),
 )
 
 # What a claim returns per delivery: its own columns and what sending it needs (the fields of
@@ -161,7 +165,8 @@ _CLAIM_FOR_SEND_PG = (
                leased.endpoint_id, leased.lease_until, leased."trigger",
                e.url, e.secret_encrypted, e.old_secrets, e.headers, e.disabled,
                e.rate_limit_per_second, e.send_after, e.circuit_state, e.circuit_failures,
-               e.circuit_cooldown_seconds, e.circuit_next_probe_at, p.body
+               e.circuit_cooldown_seconds, e.circuit_next_probe_at, e.destination, p.body,
+               p.headers AS payload_headers
         FROM leased
         JOIN endpoints AS e ON e.id = leased.endpoint_id
         LEFT JOIN message_payloads AS p ON p.message_id = leased.message_id

@@ -9,6 +9,7 @@ from app.models.event_type import EventType
 from app.models.message import Message, MessageChannel, MessagePayload
 from app.models.portal_token import PortalToken
 from app.models.recovery import Recovery
+from app.models.source import InboundDedup, InboundEvent, Source
 from app.models.tenant import Tenant
 
 __all__ = [
@@ -18,10 +19,13 @@ __all__ = [
     "Delivery",
     "Endpoint",
     "EventType",
+    "InboundDedup",
+    "InboundEvent",
     "Message",
     "MessageChannel",
     "MessagePayload",
     "PortalToken",
     "Recovery",
+    "Source",
     "Tenant",
 ]

@@ -40,6 +40,9 @@ class Endpoint(TimestampMixin, Base):
     # [{"secret_encrypted": …, "expires_at": ISO-8601}], newest first, at most 10.
     old_secrets: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A source's destination: an internal service, reached under HOOKRELAY_DESTINATION_ALLOW
+    # rather than the tenants' EGRESS_ALLOW (only admins create destinations).
+    destination: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     circuit_state: Mapped[str] = mapped_column(String(16), default="closed")
     circuit_failures: Mapped[int] = mapped_column(Integer, default=0)

@@ -34,6 +34,9 @@ class MessagePayload(Base):
         ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
     )
     body: Mapped[bytes] = mapped_column(LargeBinary)
+    # Inbound messages only: the headers a destination receives besides the signature (the
+    # provider's content type and identifying headers); None: ``content-type: application/json``.
+    headers: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
 
 
 class MessageChannel(Base):

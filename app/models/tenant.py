@@ -12,3 +12,6 @@ class Tenant(TimestampMixin, Base):
     id: Mapped[str] = id_column()
     uid: Mapped[str] = mapped_column(String(256), unique=True)
     name: Mapped[str] = mapped_column(String(256))
+    # "customer", or "source": a source's hidden tenant, which owns its destinations and inbound
+    # messages and is never reachable through tenant routes or portal tokens.
+    kind: Mapped[str] = mapped_column(String(16), default="customer")

@@ -1,1 +1,2 @@
-"""Inbound sources: provider webhooks received, verified, deduplicated and routed (issue 14)."""
+"""The inbound gateway: sources (provider accounts), their ingest URL, destinations, inbound log;
+``providers`` holds the pure per-provider verifiers."""

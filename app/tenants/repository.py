@@ -13,10 +13,18 @@ from app.auth.service import Principal
 from app.kit.pagination import paginate
 from app.models import Tenant
 
+CUSTOMER = "customer"  # Tenant.kind of the platform's customers; "source": a source's own
+
+
+def customers() -> Select[Tenant]:
+    """Every tenant that is one of the platform's customers: a source's hidden tenant is not a
+    tenant to the tenant routes, to portal tokens or to the CLI."""
+    return select(Tenant).where(Tenant.kind == CUSTOMER)
+
 
 def readable(principal: Principal | None) -> Select[Tenant]:
     """The tenants ``principal`` may read (None: a process of its own, such as the CLI: all)."""
-    query = select(Tenant)
+    query = customers()
     if principal is not None and not principal.is_admin:
         query = query.where(Tenant.id == principal.tenant_id)
     return query
@@ -29,7 +37,7 @@ async def by_ref(session: AsyncSession, ref: str) -> Tenant | None:
     service checks the principal against what this finds.
     """
     rows = (
-        await session.scalars(select(Tenant).where(or_(Tenant.id == ref, Tenant.uid == ref)))
+        await session.scalars(customers().where(or_(Tenant.id == ref, Tenant.uid == ref)))
     ).all()
     return next((t for t in rows if t.id == ref), rows[0] if rows else None)
 

@@ -15,7 +15,7 @@ from app.tenants.schemas import TenantCreate
 async def create(session: AsyncSession, data: TenantCreate) -> Tenant:
     if await repository.uid_taken(session, data.uid):
         raise Conflict(f"a tenant with uid {data.uid!r} exists", code="tenant_exists")
-    tenant = Tenant(id=new_id("tnt"), uid=data.uid, name=data.name)
+    tenant = Tenant(id=new_id("tnt"), uid=data.uid, name=data.name, kind=repository.CUSTOMER)
     session.add(tenant)
     await session.flush()
     return tenant
@@ -38,6 +38,7 @@ def _snapshot(tenant: Tenant) -> Tenant:
         id=tenant.id,
         uid=tenant.uid,
         name=tenant.name,
+        kind=tenant.kind,
         created_at=tenant.created_at,
         updated_at=tenant.updated_at,
     )

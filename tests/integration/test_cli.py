@@ -140,3 +140,19 @@ def test_rotate_secrets_re_encrypts_with_a_progress_bar(tmp_path: Path) -> None:
     after = asyncio.run(read())
     old, new = SecretBox(SECRET_KEY), SecretBox(new_key)
     assert [new.decrypt(t) for t in after] == [old.decrypt(t) for t in before]
+
+
+def test_sources_add_list_and_show_print_the_ingest_url(tmp_path: Path) -> None:
+    env = {"HOOKRELAY_DATA_DIR": str(tmp_path / "data")}
+    assert run("migrate", env=env, cwd=tmp_path).returncode == 0
+    added = run("sources", "add", "payments", "--provider", "none", env=env, cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    source = json.loads(added.stdout)
+    assert source["ingest_url"].startswith("http://127.0.0.1:8000/in/")
+    listed = run("sources", "list", env=env, cwd=tmp_path)
+    assert source["ingest_url"] in listed.stdout
+    shown = run("sources", "show", source["id"], env=env, cwd=tmp_path)
+    assert json.loads(shown.stdout)["ingest_url"] == source["ingest_url"]
+    bad = run("sources", "add", "x", "--provider", "nope", env=env, cwd=tmp_path)
+    assert bad.returncode == 1
+    assert "unknown provider" in bad.stderr

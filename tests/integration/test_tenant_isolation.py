@@ -104,7 +104,31 @@ PARAMETERS = {
     "token_id": "token_id",
     "recovery": "recovery",
     "recovery_id": "recovery",
+    "source": "source",
+    "destination": "destination",
+    "event": "inbound_event",
 }
+
+
+async def seed_source(client: Client, ids: dict[str, str]) -> None:
+    """An inbound source (admin-made) with a destination and one accepted event, named in ``ids``:
+    no portal token may reach them, and the source's hidden tenant is no tenant to anyone."""
+    source = (
+        await client.post("/api/v1/sources", json={"name": "walk", "provider": "none"})
+    ).json()
+    destination = (
+        await client.post(
+            f"/api/v1/sources/{source['id']}/destinations",
+            json={"url": "https://internal-walk.example/hook"},
+        )
+    ).json()
+    token = source["ingest_url"].rsplit("/in/", 1)[1]
+    received = (await client.post(f"/in/{token}", json={"mark": SECRET_MARK})).json()
+    ids |= {
+        "source": source["id"],
+        "destination": destination["id"],
+        "inbound_event": received["events"][0]["id"],
+    }
 
 
 def example_for(schema: dict[str, Any], components: dict[str, Any], name: str = "") -> Any:
@@ -165,6 +189,9 @@ def leaks(text: str, asked: str, other: dict[str, str]) -> list[str]:
         "secret",
         "token_id",
         "recovery",
+        "source",
+        "destination",
+        "inbound_event",
     )
     found = [key for key in private if other[key] in text and other[key] not in asked]
     if other["token"] in text:
@@ -181,7 +208,9 @@ async def test_guarantee_5_isolation_walk_portal_token_reaches_no_other_tenant(
     acme = await seed(client, "acme", "https://acme-walk.example/hook")
     globex = await seed(client, "globex", "https://globex-walk.example/hook")
     await add_attempt(sessions, globex)
+    await seed_source(client, globex)
     before = await snapshot(sessions, globex["tenant"])
+    sources_before = await client.get(f"/api/v1/sources/{globex['source']}/events")
 
     schema = app.openapi_schema.to_schema()
     components = schema.get("components", {}).get("schemas", {})
@@ -226,3 +255,6 @@ async def test_guarantee_5_isolation_walk_portal_token_reaches_no_other_tenant(
     assert not problems, "\n".join(problems)
     assert calls >= 20
     assert await snapshot(sessions, globex["tenant"]) == before
+    assert (await client.get(f"/api/v1/sources/{globex['source']}/events")).json() == (
+        sources_before.json()
+    )

@@ -40,6 +40,205 @@ export interface paths {
         patch: operations["update_event_type"];
         trace?: never;
     };
+    "/api/v1/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the sources, newest first. */
+        get: operations["list_sources"];
+        put?: never;
+        /** Create a source for one provider account; providers post to its ``ingest_url``. */
+        post: operations["create_source"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{source}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a source. */
+        get: operations["get_source"];
+        put?: never;
+        post?: never;
+        /** Delete a source with its destinations and inbound log. */
+        delete: operations["delete_source"];
+        options?: never;
+        head?: never;
+        /** Change a source (``secrets`` is replaced whole; ``disabled`` refuses its requests). */
+        patch: operations["update_source"];
+        trace?: never;
+    };
+    "/api/v1/sources/{source}/destinations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a source's destinations, newest first. */
+        get: operations["list_destinations"];
+        put?: never;
+        /** Add an internal service that receives the source's events (its secret is generated). */
+        post: operations["create_destination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{source}/destinations/{destination}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a destination. */
+        get: operations["get_destination"];
+        put?: never;
+        post?: never;
+        /** Delete a destination and its deliveries. */
+        delete: operations["delete_destination"];
+        options?: never;
+        head?: never;
+        /** Change a destination; enabling it again resumes its waiting deliveries. */
+        patch: operations["update_destination"];
+        trace?: never;
+    };
+    "/api/v1/sources/{source}/destinations/{destination}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay a time range: every failed delivery to this destination of events received in
+         * @description [since, until) is tried again in the background (progress: ``…/recoveries/{id}``).
+         */
+        post: operations["recover_destination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{source}/destinations/{destination}/recoveries/{recovery}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A time-range replay's progress. */
+        get: operations["get_destination_recovery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{source}/destinations/{destination}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The destination's signing secret: Hookrelay signs what it delivers with it. */
+        get: operations["get_destination_secret"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{source}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The source's inbound log, newest first (``outcome``: accepted, duplicate, rejected;
+         * @description ``after``/``before`` bound the time received).
+         */
+        get: operations["list_inbound_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{source}/events/{event}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An inbound event in full: the request as received, verification, deliveries, tries. */
+        get: operations["get_inbound_event"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{source}/events/{event}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver an accepted event again, now, to every enabled destination it went to. */
+        post: operations["replay_inbound_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{source}/rotate-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new ingest URL; the current one keeps working for ``overlap_seconds``. */
+        post: operations["rotate_source_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants": {
         parameters: {
             query?: never;
@@ -539,6 +738,30 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** DestinationOut */
+        DestinationOut: {
+            circuit_state: string;
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            disabled: boolean;
+            disabled_reason: string | null;
+            event_types: string[];
+            failing_since: string | null;
+            headers: {
+                [key: string]: string;
+            };
+            id: string;
+            last_success_at: string | null;
+            payload_filter: {
+                [key: string]: unknown;
+            } | null;
+            rate_limit_per_second: number | null;
+            source_id: string;
+            /** Format: date-time */
+            updated_at: string;
+            url: string;
+        };
         /**
          * EndpointCreate
          * @description A new endpoint.
@@ -692,6 +915,34 @@ export interface components {
             database: string;
             status: string;
         };
+        /** InboundEventDetail */
+        InboundEventDetail: {
+            attempts: components["schemas"]["AttemptOut"][];
+            body: string | null;
+            body_encoding: string;
+            deliveries: components["schemas"]["DeliveryOut"][];
+            event: components["schemas"]["InboundEventOut"];
+            headers: {
+                [key: string]: string;
+            };
+            verification: string;
+        };
+        /** InboundEventOut */
+        InboundEventOut: {
+            cause: string | null;
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            dedup_key: string | null;
+            duplicate_of: string | null;
+            event_type: string | null;
+            id: string;
+            message_id: string | null;
+            method: string;
+            outcome: string;
+            source_id: string;
+            url: string;
+        };
         /**
          * MessageBatchCreate
          * @description Up to 100 events to publish in one request: all are accepted, or none.
@@ -734,6 +985,11 @@ export interface components {
             data: components["schemas"]["DeliveryOut"][];
             next_cursor: string | null;
         };
+        /** Page[DestinationOut] */
+        PageDestinationOut: {
+            data: components["schemas"]["DestinationOut"][];
+            next_cursor: string | null;
+        };
         /** Page[EndpointOut] */
         PageEndpointOut: {
             data: components["schemas"]["EndpointOut"][];
@@ -744,6 +1000,11 @@ export interface components {
             data: components["schemas"]["EventTypeOut"][];
             next_cursor: string | null;
         };
+        /** Page[InboundEventOut] */
+        PageInboundEventOut: {
+            data: components["schemas"]["InboundEventOut"][];
+            next_cursor: string | null;
+        };
         /** Page[MessageOut] */
         PageMessageOut: {
             data: components["schemas"]["MessageOut"][];
@@ -752,6 +1013,11 @@ export interface components {
         /** Page[PortalTokenOut] */
         PagePortalTokenOut: {
             data: components["schemas"]["PortalTokenOut"][];
+            next_cursor: string | null;
+        };
+        /** Page[SourceOut] */
+        PageSourceOut: {
+            data: components["schemas"]["SourceOut"][];
             next_cursor: string | null;
         };
         /** Page[TenantOut] */
@@ -849,6 +1115,60 @@ export interface components {
             secret?: string | null;
         };
         /**
+         * SourceCreate
+         * @description A new source: one provider account. ``secret`` is shorthand for one secret that does not expire; ``options`` are the provider's (tolerance, dedup window, generic HMAC settings, …).
+         */
+        SourceCreate: {
+            name: string;
+            /** @default {} */
+            options?: Record<string, unknown>;
+            provider: string;
+            /** @default null */
+            secret?: string | null;
+            /** @default null */
+            secrets?: components["schemas"]["SourceSecretIn"][] | null;
+        };
+        /** SourceOut */
+        SourceOut: {
+            /** Format: date-time */
+            created_at: string;
+            disabled: boolean;
+            id: string;
+            ingest_url: string;
+            name: string;
+            options: {
+                [key: string]: unknown;
+            };
+            previous_ingest_url_expires_at: string | null;
+            provider: string;
+            secrets: components["schemas"]["SourceSecretOut"][];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * SourceSecretIn
+         * @description A provider secret as the provider shows it (prefix included, e.g. ``whsec_…``); after ``expires_at`` it no longer verifies (the overlap of a provider-side rotation).
+         */
+        SourceSecretIn: {
+            /** @default null */
+            expires_at?: string | null;
+            value: string;
+        };
+        /** SourceSecretOut */
+        SourceSecretOut: {
+            expires_at: string | null;
+        };
+        /**
+         * SourceUpdate
+         * @description Changes to a source; omitted fields stay. ``secrets`` replaces the whole list.
+         */
+        SourceUpdate: {
+            disabled?: boolean;
+            name?: string;
+            options?: Record<string, unknown>;
+            secrets?: components["schemas"]["SourceSecretIn"][];
+        };
+        /**
          * TenantCreate
          * @description A new tenant; ``uid`` is the platform's own id for this customer.
          */
@@ -865,6 +1185,14 @@ export interface components {
             uid: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /**
+         * TokenRotate
+         * @description A new ingest URL; the current one keeps working for ``overlap_seconds`` (default a day).
+         */
+        TokenRotate: {
+            /** @default 86400 */
+            overlap_seconds?: number;
         };
         /** UndeliveredOut */
         UndeliveredOut: {
@@ -1429,6 +1757,2846 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["EventTypeOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "detail": "payload is 300000 bytes; the limit is 262144",
+                     *       "status": 413,
+                     *       "title": "Payload too large",
+                     *       "type": "urn:hookrelay:error:payload_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_sources: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+                /** @description Page size */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "created_at": "2026-01-15T09:30:00Z",
+                     *           "disabled": false,
+                     *           "id": "source_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "ingest_url": "ingest_url",
+                     *           "name": "Acme Inc.",
+                     *           "options": {
+                     *             "key": "example"
+                     *           },
+                     *           "previous_ingest_url_expires_at": "2026-01-15T09:30:00Z",
+                     *           "provider": "provider",
+                     *           "secrets": [
+                     *             {
+                     *               "expires_at": "2026-01-15T09:30:00Z"
+                     *             }
+                     *           ],
+                     *           "updated_at": "2026-01-15T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PageSourceOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Acme Inc.",
+                 *       "options": {
+                 *         "key": "example"
+                 *       },
+                 *       "provider": "provider",
+                 *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                 *       "secrets": [
+                 *         {
+                 *           "expires_at": "2026-01-15T09:30:00Z",
+                 *           "value": "value"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["SourceCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "disabled": false,
+                     *       "id": "source_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "ingest_url": "ingest_url",
+                     *       "name": "Acme Inc.",
+                     *       "options": {
+                     *         "key": "example"
+                     *       },
+                     *       "previous_ingest_url_expires_at": "2026-01-15T09:30:00Z",
+                     *       "provider": "provider",
+                     *       "secrets": [
+                     *         {
+                     *           "expires_at": "2026-01-15T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "updated_at": "2026-01-15T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SourceOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "detail": "payload is 300000 bytes; the limit is 262144",
+                     *       "status": 413,
+                     *       "title": "Payload too large",
+                     *       "type": "urn:hookrelay:error:payload_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "disabled": false,
+                     *       "id": "source_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "ingest_url": "ingest_url",
+                     *       "name": "Acme Inc.",
+                     *       "options": {
+                     *         "key": "example"
+                     *       },
+                     *       "previous_ingest_url_expires_at": "2026-01-15T09:30:00Z",
+                     *       "provider": "provider",
+                     *       "secrets": [
+                     *         {
+                     *           "expires_at": "2026-01-15T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "updated_at": "2026-01-15T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SourceOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "disabled": false,
+                 *       "name": "Acme Inc.",
+                 *       "options": {
+                 *         "key": "example"
+                 *       },
+                 *       "secrets": [
+                 *         {
+                 *           "expires_at": "2026-01-15T09:30:00Z",
+                 *           "value": "value"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["SourceUpdate"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "disabled": false,
+                     *       "id": "source_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "ingest_url": "ingest_url",
+                     *       "name": "Acme Inc.",
+                     *       "options": {
+                     *         "key": "example"
+                     *       },
+                     *       "previous_ingest_url_expires_at": "2026-01-15T09:30:00Z",
+                     *       "provider": "provider",
+                     *       "secrets": [
+                     *         {
+                     *           "expires_at": "2026-01-15T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "updated_at": "2026-01-15T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SourceOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "detail": "payload is 300000 bytes; the limit is 262144",
+                     *       "status": 413,
+                     *       "title": "Payload too large",
+                     *       "type": "urn:hookrelay:error:payload_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_destinations: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+                /** @description Page size */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                source: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "circuit_state": "closed",
+                     *           "created_at": "2026-01-15T09:30:00Z",
+                     *           "description": "Invoices of the billing service",
+                     *           "disabled": false,
+                     *           "disabled_reason": "the endpoint answered 410 Gone",
+                     *           "event_types": [
+                     *             "invoice.*"
+                     *           ],
+                     *           "failing_since": "2026-01-15T09:30:00Z",
+                     *           "headers": {
+                     *             "x-team": "billing"
+                     *           },
+                     *           "id": "destination_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "last_success_at": "2026-01-15T09:30:00Z",
+                     *           "payload_filter": {
+                     *             "key": "example"
+                     *           },
+                     *           "rate_limit_per_second": 10,
+                     *           "source_id": "source_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "updated_at": "2026-01-15T09:30:00Z",
+                     *           "url": "https://example.com/webhooks/hookrelay"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PageDestinationOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_destination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "channels": [
+                 *         "billing"
+                 *       ],
+                 *       "description": "Invoices of the billing service",
+                 *       "event_types": [
+                 *         "invoice.*"
+                 *       ],
+                 *       "headers": {
+                 *         "x-team": "billing"
+                 *       },
+                 *       "metadata": {
+                 *         "key": "example"
+                 *       },
+                 *       "payload_filter": {
+                 *         "key": "example"
+                 *       },
+                 *       "rate_limit_per_second": 10,
+                 *       "url": "https://example.com/webhooks/hookrelay"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EndpointCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "circuit_state": "closed",
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "description": "Invoices of the billing service",
+                     *       "disabled": false,
+                     *       "disabled_reason": "the endpoint answered 410 Gone",
+                     *       "event_types": [
+                     *         "invoice.*"
+                     *       ],
+                     *       "failing_since": "2026-01-15T09:30:00Z",
+                     *       "headers": {
+                     *         "x-team": "billing"
+                     *       },
+                     *       "id": "destination_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "last_success_at": "2026-01-15T09:30:00Z",
+                     *       "payload_filter": {
+                     *         "key": "example"
+                     *       },
+                     *       "rate_limit_per_second": 10,
+                     *       "source_id": "source_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "updated_at": "2026-01-15T09:30:00Z",
+                     *       "url": "https://example.com/webhooks/hookrelay"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DestinationOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "detail": "payload is 300000 bytes; the limit is 262144",
+                     *       "status": 413,
+                     *       "title": "Payload too large",
+                     *       "type": "urn:hookrelay:error:payload_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_destination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+                destination: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "circuit_state": "closed",
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "description": "Invoices of the billing service",
+                     *       "disabled": false,
+                     *       "disabled_reason": "the endpoint answered 410 Gone",
+                     *       "event_types": [
+                     *         "invoice.*"
+                     *       ],
+                     *       "failing_since": "2026-01-15T09:30:00Z",
+                     *       "headers": {
+                     *         "x-team": "billing"
+                     *       },
+                     *       "id": "destination_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "last_success_at": "2026-01-15T09:30:00Z",
+                     *       "payload_filter": {
+                     *         "key": "example"
+                     *       },
+                     *       "rate_limit_per_second": 10,
+                     *       "source_id": "source_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "updated_at": "2026-01-15T09:30:00Z",
+                     *       "url": "https://example.com/webhooks/hookrelay"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DestinationOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_destination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+                destination: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_destination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+                destination: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "channels": [
+                 *         "billing"
+                 *       ],
+                 *       "description": "Invoices of the billing service",
+                 *       "disabled": false,
+                 *       "event_types": [
+                 *         "invoice.*"
+                 *       ],
+                 *       "headers": {
+                 *         "x-team": "billing"
+                 *       },
+                 *       "metadata": {
+                 *         "key": "example"
+                 *       },
+                 *       "payload_filter": {
+                 *         "key": "example"
+                 *       },
+                 *       "rate_limit_per_second": 10,
+                 *       "url": "https://example.com/webhooks/hookrelay"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EndpointUpdate"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "circuit_state": "closed",
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "description": "Invoices of the billing service",
+                     *       "disabled": false,
+                     *       "disabled_reason": "the endpoint answered 410 Gone",
+                     *       "event_types": [
+                     *         "invoice.*"
+                     *       ],
+                     *       "failing_since": "2026-01-15T09:30:00Z",
+                     *       "headers": {
+                     *         "x-team": "billing"
+                     *       },
+                     *       "id": "destination_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "last_success_at": "2026-01-15T09:30:00Z",
+                     *       "payload_filter": {
+                     *         "key": "example"
+                     *       },
+                     *       "rate_limit_per_second": 10,
+                     *       "source_id": "source_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "updated_at": "2026-01-15T09:30:00Z",
+                     *       "url": "https://example.com/webhooks/hookrelay"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DestinationOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "detail": "payload is 300000 bytes; the limit is 262144",
+                     *       "status": 413,
+                     *       "title": "Payload too large",
+                     *       "type": "urn:hookrelay:error:payload_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recover_destination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+                destination: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "since": "2026-01-15T09:00:00Z",
+                 *       "until": "2026-01-15T10:00:00Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RecoveryCreate"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "finished_at": "2026-01-15T09:30:00Z",
+                     *       "id": "recovery_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "requeued": 1,
+                     *       "since": "2026-01-15T09:00:00Z",
+                     *       "status": "status",
+                     *       "total": 1,
+                     *       "until": "2026-01-15T10:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RecoveryOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "detail": "payload is 300000 bytes; the limit is 262144",
+                     *       "status": 413,
+                     *       "title": "Payload too large",
+                     *       "type": "urn:hookrelay:error:payload_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_destination_recovery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+                destination: string;
+                recovery: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "finished_at": "2026-01-15T09:30:00Z",
+                     *       "id": "recovery_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "requeued": 1,
+                     *       "since": "2026-01-15T09:00:00Z",
+                     *       "status": "status",
+                     *       "total": 1,
+                     *       "until": "2026-01-15T10:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RecoveryOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_destination_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+                destination: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EndpointSecretOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_inbound_events: {
+        parameters: {
+            query?: {
+                outcome?: string | null;
+                event_type?: string | null;
+                after?: string | null;
+                before?: string | null;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+                /** @description Page size */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                source: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "cause": "cause",
+                     *           "content_type": "content_type",
+                     *           "created_at": "2026-01-15T09:30:00Z",
+                     *           "dedup_key": "dedup_key",
+                     *           "duplicate_of": "duplicate_of",
+                     *           "event_type": "invoice.paid",
+                     *           "id": "inbound_event_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "method": "method",
+                     *           "outcome": "outcome",
+                     *           "source_id": "source_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "url": "https://example.com/webhooks/hookrelay"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PageInboundEventOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_inbound_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+                event: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "attempts": [
+                     *         {
+                     *           "attempt_number": 1,
+                     *           "created_at": "2026-01-15T09:30:00Z",
+                     *           "delivery_id": "dlv_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "duration_ms": 87,
+                     *           "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "error_detail": "no response within 15 s",
+                     *           "error_kind": "timeout",
+                     *           "id": "att_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "request_headers": {
+                     *             "key": "example"
+                     *           },
+                     *           "response_body": "{\"ok\": true}",
+                     *           "response_headers": {
+                     *             "key": "example"
+                     *           },
+                     *           "status": "status",
+                     *           "status_code": 200,
+                     *           "trigger": "scheduled"
+                     *         }
+                     *       ],
+                     *       "body": "body",
+                     *       "body_encoding": "body_encoding",
+                     *       "deliveries": [
+                     *         {
+                     *           "attempt_count": 1,
+                     *           "created_at": "2026-01-15T09:30:00Z",
+                     *           "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "id": "dlv_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "last_attempt_at": "2026-01-15T09:30:00Z",
+                     *           "last_error_kind": "last_error_kind",
+                     *           "last_status_code": 1,
+                     *           "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "next_attempt_at": "2026-01-15T09:30:00Z",
+                     *           "status": "status",
+                     *           "trigger": "scheduled",
+                     *           "updated_at": "2026-01-15T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "event": {
+                     *         "cause": "cause",
+                     *         "content_type": "content_type",
+                     *         "created_at": "2026-01-15T09:30:00Z",
+                     *         "dedup_key": "dedup_key",
+                     *         "duplicate_of": "duplicate_of",
+                     *         "event_type": "invoice.paid",
+                     *         "id": "inbound_event_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *         "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *         "method": "method",
+                     *         "outcome": "outcome",
+                     *         "source_id": "source_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *         "url": "https://example.com/webhooks/hookrelay"
+                     *       },
+                     *       "headers": {
+                     *         "x-team": "billing"
+                     *       },
+                     *       "verification": "verification"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InboundEventDetail"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replay_inbound_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+                event: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "attempt_count": 1,
+                     *         "created_at": "2026-01-15T09:30:00Z",
+                     *         "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *         "id": "dlv_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *         "last_attempt_at": "2026-01-15T09:30:00Z",
+                     *         "last_error_kind": "last_error_kind",
+                     *         "last_status_code": 1,
+                     *         "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *         "next_attempt_at": "2026-01-15T09:30:00Z",
+                     *         "status": "status",
+                     *         "trigger": "scheduled",
+                     *         "updated_at": "2026-01-15T09:30:00Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["DeliveryOut"][];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotate_source_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "overlap_seconds": 0
+                 *     }
+                 */
+                "application/json": components["schemas"]["TokenRotate"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "disabled": false,
+                     *       "id": "source_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "ingest_url": "ingest_url",
+                     *       "name": "Acme Inc.",
+                     *       "options": {
+                     *         "key": "example"
+                     *       },
+                     *       "previous_ingest_url_expires_at": "2026-01-15T09:30:00Z",
+                     *       "provider": "provider",
+                     *       "secrets": [
+                     *         {
+                     *           "expires_at": "2026-01-15T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "updated_at": "2026-01-15T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SourceOut"];
                 };
             };
             /** @description Bad request */

@@ -4,6 +4,9 @@ from .attempt_out import AttemptOut
 from .attempt_out_request_headers_type_0 import AttemptOutRequestHeadersType0
 from .attempt_out_response_headers_type_0 import AttemptOutResponseHeadersType0
 from .delivery_out import DeliveryOut
+from .destination_out import DestinationOut
+from .destination_out_headers import DestinationOutHeaders
+from .destination_out_payload_filter_type_0 import DestinationOutPayloadFilterType0
 from .endpoint_create import EndpointCreate
 from .endpoint_create_headers import EndpointCreateHeaders
 from .endpoint_create_metadata import EndpointCreateMetadata
@@ -33,6 +36,9 @@ from .event_type_update_schema_type_0 import EventTypeUpdateSchemaType0
 from .field_error import FieldError
 from .health import Health
 from .health_live_response_200 import HealthLiveResponse200
+from .inbound_event_detail import InboundEventDetail
+from .inbound_event_detail_headers import InboundEventDetailHeaders
+from .inbound_event_out import InboundEventOut
 from .message_batch_create import MessageBatchCreate
 from .message_create import MessageCreate
 from .message_create_payload import MessageCreatePayload
@@ -40,10 +46,13 @@ from .message_out import MessageOut
 from .message_out_payload_type_0 import MessageOutPayloadType0
 from .page_attempt_out import PageAttemptOut
 from .page_delivery_out import PageDeliveryOut
+from .page_destination_out import PageDestinationOut
 from .page_endpoint_out import PageEndpointOut
 from .page_event_type_out import PageEventTypeOut
+from .page_inbound_event_out import PageInboundEventOut
 from .page_message_out import PageMessageOut
 from .page_portal_token_out import PagePortalTokenOut
+from .page_source_out import PageSourceOut
 from .page_tenant_out import PageTenantOut
 from .page_undelivered_out import PageUndeliveredOut
 from .percentiles import Percentiles
@@ -55,8 +64,17 @@ from .problem import Problem
 from .recovery_create import RecoveryCreate
 from .recovery_out import RecoveryOut
 from .secret_rotate import SecretRotate
+from .source_create import SourceCreate
+from .source_create_options import SourceCreateOptions
+from .source_out import SourceOut
+from .source_out_options import SourceOutOptions
+from .source_secret_in import SourceSecretIn
+from .source_secret_out import SourceSecretOut
+from .source_update import SourceUpdate
+from .source_update_options import SourceUpdateOptions
 from .tenant_create import TenantCreate
 from .tenant_out import TenantOut
+from .token_rotate import TokenRotate
 from .undelivered_out import UndeliveredOut
 from .window_stats import WindowStats
 from .window_stats_outcomes import WindowStatsOutcomes
@@ -66,6 +84,9 @@ __all__ = (
     "AttemptOutRequestHeadersType0",
     "AttemptOutResponseHeadersType0",
     "DeliveryOut",
+    "DestinationOut",
+    "DestinationOutHeaders",
+    "DestinationOutPayloadFilterType0",
     "EndpointCreate",
     "EndpointCreateHeaders",
     "EndpointCreateMetadata",
@@ -95,6 +116,9 @@ __all__ = (
     "FieldError",
     "Health",
     "HealthLiveResponse200",
+    "InboundEventDetail",
+    "InboundEventDetailHeaders",
+    "InboundEventOut",
     "MessageBatchCreate",
     "MessageCreate",
     "MessageCreatePayload",
@@ -102,10 +126,13 @@ __all__ = (
     "MessageOutPayloadType0",
     "PageAttemptOut",
     "PageDeliveryOut",
+    "PageDestinationOut",
     "PageEndpointOut",
     "PageEventTypeOut",
+    "PageInboundEventOut",
     "PageMessageOut",
     "PagePortalTokenOut",
+    "PageSourceOut",
     "PageTenantOut",
     "PageUndeliveredOut",
     "Percentiles",
@@ -117,8 +144,17 @@ __all__ = (
     "RecoveryCreate",
     "RecoveryOut",
     "SecretRotate",
+    "SourceCreate",
+    "SourceCreateOptions",
+    "SourceOut",
+    "SourceOutOptions",
+    "SourceSecretIn",
+    "SourceSecretOut",
+    "SourceUpdate",
+    "SourceUpdateOptions",
     "TenantCreate",
     "TenantOut",
+    "TokenRotate",
     "UndeliveredOut",
     "WindowStats",
     "WindowStatsOutcomes",

@@ -1,0 +1,230 @@
+"""Every query of the inbound gateway: sources, the dedup claim, inbound messages and the log.
+
+The dedup claim is one ``INSERT … ON CONFLICT DO UPDATE … WHERE expires_at <= now RETURNING``
+on SQLite and PostgreSQL alike: of concurrent requests carrying the same key, the first inserts
+and the others wait for its commit, then conflict on a live key and get no row (a duplicate); a
+key whose window has passed is taken over in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.kit.ids import id_bound
+from app.kit.pagination import paginate
+from app.models import (
+    Delivery,
+    Endpoint,
+    InboundDedup,
+    InboundEvent,
+    Message,
+    MessagePayload,
+    Source,
+    Tenant,
+)
+from app.models.source import REJECTED
+
+# The rejected requests kept per source (the newest), and for how long at most.
+REJECTED_KEPT = 100
+REJECTED_MAX_AGE = timedelta(hours=24)
+_NO_SYNC = {"synchronize_session": False}
+_INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+
+
+async def by_token_hash(session: AsyncSession, token_hash: str, *, now: datetime) -> Source | None:
+    """The source whose ingest token (or rotated-out token still in its overlap) hashes so."""
+    found: Source | None = await session.scalar(
+        select(Source).where(
+            or_(
+                Source.token_hash == token_hash,
+                and_(Source.old_token_hash == token_hash, Source.old_token_expires_at > now),
+            )
+        )
+    )
+    return found
+
+
+async def get(session: AsyncSession, source_id: str) -> Source | None:
+    found: Source | None = await session.scalar(select(Source).where(Source.id == source_id))
+    return found
+
+
+async def tenant_of(session: AsyncSession, source: Source) -> Tenant:
+    return await session.get_one(Tenant, source.tenant_id)
+
+
+async def list_(session: AsyncSession, *, cursor: str | None, limit: int) -> list[Source]:
+    query = paginate(select(Source), Source.id, cursor=cursor, limit=limit)
+    return list((await session.scalars(query)).all())
+
+
+async def claim_dedup_key(
+    session: AsyncSession,
+    source_id: str,
+    key: str,
+    *,
+    event_id: str,
+    now: datetime,
+    window: timedelta,
+) -> str | None:
+    """Claim ``key`` for ``event_id`` until ``now + window``; None if claimed, else the id of
+    the event that holds it (this one is a duplicate)."""
+    insert_: Any = _INSERTS[session.get_bind().dialect.name]
+    statement = insert_(InboundDedup).values(
+        source_id=source_id, dedup_key=key, event_id=event_id, expires_at=now + window
+    )
+    claimed = statement.on_conflict_do_update(
+        index_elements=["source_id", "dedup_key"],
+        set_={"event_id": statement.excluded.event_id, "expires_at": statement.excluded.expires_at},
+        where=InboundDedup.expires_at <= now,
+    ).returning(InboundDedup.event_id)
+    if (await session.execute(claimed)).first() is not None:
+        return None
+    holder = await session.scalar(
+        select(InboundDedup.event_id).where(
+            InboundDedup.source_id == source_id, InboundDedup.dedup_key == key
+        )
+    )
+    return holder or ""
+
+
+async def add_message(
+    session: AsyncSession, message: Message, body: bytes, headers: dict[str, str]
+) -> None:
+    """An inbound message and its payload: the body byte-exact, the headers it is sent with."""
+    await session.execute(
+        insert(Message),
+        [
+            {
+                "id": message.id,
+                "tenant_id": message.tenant_id,
+                "event_type": message.event_type,
+                "event_id": None,
+                "channels": None,
+                "created_at": message.created_at,
+            }
+        ],
+    )
+    await session.execute(
+        insert(MessagePayload),
+        [{"message_id": message.id, "body": body, "headers": headers}],
+    )
+
+
+async def add_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(Delivery), rows)
+
+
+async def add_event(session: AsyncSession, event: InboundEvent) -> None:
+    session.add(event)
+    await session.flush()
+
+
+async def trim_rejected(session: AsyncSession, source_id: str) -> None:
+    """Keep the newest ``REJECTED_KEPT`` rejected requests of a source."""
+    keep_from = (
+        select(InboundEvent.id)
+        .where(InboundEvent.source_id == source_id, InboundEvent.outcome == REJECTED)
+        .order_by(InboundEvent.id.desc())
+        .offset(REJECTED_KEPT - 1)
+        .limit(1)
+        .scalar_subquery()
+    )
+    await session.execute(
+        delete(InboundEvent).where(
+            InboundEvent.source_id == source_id,
+            InboundEvent.outcome == REJECTED,
+            InboundEvent.id < keep_from,
+        ),
+        execution_options=_NO_SYNC,
+    )
+
+
+async def purge(session: AsyncSession, *, now: datetime, limit: int) -> int:
+    """Delete up to ``limit`` expired dedup keys and as many rejected requests past their age."""
+    expired = select(InboundDedup.source_id, InboundDedup.dedup_key).where(
+        InboundDedup.expires_at <= now
+    )
+    keys = (await session.execute(expired.limit(limit))).all()
+    for source_id, key in keys:
+        await session.execute(
+            delete(InboundDedup).where(
+                InboundDedup.source_id == source_id,
+                InboundDedup.dedup_key == key,
+                InboundDedup.expires_at <= now,
+            ),
+            execution_options=_NO_SYNC,
+        )
+    old = select(InboundEvent.id).where(
+        InboundEvent.outcome == REJECTED,
+        InboundEvent.id < id_bound("iev", now - REJECTED_MAX_AGE),
+    )
+    old_ids = list((await session.scalars(old.limit(limit))).all())
+    if old_ids:
+        await session.execute(
+            delete(InboundEvent).where(InboundEvent.id.in_(old_ids)), execution_options=_NO_SYNC
+        )
+    return len(keys) + len(old_ids)
+
+
+def events_query(
+    source_id: str,
+    *,
+    outcome: str | None,
+    event_type: str | None,
+    after: datetime | None,
+    before: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> Select[Any]:
+    """A page of a source's inbound log, newest first, down (source_id, [outcome|event_type,] id)."""
+    query = select(InboundEvent).where(InboundEvent.source_id == source_id)
+    if outcome is not None:
+        query = query.where(InboundEvent.outcome == outcome)
+    if event_type is not None:
+        query = query.where(InboundEvent.event_type == event_type)
+    if after is not None:
+        query = query.where(InboundEvent.id >= id_bound("iev", after))
+    if before is not None:
+        query = query.where(InboundEvent.id < id_bound("iev", before))
+    return paginate(query, InboundEvent.id, cursor=cursor, limit=limit)
+
+
+async def events(session: AsyncSession, query: Select[Any]) -> list[InboundEvent]:
+    return list((await session.scalars(query)).all())
+
+
+async def event(session: AsyncSession, source_id: str, event_id: str) -> InboundEvent | None:
+    found: InboundEvent | None = await session.scalar(
+        select(InboundEvent).where(InboundEvent.id == event_id, InboundEvent.source_id == source_id)
+    )
+    return found
+
+
+async def payload(session: AsyncSession, message_id: str) -> bytes | None:
+    body: bytes | None = await session.scalar(
+        select(MessagePayload.body).where(MessagePayload.message_id == message_id)
+    )
+    return body
+
+
+async def destinations(session: AsyncSession, tenant_id: str) -> Sequence[Endpoint]:
+    query = select(Endpoint).where(Endpoint.tenant_id == tenant_id)
+    return (await session.scalars(query)).all()
+
+
+async def deliveries_of(session: AsyncSession, message_id: str) -> list[Delivery]:
+    query = select(Delivery).where(Delivery.message_id == message_id).order_by(Delivery.id)
+    return list((await session.scalars(query)).all())
+
+
+async def destination_disabled(session: AsyncSession, endpoint_id: str) -> bool:
+    return bool(await session.scalar(select(Endpoint.disabled).where(Endpoint.id == endpoint_id)))

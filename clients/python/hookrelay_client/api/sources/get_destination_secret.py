@@ -1,0 +1,195 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.endpoint_secret_out import EndpointSecretOut
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    source: str,
+    destination: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/sources/{source}/destinations/{destination}/secret".format(
+            source=quote(str(source), safe=""),
+            destination=quote(str(destination), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> EndpointSecretOut | Problem | None:
+    if response.status_code == 200:
+        response_200 = EndpointSecretOut.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[EndpointSecretOut | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    source: str,
+    destination: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[EndpointSecretOut | Problem]:
+    """The destination's signing secret: Hookrelay signs what it delivers with it.
+
+    Args:
+        source (str):
+        destination (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[EndpointSecretOut | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        source=source,
+        destination=destination,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    source: str,
+    destination: str,
+    *,
+    client: AuthenticatedClient,
+) -> EndpointSecretOut | Problem | None:
+    """The destination's signing secret: Hookrelay signs what it delivers with it.
+
+    Args:
+        source (str):
+        destination (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        EndpointSecretOut | Problem
+    """
+
+    return sync_detailed(
+        source=source,
+        destination=destination,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    source: str,
+    destination: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[EndpointSecretOut | Problem]:
+    """The destination's signing secret: Hookrelay signs what it delivers with it.
+
+    Args:
+        source (str):
+        destination (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[EndpointSecretOut | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        source=source,
+        destination=destination,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    source: str,
+    destination: str,
+    *,
+    client: AuthenticatedClient,
+) -> EndpointSecretOut | Problem | None:
+    """The destination's signing secret: Hookrelay signs what it delivers with it.
+
+    Args:
+        source (str):
+        destination (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        EndpointSecretOut | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            source=source,
+            destination=destination,
+            client=client,
+        )
+    ).parsed

@@ -1,0 +1,247 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.destination_out_headers import DestinationOutHeaders
+    from ..models.destination_out_payload_filter_type_0 import DestinationOutPayloadFilterType0
+
+
+T = TypeVar("T", bound="DestinationOut")
+
+
+@_attrs_define
+class DestinationOut:
+    """
+    Attributes:
+        circuit_state (str):
+        created_at (datetime.datetime):
+        description (str):
+        disabled (bool):
+        disabled_reason (None | str):
+        event_types (list[str]):
+        failing_since (datetime.datetime | None):
+        headers (DestinationOutHeaders):
+        id (str):
+        last_success_at (datetime.datetime | None):
+        payload_filter (DestinationOutPayloadFilterType0 | None):
+        rate_limit_per_second (int | None):
+        source_id (str):
+        updated_at (datetime.datetime):
+        url (str):
+    """
+
+    circuit_state: str
+    created_at: datetime.datetime
+    description: str
+    disabled: bool
+    disabled_reason: None | str
+    event_types: list[str]
+    failing_since: datetime.datetime | None
+    headers: DestinationOutHeaders
+    id: str
+    last_success_at: datetime.datetime | None
+    payload_filter: DestinationOutPayloadFilterType0 | None
+    rate_limit_per_second: int | None
+    source_id: str
+    updated_at: datetime.datetime
+    url: str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.destination_out_payload_filter_type_0 import DestinationOutPayloadFilterType0  # noqa: PLC0415
+
+        circuit_state = self.circuit_state
+
+        created_at = self.created_at.isoformat()
+
+        description = self.description
+
+        disabled = self.disabled
+
+        disabled_reason: None | str
+        disabled_reason = self.disabled_reason
+
+        event_types = self.event_types
+
+        failing_since: None | str
+        if isinstance(self.failing_since, datetime.datetime):
+            failing_since = self.failing_since.isoformat()
+        else:
+            failing_since = self.failing_since
+
+        headers = self.headers.to_dict()
+
+        id = self.id
+
+        last_success_at: None | str
+        if isinstance(self.last_success_at, datetime.datetime):
+            last_success_at = self.last_success_at.isoformat()
+        else:
+            last_success_at = self.last_success_at
+
+        payload_filter: dict[str, Any] | None
+        if isinstance(self.payload_filter, DestinationOutPayloadFilterType0):
+            payload_filter = self.payload_filter.to_dict()
+        else:
+            payload_filter = self.payload_filter
+
+        rate_limit_per_second: int | None
+        rate_limit_per_second = self.rate_limit_per_second
+
+        source_id = self.source_id
+
+        updated_at = self.updated_at.isoformat()
+
+        url = self.url
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "circuit_state": circuit_state,
+                "created_at": created_at,
+                "description": description,
+                "disabled": disabled,
+                "disabled_reason": disabled_reason,
+                "event_types": event_types,
+                "failing_since": failing_since,
+                "headers": headers,
+                "id": id,
+                "last_success_at": last_success_at,
+                "payload_filter": payload_filter,
+                "rate_limit_per_second": rate_limit_per_second,
+                "source_id": source_id,
+                "updated_at": updated_at,
+                "url": url,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.destination_out_headers import DestinationOutHeaders  # noqa: PLC0415
+        from ..models.destination_out_payload_filter_type_0 import DestinationOutPayloadFilterType0  # noqa: PLC0415
+
+        d = dict(src_dict)
+        circuit_state = d.pop("circuit_state")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        description = d.pop("description")
+
+        disabled = d.pop("disabled")
+
+        def _parse_disabled_reason(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        disabled_reason = _parse_disabled_reason(d.pop("disabled_reason"))
+
+        event_types = cast(list[str], d.pop("event_types"))
+
+        def _parse_failing_since(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                failing_since_type_0 = datetime.datetime.fromisoformat(data)
+
+                return failing_since_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        failing_since = _parse_failing_since(d.pop("failing_since"))
+
+        headers = DestinationOutHeaders.from_dict(d.pop("headers"))
+
+        id = d.pop("id")
+
+        def _parse_last_success_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                last_success_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return last_success_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        last_success_at = _parse_last_success_at(d.pop("last_success_at"))
+
+        def _parse_payload_filter(data: object) -> DestinationOutPayloadFilterType0 | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                payload_filter_type_0 = DestinationOutPayloadFilterType0.from_dict(data)
+
+                return payload_filter_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(DestinationOutPayloadFilterType0 | None, data)
+
+        payload_filter = _parse_payload_filter(d.pop("payload_filter"))
+
+        def _parse_rate_limit_per_second(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        rate_limit_per_second = _parse_rate_limit_per_second(d.pop("rate_limit_per_second"))
+
+        source_id = d.pop("source_id")
+
+        updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        url = d.pop("url")
+
+        destination_out = cls(
+            circuit_state=circuit_state,
+            created_at=created_at,
+            description=description,
+            disabled=disabled,
+            disabled_reason=disabled_reason,
+            event_types=event_types,
+            failing_since=failing_since,
+            headers=headers,
+            id=id,
+            last_success_at=last_success_at,
+            payload_filter=payload_filter,
+            rate_limit_per_second=rate_limit_per_second,
+            source_id=source_id,
+            updated_at=updated_at,
+            url=url,
+        )
+
+        destination_out.additional_properties = d
+        return destination_out
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
