@@ -334,6 +334,8 @@ class PublishStream:
     ids_by_event: dict[str, str] = field(default_factory=dict)
     # One per event answered 2xx (sent_at: when the answering request went out).
     published: list[Published] = field(default_factory=list)
+    # The requests waiting for an answer now: batch start -> when it went out (Unix seconds).
+    in_flight: dict[int, float] = field(default_factory=dict)
 
     def event_id(self, n: int) -> str:
         return f"{self.prefix}-{n}"
@@ -379,9 +381,10 @@ async def _publish_stream(
         }
         deadline = time.monotonic() + give_up_seconds
         while True:
-            sent_at = time.time()
+            sent_at = stream.in_flight[start] = time.time()
             status, text = await _post_batch(session, url, headers, body)
             answered_at = time.time()
+            del stream.in_flight[start]
             stream.tries.append(PublishTry(start, sent_at, answered_at, status))
             if status is not None and 200 <= status < 300:
                 ids = [m["id"] for m in json.loads(text)["data"]]
