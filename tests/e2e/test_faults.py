@@ -346,7 +346,7 @@ def p95(values: list[float]) -> float:
 
 
 # No timeout marker: the suite's (300 s) holds in CI; `make faults` gives an hour.
-def test_guarantee_3_receiver_down_10_minutes_then_backlog_arrives_paced(
+def test_guarantee_1_receiver_down_10_minutes_then_backlog_arrives_paced(
     stack: Stack, database_url: str, broker_url: str, summary: Summary, full_length: bool
 ) -> None:
     """Scaled down in CI: the receiver is down 10 s instead of 600 s, and every duration of the
