@@ -33,6 +33,15 @@ ADMIN_KEY = "hr_test_admin_key"
 SECRET_KEY = Fernet.generate_key().decode()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--full-length",
+        action="store_true",
+        help="run the fault tests (-m faults) at full length, e.g. a receiver down for 10 real "
+        "minutes, instead of scaled down for CI (`make faults`)",
+    )
+
+
 def _pg_url(name: str) -> str:
     return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 

@@ -11,7 +11,7 @@ import pytest
 # The checks in the harness are plain asserts; rewritten, their failures show the values.
 pytest.register_assert_rewrite("tests.e2e.harness")
 
-from tests.e2e.harness import Stack  # noqa: E402
+from tests.e2e.harness import Stack, fresh_database, fresh_rabbitmq_vhost  # noqa: E402
 
 STACK_KEY = pytest.StashKey[Stack]()
 SUMMARY_KEY = pytest.StashKey[list[str]]()
@@ -26,6 +26,27 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop_all()
+
+
+@pytest.fixture
+def database_url(stack: Stack) -> Iterator[str]:
+    """A fresh PostgreSQL database for a production-shape test, dropped after the test's
+    processes have stopped (overrides the SQLite/PostgreSQL ``database_url`` of the other suites)."""
+    with fresh_database() as url:
+        try:
+            yield url
+        finally:
+            stack.stop_all()
+
+
+@pytest.fixture
+def broker_url(stack: Stack) -> Iterator[str]:
+    """A fresh RabbitMQ vhost, deleted after the test's processes have stopped."""
+    with fresh_rabbitmq_vhost() as url:
+        try:
+            yield url
+        finally:
+            stack.stop_all()
 
 
 @pytest.fixture

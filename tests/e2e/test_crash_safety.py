@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -32,8 +32,6 @@ from tests.e2e.harness import (
     Stack,
     assert_all_delivered,
     attempts_of,
-    fresh_database,
-    fresh_rabbitmq_vhost,
     publish_batches,
     purge_rabbitmq,
     rabbitmq_depth,
@@ -64,26 +62,6 @@ FAST = {
     "HOOKRELAY_CIRCUIT_MAX_COOLDOWN_SECONDS": "2",
     "HOOKRELAY_MAX_IN_FLIGHT": str(MAX_IN_FLIGHT),
 }
-
-
-@pytest.fixture
-def database_url(stack: Stack) -> Iterator[str]:
-    """A fresh PostgreSQL database, dropped after the test's processes have stopped."""
-    with fresh_database() as url:
-        try:
-            yield url
-        finally:
-            stack.stop_all()
-
-
-@pytest.fixture
-def broker_url(stack: Stack) -> Iterator[str]:
-    """A fresh RabbitMQ vhost, deleted after the test's processes have stopped."""
-    with fresh_rabbitmq_vhost() as url:
-        try:
-            yield url
-        finally:
-            stack.stop_all()
 
 
 def start(

@@ -23,6 +23,7 @@ from app.models import Delivery, InboundDedup, InboundEvent, Message, MessagePay
 from app.sources import repository as inbound_repository
 from app.sources.repository import REJECTED_KEPT
 from tests.conftest import ADMIN_KEY
+from tests.factories import send_deliveries
 from tests.integration.conftest import queued_delivery_ids
 from tests.integration.inbound import (
     Client,
@@ -33,7 +34,6 @@ from tests.integration.inbound import (
 )
 from tests.integration.receiver import Receiver
 from workers.delivery import DeliveryContext
-from workers.dispatch import send_deliveries
 from workers.http import build_client
 from workers.scheduler import purge_once
 

@@ -12,22 +12,29 @@ callers pick their own, since a run flushes it).
 - ``processes``: ``Stack`` of logged subprocesses (kill, stop and start one again by name),
   ``wait_until``, the ``Receiver`` handle (which can be stopped and started again on its port);
 - ``services``: ``start_embedded`` / ``start_production``, a fresh database, a fresh RabbitMQ
-  vhost, broker resets, a PostgreSQL restart, the deliveries' statuses;
-- ``api``: tenant and endpoints on the receiver, concurrent publishing (one by one or in batches),
-  the attempts API;
+  vhost, broker resets, a PostgreSQL restart, the deliveries' statuses, the stored messages;
+- ``brokers``: a private RabbitMQ node and a private Redis, which a fault test may stop and start
+  again (the shared ones never are);
+- ``api``: tenant and endpoints on the receiver, concurrent publishing (one by one or in batches;
+  a stream with event ids that rides out an API restart), the attempts API;
 - ``checks``: what a run must show (each delivery once, signed, recorded as an attempt; or, after
   a crash, each delivery at least once with the duplicates counted).
 """
 
 from tests.e2e.harness.api import (
     Published,
+    PublishStream,
+    PublishTry,
     Setup,
+    add_endpoints,
     attempts_of,
     publish_batches,
     publish_many,
+    publish_stream,
     set_up_tenant,
     wait_for_attempts,
 )
+from tests.e2e.harness.brokers import PrivateRabbitmq, PrivateRedis, private_rabbitmq
 from tests.e2e.harness.checks import (
     Tally,
     assert_all_delivered,
@@ -49,6 +56,7 @@ from tests.e2e.harness.services import (
     delivery_statuses,
     fresh_database,
     fresh_rabbitmq_vhost,
+    messages_per_event_id,
     purge_rabbitmq,
     rabbitmq_depth,
     reset_rabbitmq,
@@ -56,17 +64,24 @@ from tests.e2e.harness.services import (
     restart_postgres,
     start_embedded,
     start_production,
+    stored_messages,
+    wait_ready,
 )
 
 __all__ = [
     "HarnessError",
+    "PrivateRabbitmq",
+    "PrivateRedis",
     "Process",
+    "PublishStream",
+    "PublishTry",
     "Published",
     "Receiver",
     "Service",
     "Setup",
     "Stack",
     "Tally",
+    "add_endpoints",
     "assert_all_delivered",
     "assert_fanned_out_once",
     "attempts_of",
@@ -75,9 +90,12 @@ __all__ = [
     "free_port",
     "fresh_database",
     "fresh_rabbitmq_vhost",
+    "messages_per_event_id",
     "missing_deliveries",
+    "private_rabbitmq",
     "publish_batches",
     "publish_many",
+    "publish_stream",
     "purge_rabbitmq",
     "rabbitmq_depth",
     "reset_rabbitmq",
@@ -87,6 +105,8 @@ __all__ = [
     "start_embedded",
     "start_production",
     "start_receiver",
+    "stored_messages",
     "wait_for_attempts",
+    "wait_ready",
     "wait_until",
 ]

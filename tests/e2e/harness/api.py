@@ -7,7 +7,7 @@ import json
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -39,11 +39,33 @@ def set_up_tenant(
 ) -> Setup:
     """Create a tenant and ``endpoints`` endpoints on the receiver, and hand it their secrets."""
     tenant = "e2e_" + secrets.token_hex(4)
-    kind = event_type.split(".")[0]
     with service.client() as api:
         answer = api.post("/api/v1/tenants", json={"uid": tenant, "name": "End to end"})
         assert answer.status_code == 201, answer.text
-        ids, paths, secrets_by_path = [], [], {}
+    return add_endpoints(
+        service,
+        receiver,
+        tenant,
+        endpoints=endpoints,
+        event_type=event_type,
+        rate_limit_per_second=rate_limit_per_second,
+    )
+
+
+def add_endpoints(
+    service: Service,
+    receiver: Receiver,
+    tenant: str,
+    *,
+    endpoints: int,
+    event_type: str = "invoice.paid",
+    rate_limit_per_second: int | None = None,
+) -> Setup:
+    """Add ``endpoints`` endpoints on ``receiver`` to ``tenant`` (paths ``/ep/0``, …, numbered
+    per receiver), and hand the receiver their secrets."""
+    kind = event_type.split(".")[0]
+    ids, paths, secrets_by_path = [], [], {}
+    with service.client() as api:
         for n in range(endpoints):
             path = f"/ep/{n}"
             body: dict[str, Any] = {"url": receiver.url(path), "event_types": [f"{kind}.*"]}
@@ -287,3 +309,135 @@ def wait_for_attempts(
         interval=0.5,
     )
     return latest
+
+
+@dataclass(frozen=True)
+class PublishTry:
+    """One batch request of a publish stream, as its publisher saw it."""
+
+    first: int  # number of the batch's first event
+    sent_at: float  # Unix seconds
+    answered_at: float
+    status: int | None  # None: no HTTP answer (refused, reset, cut off mid-request)
+
+
+@dataclass
+class PublishStream:
+    """What a publish stream did: every request, and the message id of each event answered 2xx.
+
+    Filled in while the stream runs, so that a test can watch its progress from another thread.
+    """
+
+    events: int  # how many events the stream publishes
+    prefix: str = field(default_factory=lambda: "ev_" + secrets.token_hex(4))
+    tries: list[PublishTry] = field(default_factory=list)
+    ids_by_event: dict[str, str] = field(default_factory=dict)
+    # One per event answered 2xx (sent_at: when the answering request went out).
+    published: list[Published] = field(default_factory=list)
+    # The requests waiting for an answer now: batch start -> when it went out (Unix seconds).
+    in_flight: dict[int, float] = field(default_factory=dict)
+
+    def event_id(self, n: int) -> str:
+        return f"{self.prefix}-{n}"
+
+
+async def _post_batch(
+    session: aiohttp.ClientSession, url: str, headers: dict[str, str], body: dict[str, Any]
+) -> tuple[int | None, str]:
+    try:
+        async with session.post(url, json=body, headers=headers) as answer:
+            return answer.status, await answer.text()
+    except (aiohttp.ClientError, TimeoutError):
+        return None, ""
+
+
+async def _publish_stream(
+    service: Service,
+    tenant: str,
+    stream: PublishStream,
+    *,
+    batch_size: int,
+    concurrency: int,
+    rate: float,
+    retry: bool,
+    give_up_seconds: float,
+) -> None:
+    url = f"{service.base_url}/api/v1/tenants/{tenant}/messages/batch"
+    headers = {"authorization": f"Bearer {service.admin_key}"}
+    starts = iter(range(0, stream.events, batch_size))
+    began = time.monotonic()
+
+    async def publish(session: aiohttp.ClientSession, start: int) -> None:
+        numbers = range(start, min(start + batch_size, stream.events))
+        body = {
+            "messages": [
+                {
+                    "event_type": "invoice.paid",
+                    "payload": {"n": n, "invoice": f"in_{n}"},
+                    "event_id": stream.event_id(n),
+                }
+                for n in numbers
+            ]
+        }
+        deadline = time.monotonic() + give_up_seconds
+        while True:
+            sent_at = stream.in_flight[start] = time.time()
+            status, text = await _post_batch(session, url, headers, body)
+            answered_at = time.time()
+            del stream.in_flight[start]
+            stream.tries.append(PublishTry(start, sent_at, answered_at, status))
+            if status is not None and 200 <= status < 300:
+                ids = [m["id"] for m in json.loads(text)["data"]]
+                for n, message_id in zip(numbers, ids, strict=True):
+                    stream.ids_by_event[stream.event_id(n)] = message_id
+                    stream.published.append(Published(message_id, sent_at, answered_at))
+                return
+            if not retry:
+                return
+            if time.monotonic() > deadline:
+                raise HarnessError(f"batch from {start} not accepted within {give_up_seconds} s")
+            await asyncio.sleep(0.1)  # a publisher's back-off: the API may be restarting
+
+    async def publisher(session: aiohttp.ClientSession) -> None:
+        for start in starts:
+            delay = began + start / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await publish(session, start)
+
+    # force_close: a new connection per request, as a publisher behind a load balancer would see
+    # a restarted API; no request is ever sent on a connection the old process is closing.
+    timeout = aiohttp.ClientTimeout(total=30)
+    connector = aiohttp.TCPConnector(force_close=True)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        await asyncio.gather(*(publisher(session) for _ in range(concurrency)))
+
+
+def publish_stream(
+    service: Service,
+    tenant: str,
+    stream: PublishStream,
+    *,
+    batch_size: int = 10,
+    concurrency: int = 4,
+    rate: float = 100.0,
+    retry: bool = True,
+    give_up_seconds: float = 90.0,
+) -> PublishStream:
+    """Publish ``stream.events`` events at ``rate`` a second, in batches, each with its own
+    ``event_id``. With ``retry``, a batch not answered 2xx (no answer, or an error status) is sent
+    again, with the same event ids, until it is (a publisher riding out an API restart); without,
+    it is given up. Every request is kept in ``stream.tries``."""
+    asyncio.run(
+        _publish_stream(
+            service,
+            tenant,
+            stream,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            rate=rate,
+            retry=retry,
+            give_up_seconds=give_up_seconds,
+        )
+    )
+    return stream

@@ -58,6 +58,18 @@ class Process:
     def exited(self) -> int | None:
         return self.popen.poll()
 
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def terminate(self) -> None:
+        """SIGTERM, without waiting: a deploy's stop, whose exit the caller times."""
+        self.stopped_on_purpose = True
+        if self.popen.poll() is None:
+            self.popen.terminate()
+
     def kill(self, *, timeout_seconds: float = 10.0) -> None:
         """SIGKILL (a crash: no shutdown code runs) and wait for it to be gone."""
         self.stopped_on_purpose = True
@@ -127,6 +139,12 @@ class Stack:
         if previous.exited() is None:
             raise HarnessError(f"{name} (pid {previous.pid}) is still running; stop or kill it")
         return self.start(name, previous.argv, previous.env)
+
+    def start_beside(self, name: str, new_name: str) -> Process:
+        """Start ``new_name`` with the command and environment of ``name`` (a rolling deploy's
+        new process, or one more worker), while ``name`` keeps running."""
+        model = self.get(name)
+        return self.start(new_name, model.argv, model.env)
 
     def restart(self, name: str, *, kill: bool = False) -> Process:
         """Stop (or, with ``kill``, SIGKILL) the latest ``name`` process and start it again."""

@@ -257,3 +257,27 @@ def reset_redis(db: int, url: str = REDIS_URL) -> str:
     finally:
         client.close()
     return full_url
+
+
+def stored_messages(database_url: str) -> dict[str, int]:
+    """Every message in the database with its number of deliveries (a message is written with
+    one delivery per matching endpoint in one transaction: fewer is a half-written publish)."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT m.id, count(d.id) FROM messages m LEFT JOIN deliveries d ON d.message_id = m.id"
+            " GROUP BY m.id"
+        ).fetchall()
+    return {str(message_id): int(count) for message_id, count in rows}
+
+
+def messages_per_event_id(database_url: str) -> Counter[str]:
+    """How many messages the database holds for each publisher ``event_id``."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT event_id, count(*) FROM messages WHERE event_id IS NOT NULL GROUP BY event_id"
+        ).fetchall()
+    return Counter({str(event_id): int(count) for event_id, count in rows})
