@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Literal
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
+from app.errors import Conflict, NotFound
 from app.kit.clock import utc_now
 from app.kit.ids import new_id
+from app.kit.pagination import paginate
 from app.models import ApiKey, PortalToken
 
 log = structlog.get_logger(__name__)
@@ -42,13 +44,11 @@ class Principal:
     kind: Literal["admin", "portal"]
     tenant_id: str | None = None
     token_id: str | None = None
+    read_only: bool = False  # a read-only portal token: views everything, changes nothing
 
     @property
     def is_admin(self) -> bool:
         return self.kind == "admin"
-
-
-ADMIN = Principal("admin")
 
 
 class Authenticator:
@@ -82,17 +82,23 @@ class Authenticator:
         return found[1]
 
     def forget(self, token_id: str) -> None:
-        """Drop a revoked portal token from this process's cache."""
+        """Drop a revoked portal token or API key (by id) from this process's cache."""
         for digest, (_, principal) in list(self._cache.items()):
             if principal.token_id == token_id:
                 self._cache.pop(digest, None)
 
     async def _admin(self, digest: str, now: float) -> tuple[float, Principal] | None:
-        async with self._sessions() as session:
-            found = await session.scalar(
-                select(ApiKey.id).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
-            )
-        return None if found is None else (now + CACHE_SECONDS, ADMIN)
+        # The look-up records the key's use: one statement, once per key per cache period.
+        async with self._sessions() as session, session.begin():
+            found = (
+                await session.execute(
+                    update(ApiKey)
+                    .where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
+                    .values(last_used_at=utc_now())
+                    .returning(ApiKey.id)
+                )
+            ).scalar_one_or_none()
+        return None if found is None else (now + CACHE_SECONDS, Principal("admin", token_id=found))
 
     async def _portal(self, digest: str, now: float) -> tuple[float, Principal] | None:
         async with self._sessions() as session:
@@ -102,7 +108,9 @@ class Authenticator:
         left = (row.expires_at - utc_now()).total_seconds()
         if left <= 0:
             return None
-        principal = Principal("portal", tenant_id=row.tenant_id, token_id=row.id)
+        principal = Principal(
+            "portal", tenant_id=row.tenant_id, token_id=row.id, read_only=row.read_only
+        )
         return now + min(PORTAL_CACHE_SECONDS, left), principal
 
 
@@ -139,3 +147,37 @@ async def ensure_admin_key(session: AsyncSession, settings: Settings) -> Path | 
         return None
     await _store(session, _read_or_create_key_file(path), "generated on first start")
     return path
+
+
+async def create_key(session: AsyncSession, name: str) -> tuple[ApiKey, str]:
+    """A new admin API key: its row and its value (shown once; only its hash is kept)."""
+    key = generate_key()
+    row = ApiKey(id=new_id("key"), name=name, key_hash=hash_key(key))
+    session.add(row)
+    await session.flush()
+    return row, key
+
+
+async def list_keys(session: AsyncSession, *, cursor: str | None, limit: int) -> list[ApiKey]:
+    """Admin API keys, newest first, revoked ones included."""
+    return list(
+        (
+            await session.scalars(paginate(select(ApiKey), ApiKey.id, cursor=cursor, limit=limit))
+        ).all()
+    )
+
+
+async def revoke_key(session: AsyncSession, key_id: str) -> ApiKey:
+    """Revoke an admin API key; the last active one cannot be (nothing could sign in again)."""
+    row = await session.get(ApiKey, key_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"API key {key_id!r} not found", code="api_key_not_found")
+    if row.revoked_at is None:
+        active = await session.scalar(
+            select(func.count()).select_from(ApiKey).where(ApiKey.revoked_at.is_(None))
+        )
+        if (active or 0) <= 1:
+            raise Conflict("the last active API key cannot be revoked", code="last_api_key")
+        row.revoked_at = utc_now()
+        await session.flush()
+    return row

@@ -16,6 +16,7 @@ def token_out(row: PortalToken) -> PortalTokenOut:
         id=row.id,
         tenant_id=row.tenant_id,
         description=row.description,
+        read_only=row.read_only,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
         link_used_at=row.link_used_at,
@@ -46,12 +47,14 @@ class PortalTokenController(Controller):
             state.settings,
             lifetime_seconds=data.expires_in_seconds,
             description=data.description,
+            read_only=data.read_only,
         )
         return PortalTokenMinted(
             id=minted.row.id,
             tenant_id=minted.row.tenant_id,
             token=minted.token,
             magic_link=minted.magic_link,
+            read_only=minted.row.read_only,
             expires_at=minted.row.expires_at,
         )
 
