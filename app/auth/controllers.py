@@ -6,17 +6,7 @@ from app.auth import service
 from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from app.kit.deps import Cursor, Limit, Session
 from app.kit.pagination import Page, page_of
-from app.models import ApiKey
-
-
-def key_out(row: ApiKey) -> ApiKeyOut:
-    return ApiKeyOut(
-        id=row.id,
-        name=row.name,
-        created_at=row.created_at,
-        last_used_at=row.last_used_at,
-        revoked_at=row.revoked_at,
-    )
+from app.kit.schemas import present
 
 
 class ApiKeyController(Controller):
@@ -29,7 +19,7 @@ class ApiKeyController(Controller):
     async def create(self, session: Session, data: JSONBody[ApiKeyCreate]) -> ApiKeyCreated:
         """Create an admin API key (its value is shown this once)."""
         row, key = await service.create_key(session, data.name)
-        return ApiKeyCreated(id=row.id, name=row.name, key=key, created_at=row.created_at)
+        return present(ApiKeyCreated, row, key=key)
 
     @get("/", operation_id="list_api_keys")
     async def list_(
@@ -37,7 +27,7 @@ class ApiKeyController(Controller):
     ) -> Page[ApiKeyOut]:
         """List admin API keys, newest first, with their last use (never their values)."""
         rows = await service.list_keys(session, cursor=cursor, limit=limit)
-        return page_of([key_out(r) for r in rows], [r.id for r in rows], limit)
+        return page_of([present(ApiKeyOut, r) for r in rows], [r.id for r in rows], limit)
 
     @delete("/{key_id:str}", operation_id="revoke_api_key")
     async def revoke(self, session: Session, state: State, key_id: FromPath[str]) -> None:

@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Literal
 
 import structlog
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.auth import repository
 from app.config import Settings
 from app.errors import Conflict, NotFound
 from app.kit.clock import utc_now
 from app.kit.ids import new_id
-from app.kit.pagination import paginate
-from app.models import ApiKey, PortalToken
+from app.kit.ttl_cache import TTLCache
+from app.models import ApiKey
 
 log = structlog.get_logger(__name__)
 
@@ -43,7 +43,7 @@ class Principal:
 
     kind: Literal["admin", "portal"]
     tenant_id: str | None = None
-    token_id: str | None = None
+    token_id: str | None = None  # the portal token's id, or the admin key's
     read_only: bool = False  # a read-only portal token: views everything, changes nothing
 
     @property
@@ -61,48 +61,40 @@ class Authenticator:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self._cache: dict[str, tuple[float, Principal]] = {}
+        self._cache: TTLCache[str, Principal] = TTLCache(ttl_seconds=CACHE_SECONDS)
 
     async def authenticate(self, credential: str) -> Principal | None:
         digest = hash_key(credential)
-        now = time.monotonic()
         cached = self._cache.get(digest)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        if cached is not None:
+            return cached
         if credential.startswith(PORTAL_TOKEN_PREFIX):
-            found = await self._portal(digest, now)
+            found = await self._portal(digest)
         else:
-            found = await self._admin(digest, now)
+            found = await self._admin(digest)
         if found is None:
-            self._cache.pop(digest, None)
+            self._cache.pop(digest)
             return None
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[digest] = found
-        return found[1]
+        principal, expires_at = found
+        self._cache.put(digest, principal, expires_at=expires_at)
+        return principal
 
     def forget(self, token_id: str) -> None:
-        """Drop a revoked portal token or API key (by id) from this process's cache."""
-        for digest, (_, principal) in list(self._cache.items()):
+        """Drop a revoked portal token or admin key (by id) from this process's cache."""
+        for digest, principal in self._cache.items():
             if principal.token_id == token_id:
-                self._cache.pop(digest, None)
+                self._cache.pop(digest)
 
-    async def _admin(self, digest: str, now: float) -> tuple[float, Principal] | None:
+    async def _admin(self, digest: str) -> tuple[Principal, float | None] | None:
         # The look-up records the key's use: one statement, once per key per cache period.
         async with self._sessions() as session, session.begin():
-            found = (
-                await session.execute(
-                    update(ApiKey)
-                    .where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
-                    .values(last_used_at=utc_now())
-                    .returning(ApiKey.id)
-                )
-            ).scalar_one_or_none()
-        return None if found is None else (now + CACHE_SECONDS, Principal("admin", token_id=found))
+            found = await repository.use_admin_key(session, digest, now=utc_now())
+        return None if found is None else (Principal("admin", token_id=found), None)
 
-    async def _portal(self, digest: str, now: float) -> tuple[float, Principal] | None:
+    async def _portal(self, digest: str) -> tuple[Principal, float | None] | None:
+        """The token's principal, kept no longer than ``PORTAL_CACHE_SECONDS`` nor its expiry."""
         async with self._sessions() as session:
-            row = await session.scalar(select(PortalToken).where(PortalToken.token_hash == digest))
+            row = await repository.portal_token(session, digest)
         if row is None or row.revoked_at is not None:
             return None
         left = (row.expires_at - utc_now()).total_seconds()
@@ -111,12 +103,12 @@ class Authenticator:
         principal = Principal(
             "portal", tenant_id=row.tenant_id, token_id=row.id, read_only=row.read_only
         )
-        return now + min(PORTAL_CACHE_SECONDS, left), principal
+        return principal, time.monotonic() + min(PORTAL_CACHE_SECONDS, left)
 
 
 async def _store(session: AsyncSession, key: str, name: str) -> None:
     digest = hash_key(key)
-    if await session.scalar(select(ApiKey.id).where(ApiKey.key_hash == digest)) is None:
+    if not await repository.admin_key_stored(session, digest):
         session.add(ApiKey(id=new_id("key"), name=name, key_hash=digest))
 
 
@@ -143,7 +135,7 @@ async def ensure_admin_key(session: AsyncSession, settings: Settings) -> Path | 
     if settings.is_embedded_database:
         await _store(session, _read_or_create_key_file(path), "embedded default")
         return path
-    if await session.scalar(select(func.count()).select_from(ApiKey)):
+    if await repository.any_admin_key(session):
         return None
     await _store(session, _read_or_create_key_file(path), "generated on first start")
     return path
@@ -160,23 +152,16 @@ async def create_key(session: AsyncSession, name: str) -> tuple[ApiKey, str]:
 
 async def list_keys(session: AsyncSession, *, cursor: str | None, limit: int) -> list[ApiKey]:
     """Admin API keys, newest first, revoked ones included."""
-    return list(
-        (
-            await session.scalars(paginate(select(ApiKey), ApiKey.id, cursor=cursor, limit=limit))
-        ).all()
-    )
+    return await repository.admin_keys(session, cursor=cursor, limit=limit)
 
 
 async def revoke_key(session: AsyncSession, key_id: str) -> ApiKey:
     """Revoke an admin API key; the last active one cannot be (nothing could sign in again)."""
-    row = await session.get(ApiKey, key_id, with_for_update=True)
+    row = await repository.admin_key_for_update(session, key_id)
     if row is None:
         raise NotFound(f"API key {key_id!r} not found", code="api_key_not_found")
     if row.revoked_at is None:
-        active = await session.scalar(
-            select(func.count()).select_from(ApiKey).where(ApiKey.revoked_at.is_(None))
-        )
-        if (active or 0) <= 1:
+        if await repository.live_admin_keys(session) <= 1:
             raise Conflict("the last active API key cannot be revoked", code="last_api_key")
         row.revoked_at = utc_now()
         await session.flush()

@@ -64,3 +64,11 @@ class EndpointStats(msgspec.Struct):
 
     endpoint_id: str
     windows: list[WindowStats]
+
+
+class UndeliveredFilter(msgspec.Struct, kw_only=True):
+    """The undelivered report's filters: the message's creation time, one endpoint."""
+
+    after: datetime | None = None  # message created at or after
+    before: datetime | None = None  # message created before
+    endpoint_id: str | None = None

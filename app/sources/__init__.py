@@ -1,0 +1,1 @@
+"""Inbound sources: provider webhooks received, verified, deduplicated and routed (issue 14)."""
