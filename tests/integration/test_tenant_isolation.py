@@ -104,6 +104,7 @@ PARAMETERS = {
     "token_id": "token_id",
     "recovery": "recovery",
     "recovery_id": "recovery",
+    "key_id": "token_id",  # admin API keys: a portal token is refused before any lookup
 }
 
 
