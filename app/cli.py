@@ -253,6 +253,7 @@ def cmd_portal_link(args: argparse.Namespace) -> None:
                     settings,
                     lifetime_seconds=args.ttl,
                     description=args.description,
+                    read_only=args.read_only,
                 )
         finally:
             await engine.dispose()
@@ -263,6 +264,62 @@ def cmd_portal_link(args: argparse.Namespace) -> None:
     except NotFound as exc:
         print(f"hookrelay: {exc.detail}", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def cmd_api_keys(args: argparse.Namespace) -> None:
+    """Admin API keys: create NAME (prints the key once), list, revoke ID."""
+    from app.auth import service as auth
+    from app.db import create_engine, session_factory
+    from app.errors import AppError
+    from app.kit.uow import unit_of_work
+
+    settings = _settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    if args.action in ("create", "revoke") and not args.argument:
+        print(
+            f"hookrelay: api-keys {args.action} needs a {'NAME' if args.action == 'create' else 'ID'}",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+
+    async def run() -> list[str]:
+        engine = create_engine(settings.database_url, pool_size=1)
+        try:
+            async with unit_of_work(session_factory(engine), None) as session:
+                if args.action == "create":
+                    row, key = await auth.create_key(session, args.argument)
+                    return [f"{row.id}\t{key}"]
+                if args.action == "revoke":
+                    row = await auth.revoke_key(session, args.argument)
+                    return [f"{row.id}\trevoked {row.revoked_at:%Y-%m-%dT%H:%M:%SZ}"]
+                rows = await auth.list_keys(session, cursor=None, limit=1000)
+                return [
+                    "\t".join(
+                        (
+                            r.id,
+                            r.name,
+                            _when(r.created_at),
+                            _when(r.last_used_at),
+                            _when(r.revoked_at),
+                        )
+                    )
+                    for r in rows
+                ]
+        finally:
+            await engine.dispose()
+
+    try:
+        lines = asyncio.run(run())
+    except AppError as exc:
+        print(f"hookrelay: {exc.detail}", file=sys.stderr)
+        raise SystemExit(1) from None
+    if args.action == "list":
+        print("id\tname\tcreated\tlast used\trevoked")
+    print("\n".join(lines))
+
+
+def _when(moment: object) -> str:
+    return "-" if moment is None else f"{moment:%Y-%m-%dT%H:%M:%SZ}"
 
 
 def cmd_rotate_secrets(args: argparse.Namespace) -> None:
@@ -320,6 +377,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "openapi": cmd_openapi,
     "portal-link": cmd_portal_link,
     "rotate-secrets": cmd_rotate_secrets,
+    "api-keys": cmd_api_keys,
     "receive": cmd_receive,
     "sources": cmd_sources,
 }
@@ -348,6 +406,9 @@ def main(argv: list[str] | None = None) -> None:
     parsers["rotate-secrets"].add_argument(
         "--batch-size", type=int, default=500, help="rows per transaction"
     )
+    parsers["api-keys"].add_argument("action", choices=["create", "list", "revoke"])
+    parsers["api-keys"].add_argument("argument", nargs="?", help="NAME to create, ID to revoke")
+    parsers["portal-link"].add_argument("--read-only", action="store_true", help="view only")
     parsers["portal-link"].add_argument("tenant", help="the tenant's id or uid")
     parsers["portal-link"].add_argument("--ttl", type=int, help="lifetime in seconds")
     parsers["portal-link"].add_argument(

@@ -13,6 +13,7 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from app.auth.controllers import ApiKeyController
 from app.auth.guards import require_credentials
 from app.auth.service import Authenticator
 from app.config import Settings
@@ -99,6 +100,7 @@ def create_app(
             SourceController,
             DestinationController,
             InboundLogController,
+            ApiKeyController,
         ],
         guards=[require_credentials],
         dependencies={"session": Provide(provide_session)},

@@ -5,18 +5,40 @@ Credentials are not tenant-owned reads: they are how a principal is found in the
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.pagination import paginate
 from app.models import ApiKey, PortalToken
 
 
-async def live_admin_key(session: AsyncSession, key_hash: str) -> str | None:
-    """The id of the unrevoked admin key with this hash."""
-    found: str | None = await session.scalar(
-        select(ApiKey.id).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
-    )
+async def use_admin_key(session: AsyncSession, key_hash: str, *, now: datetime) -> str | None:
+    """The id of the unrevoked admin key with this hash, its last use set to ``now``."""
+    found: str | None = (
+        await session.execute(
+            update(ApiKey)
+            .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+            .values(last_used_at=now)
+            .returning(ApiKey.id)
+        )
+    ).scalar_one_or_none()
     return found
+
+
+async def admin_keys(session: AsyncSession, *, cursor: str | None, limit: int) -> list[ApiKey]:
+    query = paginate(select(ApiKey), ApiKey.id, cursor=cursor, limit=limit)
+    return list((await session.scalars(query)).all())
+
+
+async def admin_key_for_update(session: AsyncSession, key_id: str) -> ApiKey | None:
+    return await session.get(ApiKey, key_id, with_for_update=True)
+
+
+async def live_admin_keys(session: AsyncSession) -> int:
+    query = select(func.count()).select_from(ApiKey).where(ApiKey.revoked_at.is_(None))
+    return int(await session.scalar(query) or 0)
 
 
 async def admin_key_stored(session: AsyncSession, key_hash: str) -> bool:

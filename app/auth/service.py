@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth import repository
 from app.config import Settings
+from app.errors import Conflict, NotFound
 from app.kit.clock import utc_now
 from app.kit.ids import new_id
 from app.kit.ttl_cache import TTLCache
@@ -42,14 +43,12 @@ class Principal:
 
     kind: Literal["admin", "portal"]
     tenant_id: str | None = None
-    token_id: str | None = None
+    token_id: str | None = None  # the portal token's id, or the admin key's
+    read_only: bool = False  # a read-only portal token: views everything, changes nothing
 
     @property
     def is_admin(self) -> bool:
         return self.kind == "admin"
-
-
-ADMIN = Principal("admin")
 
 
 class Authenticator:
@@ -81,15 +80,16 @@ class Authenticator:
         return principal
 
     def forget(self, token_id: str) -> None:
-        """Drop a revoked portal token from this process's cache."""
+        """Drop a revoked portal token or admin key (by id) from this process's cache."""
         for digest, principal in self._cache.items():
             if principal.token_id == token_id:
                 self._cache.pop(digest)
 
     async def _admin(self, digest: str) -> tuple[Principal, float | None] | None:
-        async with self._sessions() as session:
-            found = await repository.live_admin_key(session, digest)
-        return None if found is None else (ADMIN, None)
+        # The look-up records the key's use: one statement, once per key per cache period.
+        async with self._sessions() as session, session.begin():
+            found = await repository.use_admin_key(session, digest, now=utc_now())
+        return None if found is None else (Principal("admin", token_id=found), None)
 
     async def _portal(self, digest: str) -> tuple[Principal, float | None] | None:
         """The token's principal, kept no longer than ``PORTAL_CACHE_SECONDS`` nor its expiry."""
@@ -100,7 +100,9 @@ class Authenticator:
         left = (row.expires_at - utc_now()).total_seconds()
         if left <= 0:
             return None
-        principal = Principal("portal", tenant_id=row.tenant_id, token_id=row.id)
+        principal = Principal(
+            "portal", tenant_id=row.tenant_id, token_id=row.id, read_only=row.read_only
+        )
         return principal, time.monotonic() + min(PORTAL_CACHE_SECONDS, left)
 
 
@@ -137,3 +139,30 @@ async def ensure_admin_key(session: AsyncSession, settings: Settings) -> Path | 
         return None
     await _store(session, _read_or_create_key_file(path), "generated on first start")
     return path
+
+
+async def create_key(session: AsyncSession, name: str) -> tuple[ApiKey, str]:
+    """A new admin API key: its row and its value (shown once; only its hash is kept)."""
+    key = generate_key()
+    row = ApiKey(id=new_id("key"), name=name, key_hash=hash_key(key))
+    session.add(row)
+    await session.flush()
+    return row, key
+
+
+async def list_keys(session: AsyncSession, *, cursor: str | None, limit: int) -> list[ApiKey]:
+    """Admin API keys, newest first, revoked ones included."""
+    return await repository.admin_keys(session, cursor=cursor, limit=limit)
+
+
+async def revoke_key(session: AsyncSession, key_id: str) -> ApiKey:
+    """Revoke an admin API key; the last active one cannot be (nothing could sign in again)."""
+    row = await repository.admin_key_for_update(session, key_id)
+    if row is None:
+        raise NotFound(f"API key {key_id!r} not found", code="api_key_not_found")
+    if row.revoked_at is None:
+        if await repository.live_admin_keys(session) <= 1:
+            raise Conflict("the last active API key cannot be revoked", code="last_api_key")
+        row.revoked_at = utc_now()
+        await session.flush()
+    return row

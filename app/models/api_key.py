@@ -15,3 +15,5 @@ class ApiKey(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(256))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when a process looks the key up (so within its cache period of the real last use).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.kit.clock import utc_now
@@ -11,6 +11,7 @@ class PortalToken(Base):
     """A tenant-scoped bearer token for the customer portal, stored only as its SHA-256.
 
     ``link_hash`` is the one-time code of its magic link; ``link_used_at`` is set when it is used.
+    ``read_only``: the token may view everything of its tenant and change nothing.
     """
 
     __tablename__ = "portal_tokens"
@@ -21,6 +22,7 @@ class PortalToken(Base):
     link_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     link_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -34,6 +34,7 @@ class PortalTokenController(Controller):
             state.settings,
             lifetime_seconds=data.expires_in_seconds,
             description=data.description,
+            read_only=data.read_only,
         )
         return present(
             PortalTokenMinted, minted.row, token=minted.token, magic_link=minted.magic_link

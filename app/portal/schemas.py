@@ -15,6 +15,7 @@ class PortalTokenCreate(msgspec.Struct, forbid_unknown_fields=True):
 
     expires_in_seconds: Lifetime | None = None
     description: Description = ""
+    read_only: bool = False  # view everything, change nothing, no secret reveal
 
 
 class PortalTokenOut(msgspec.Struct):
@@ -23,6 +24,7 @@ class PortalTokenOut(msgspec.Struct):
     id: str
     tenant_id: str
     description: str
+    read_only: bool
     expires_at: datetime
     revoked_at: datetime | None
     link_used_at: datetime | None
@@ -37,6 +39,7 @@ class PortalTokenMinted(msgspec.Struct):
     tenant_id: str
     token: str
     magic_link: str
+    read_only: bool
     expires_at: datetime
 
 

@@ -45,6 +45,7 @@ async def mint(
     *,
     lifetime_seconds: int | None = None,
     description: str = "",
+    read_only: bool = False,
 ) -> Minted:
     """A new token row (default lifetime ``PORTAL_TOKEN_TTL_SECONDS``), its token and magic link."""
     code = secrets.token_urlsafe(32)
@@ -56,6 +57,7 @@ async def mint(
         token_hash=hash_key(token),
         link_hash=hash_key(code),
         description=description,
+        read_only=read_only,
         expires_at=utc_now() + timedelta(seconds=lifetime),
         created_at=utc_now(),
     )

@@ -156,3 +156,30 @@ def test_sources_add_list_and_show_print_the_ingest_url(tmp_path: Path) -> None:
     bad = run("sources", "add", "x", "--provider", "nope", env=env, cwd=tmp_path)
     assert bad.returncode == 1
     assert "unknown provider" in bad.stderr
+
+
+def test_api_keys_create_list_revoke(tmp_path: Path) -> None:
+    from cryptography.fernet import Fernet
+
+    from app.db import migrate
+
+    url = f"sqlite:///{tmp_path / 'hookrelay.db'}"
+    migrate(url)
+    env = {"HOOKRELAY_DATABASE_URL": url, "HOOKRELAY_SECRET_KEY": Fernet.generate_key().decode()}
+    first = run("api-keys", "create", "deploy bot", env=env, cwd=tmp_path)
+    second = run("api-keys", "create", "billing", env=env, cwd=tmp_path)
+    assert first.returncode == second.returncode == 0, first.stderr
+    first_id, first_key = first.stdout.strip().split("\t")
+    assert first_key.startswith("hr_")
+
+    listed = run("api-keys", "list", env=env, cwd=tmp_path)
+    assert "deploy bot" in listed.stdout and "billing" in listed.stdout
+    assert first_key not in listed.stdout
+
+    revoked = run("api-keys", "revoke", first_id, env=env, cwd=tmp_path)
+    assert revoked.returncode == 0 and "revoked" in revoked.stdout
+    last_id = second.stdout.split("\t")[0]
+    refused = run("api-keys", "revoke", last_id, env=env, cwd=tmp_path)
+    assert refused.returncode == 1 and "last active API key" in refused.stderr
+    missing = run("api-keys", "create", env=env, cwd=tmp_path)
+    assert missing.returncode == 2

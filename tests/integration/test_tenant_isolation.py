@@ -13,7 +13,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
-from app.auth.guards import portal_may_use
+from app.auth.guards import portal_refusal
 from app.kit.clock import utc_now
 from app.kit.ids import new_id
 from app.models import Attempt, Base, Delivery
@@ -107,6 +107,7 @@ PARAMETERS = {
     "source": "source",
     "destination": "destination",
     "event": "inbound_event",
+    "key_id": "token_id",  # admin API keys: a portal token is refused before any lookup
 }
 
 
@@ -227,7 +228,7 @@ async def test_guarantee_5_isolation_walk_portal_token_reaches_no_other_tenant(
             unknown = [n for n in objects if n not in PARAMETERS]
             assert not unknown, f"{method} {template}: teach the walk about {unknown}"
             body = request_body(operation, components)
-            allowed = portal_may_use(method, template)
+            allowed = portal_refusal(method, template, read_only=False) is None
             # The other tenant by id and by uid, and (with objects) our tenant with its objects.
             refs = [globex["tenant"], globex["uid"]] if "tenant" in names else [None]
             if "tenant" in names and objects:

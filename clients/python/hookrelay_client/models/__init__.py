@@ -1,5 +1,8 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .api_key_create import ApiKeyCreate
+from .api_key_created import ApiKeyCreated
+from .api_key_out import ApiKeyOut
 from .attempt_out import AttemptOut
 from .attempt_out_request_headers_type_0 import AttemptOutRequestHeadersType0
 from .attempt_out_response_headers_type_0 import AttemptOutResponseHeadersType0
@@ -44,6 +47,7 @@ from .message_create import MessageCreate
 from .message_create_payload import MessageCreatePayload
 from .message_out import MessageOut
 from .message_out_payload_type_0 import MessageOutPayloadType0
+from .page_api_key_out import PageApiKeyOut
 from .page_attempt_out import PageAttemptOut
 from .page_delivery_out import PageDeliveryOut
 from .page_destination_out import PageDestinationOut
@@ -80,6 +84,9 @@ from .window_stats import WindowStats
 from .window_stats_outcomes import WindowStatsOutcomes
 
 __all__ = (
+    "ApiKeyCreate",
+    "ApiKeyCreated",
+    "ApiKeyOut",
     "AttemptOut",
     "AttemptOutRequestHeadersType0",
     "AttemptOutResponseHeadersType0",
@@ -124,6 +131,7 @@ __all__ = (
     "MessageCreatePayload",
     "MessageOut",
     "MessageOutPayloadType0",
+    "PageApiKeyOut",
     "PageAttemptOut",
     "PageDeliveryOut",
     "PageDestinationOut",

@@ -17,10 +17,12 @@ class PortalTokenCreate:
     Attributes:
         description (str | Unset):  Default: ''.
         expires_in_seconds (int | None | Unset):
+        read_only (bool | Unset):  Default: False.
     """
 
     description: str | Unset = ""
     expires_in_seconds: int | None | Unset = UNSET
+    read_only: bool | Unset = False
 
     def to_dict(self) -> dict[str, Any]:
         description = self.description
@@ -31,6 +33,8 @@ class PortalTokenCreate:
         else:
             expires_in_seconds = self.expires_in_seconds
 
+        read_only = self.read_only
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -38,6 +42,8 @@ class PortalTokenCreate:
             field_dict["description"] = description
         if expires_in_seconds is not UNSET:
             field_dict["expires_in_seconds"] = expires_in_seconds
+        if read_only is not UNSET:
+            field_dict["read_only"] = read_only
 
         return field_dict
 
@@ -55,9 +61,12 @@ class PortalTokenCreate:
 
         expires_in_seconds = _parse_expires_in_seconds(d.pop("expires_in_seconds", UNSET))
 
+        read_only = d.pop("read_only", UNSET)
+
         portal_token_create = cls(
             description=description,
             expires_in_seconds=expires_in_seconds,
+            read_only=read_only,
         )
 
         return portal_token_create

@@ -17,6 +17,7 @@ class PortalTokenMinted:
         expires_at (datetime.datetime):
         id (str):
         magic_link (str):
+        read_only (bool):
         tenant_id (str):
         token (str):
     """
@@ -24,6 +25,7 @@ class PortalTokenMinted:
     expires_at: datetime.datetime
     id: str
     magic_link: str
+    read_only: bool
     tenant_id: str
     token: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -34,6 +36,8 @@ class PortalTokenMinted:
         id = self.id
 
         magic_link = self.magic_link
+
+        read_only = self.read_only
 
         tenant_id = self.tenant_id
 
@@ -46,6 +50,7 @@ class PortalTokenMinted:
                 "expires_at": expires_at,
                 "id": id,
                 "magic_link": magic_link,
+                "read_only": read_only,
                 "tenant_id": tenant_id,
                 "token": token,
             }
@@ -62,6 +67,8 @@ class PortalTokenMinted:
 
         magic_link = d.pop("magic_link")
 
+        read_only = d.pop("read_only")
+
         tenant_id = d.pop("tenant_id")
 
         token = d.pop("token")
@@ -70,6 +77,7 @@ class PortalTokenMinted:
             expires_at=expires_at,
             id=id,
             magic_link=magic_link,
+            read_only=read_only,
             tenant_id=tenant_id,
             token=token,
         )

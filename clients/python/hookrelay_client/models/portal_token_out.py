@@ -19,6 +19,7 @@ class PortalTokenOut:
         expires_at (datetime.datetime):
         id (str):
         link_used_at (datetime.datetime | None):
+        read_only (bool):
         revoked_at (datetime.datetime | None):
         tenant_id (str):
     """
@@ -28,6 +29,7 @@ class PortalTokenOut:
     expires_at: datetime.datetime
     id: str
     link_used_at: datetime.datetime | None
+    read_only: bool
     revoked_at: datetime.datetime | None
     tenant_id: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -47,6 +49,8 @@ class PortalTokenOut:
         else:
             link_used_at = self.link_used_at
 
+        read_only = self.read_only
+
         revoked_at: None | str
         if isinstance(self.revoked_at, datetime.datetime):
             revoked_at = self.revoked_at.isoformat()
@@ -64,6 +68,7 @@ class PortalTokenOut:
                 "expires_at": expires_at,
                 "id": id,
                 "link_used_at": link_used_at,
+                "read_only": read_only,
                 "revoked_at": revoked_at,
                 "tenant_id": tenant_id,
             }
@@ -97,6 +102,8 @@ class PortalTokenOut:
 
         link_used_at = _parse_link_used_at(d.pop("link_used_at"))
 
+        read_only = d.pop("read_only")
+
         def _parse_revoked_at(data: object) -> datetime.datetime | None:
             if data is None:
                 return data
@@ -120,6 +127,7 @@ class PortalTokenOut:
             expires_at=expires_at,
             id=id,
             link_used_at=link_used_at,
+            read_only=read_only,
             revoked_at=revoked_at,
             tenant_id=tenant_id,
         )
