@@ -148,6 +148,73 @@ class TestRetryAfterAndSlowDown:
             assert (held.status, held.attempt_count) == ("pending", 0)
             assert held.next_attempt_at >= utc_now() + timedelta(seconds=25)
 
+    async def test_retry_after_1_on_429_does_not_spend_the_tries_faster_than_the_schedule(
+        self, make_ctx: Any, sessions: Any, receiver: Receiver, clock: Clock
+    ) -> None:
+        # Given a receiver that answers every request 429 Retry-After: 1, and a 10 s, 20 s schedule
+        receiver.default_status = 429
+        receiver.headers = {"Retry-After": "1"}
+        ctx = make_ctx(retry_schedule=[10, 20])
+        _, ids = await setup(sessions, receiver.url("/a"))
+
+        # When the worker comes back for the delivery as often as the receiver asks (every 1.1 s)
+        tries_by_second: dict[int, int] = {}
+        for n in range(1, 36):
+            await send_deliveries(ctx, ids)
+            clock.advance(1.1)
+            tries_by_second[int(n * 1.1)] = len(receiver.requests)
+
+        # Then the tries went by the schedule, not by the Retry-After: one try in the first 8 s,
+        # three in all, the last no sooner than 10 + 20 s after the first
+        assert tries_by_second[8] == 1
+        assert len(receiver.requests) == 3
+        async with sessions() as session:
+            attempts = list(
+                await session.scalars(select(Attempt.created_at).order_by(Attempt.attempt_number))
+            )
+        assert attempts[1] - attempts[0] >= timedelta(seconds=10 - 1.1)  # DUE_SLACK, a round
+        assert attempts[2] - attempts[0] >= timedelta(seconds=30 - 2.2)
+        delivery = await fetch(sessions, Delivery, ids[0])
+        assert (delivery.status, delivery.attempt_count) == ("failed", 3)
+
+
+class Test429IsNotAFailingEndpoint:
+    @pytest.mark.parametrize(("status", "counts"), [(429, False), (500, True)])
+    async def test_only_rate_limiting_answers_neither_open_the_circuit_nor_disable(
+        self,
+        make_ctx: Any,
+        sessions: Any,
+        receiver: Receiver,
+        clock: Clock,
+        status: int,
+        counts: bool,
+    ) -> None:
+        # Given a breaker that opens after 3 failures and an endpoint disabled after failing
+        # for 0.36 s (DISABLE_AFTER_HOURS 0.0001)
+        receiver.default_status = status
+        receiver.headers = {"Retry-After": "1"}
+        ctx = make_ctx(circuit_failure_threshold=3, disable_after_hours=0.0001)
+        endpoint, ids = await setup(sessions, receiver.url("/a"), messages=8)
+
+        # When every try is answered with the status, two now and six 1.5 s later (a 429's
+        # Retry-After: 1 pauses the endpoint for a second)
+        assert await send_deliveries(ctx, ids[:2]) == 2
+        clock.advance(1.5)
+        assert await send_deliveries(ctx, ids[2:]) == 6
+
+        # Then a 429 leaves the circuit closed and the endpoint healthy; a 500 still counts
+        after = await fetch(sessions, Endpoint, endpoint.id)
+        if counts:
+            assert after.circuit_state == "open"
+            assert after.failing_since is not None
+            assert after.disabled is True
+        else:
+            assert (after.circuit_state, after.circuit_failures) == ("closed", 0)
+            assert after.failing_since is None
+            assert (after.disabled, after.disabled_reason) == (False, None)
+            # The receiver's request to slow down is still honoured
+            assert after.send_after is not None and after.send_after > utc_now()
+
 
 class TestGone:
     async def test_410_disables_the_endpoint_with_a_reason_and_tells_the_operator(
