@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -17,35 +16,16 @@ from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import func, select, update
 
 from app.kit.clock import utc_now
-from app.kit.crypto import SecretBox
 from app.kit.jobs import JobQueue
 from app.messages.service import payload_of
 from app.models import Attempt, Delivery, Endpoint, Message, Tenant
 from app.ops import service as ops
-from tests.conftest import SECRET_KEY, Clock
+from tests.conftest import Clock
 from tests.factories import create_endpoint, create_tenant, publish, send_deliveries
 from tests.integration.receiver import Receiver, running_receiver
 from workers.delivery import DeliveryContext
 from workers.dispatch import Dispatcher
-from workers.http import build_client
 from workers.scheduler import run_once
-
-
-@pytest.fixture
-async def make_ctx(
-    make_settings: Any, database_url: str, sessions: Any, broker: StubBroker
-) -> AsyncIterator[Callable[..., DeliveryContext]]:
-    clients = []
-
-    def make(**overrides: Any) -> DeliveryContext:
-        settings = make_settings(database_url, **overrides)
-        client = build_client(settings)
-        clients.append(client)
-        return DeliveryContext(settings, sessions, client, SecretBox(SECRET_KEY), JobQueue(broker))
-
-    yield make
-    for client in clients:
-        await client.aclose()
 
 
 async def setup(
