@@ -21,7 +21,13 @@ from app.messages.service import payload_of
 from app.models import Attempt, Delivery, Endpoint, Message, Tenant
 from app.ops import service as ops
 from tests.conftest import Clock
-from tests.factories import create_endpoint, create_tenant, publish, send_deliveries
+from tests.factories import (
+    create_endpoint,
+    create_tenant,
+    done_before_and_rows,
+    publish,
+    send_deliveries,
+)
 from tests.integration.receiver import Receiver, running_receiver
 from workers.delivery import DeliveryContext
 from workers.dispatch import Dispatcher
@@ -431,18 +437,9 @@ class TestGuarantee4Isolation:
             await send_deliveries(ctx, slow_ids + fast_ids)
 
         assert len(fast.requests) == 3
-        async with sessions() as session:
-            fast_done = await session.scalar(
-                select(func.max(Attempt.created_at)).where(Attempt.endpoint_id == fast_ep.id)
-            )
-            slow_done = await session.scalar(
-                select(func.min(Attempt.created_at)).where(Attempt.endpoint_id == slow_ep.id)
-            )
-            slow_rows = list(
-                await session.scalars(select(Delivery).where(Delivery.endpoint_id == slow_ep.id))
-            )
+        fast_first, slow_rows = await done_before_and_rows(sessions, fast_ep.id, slow_ep.id)
         # Every fast delivery was stored before the first slow try had even timed out.
-        assert fast_done < slow_done
+        assert fast_first
         # The slow endpoint got two tries at a time: what could not start within the turn wait
         # went back to the database untried, due again shortly; nothing failed or was lost.
         tried = [d for d in slow_rows if d.attempt_count == 1]
