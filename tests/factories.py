@@ -6,14 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.endpoints import service as endpoints
 from app.endpoints.schemas import EndpointCreate
 from app.kit.crypto import SecretBox
 from app.messages import service as messages
 from app.messages.schemas import MessageCreate
-from app.models import Endpoint, Message, Tenant
+from app.models import Attempt, Delivery, Endpoint, Message, Tenant
 from app.tenants import service as tenants
 from app.tenants.schemas import TenantCreate
 from tests.conftest import SECRET_KEY
@@ -62,3 +63,19 @@ async def send_deliveries(
     started = await dispatcher.dispatch(delivery_ids, trigger=trigger)
     await dispatcher.drain()
     return started
+
+
+async def done_before_and_rows(
+    sessions: async_sessionmaker[AsyncSession], healthy_id: str, bad_id: str
+) -> tuple[bool, list[Delivery]]:
+    """For an isolation test: whether the healthy endpoint's last attempt was stored before the
+    bad neighbour's first one, and the neighbour's deliveries."""
+    async with sessions() as session:
+        healthy_done = await session.scalar(
+            select(func.max(Attempt.created_at)).where(Attempt.endpoint_id == healthy_id)
+        )
+        bad_first = await session.scalar(
+            select(func.min(Attempt.created_at)).where(Attempt.endpoint_id == bad_id)
+        )
+        rows = await session.scalars(select(Delivery).where(Delivery.endpoint_id == bad_id))
+        return (healthy_done < bad_first, list(rows))

@@ -11,6 +11,7 @@ Circuit breaker, per endpoint:
 
 Any success closes the circuit. While it is open, deliveries wait (parked) without spending tries.
 A half-open circuit whose probe never reports (worker died) may probe again after the probe window.
+A 429 is neither: the receiver is up and asks to slow down (``says_nothing_of_health``).
 """
 
 from __future__ import annotations
@@ -25,11 +26,19 @@ from typing import Literal, Protocol
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 SLOWDOWN_STATUSES = frozenset({429, 502, 503, 504})
+TOO_MANY_REQUESTS = 429
 GONE = 410
 
 
 def is_success(status_code: int | None) -> bool:
     return status_code is not None and 200 <= status_code < 300
+
+
+def says_nothing_of_health(status_code: int | None) -> bool:
+    """A 429 is the receiver asking to slow down, not a failing endpoint: it pauses the endpoint
+    (``send_after``) but neither counts towards opening its circuit nor starts ``failing_since``
+    (a receiver that only rate-limits must not be auto-disabled)."""
+    return status_code == TOO_MANY_REQUESTS
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -65,17 +74,22 @@ def retry_delay_seconds(
     """Seconds until the next try after ``tries_made`` tries, or None when the tries are used up.
 
     ``schedule[i]`` is the wait after try ``i + 1``; with ``jitter`` 0.2 each wait is drawn from
-    ±20 % around it so that a burst of failures does not retry in lock-step. A ``retry_after``
-    (from a 429 or 503) replaces the scheduled wait, bounded by ``bounded_retry_after``.
+    ±20 % around it so that a burst of failures does not retry in lock-step.
+
+    A ``retry_after`` (from a 429 or 503, bounded by ``bounded_retry_after``) can only lengthen
+    the wait, never shorten it: the try is spent, so a receiver answering ``Retry-After: 1``
+    would otherwise use up every try within seconds, and one answering it forever would never
+    let the delivery come to an end. The endpoint itself pauses for the Retry-After (recording's
+    slow-down), so its other deliveries wait too and spend nothing.
     """
     if tries_made < 1 or tries_made > len(schedule):
         return None
+    delay = float(schedule[tries_made - 1])
+    if jitter:
+        delay *= (rng or random).uniform(1 - jitter, 1 + jitter)
     if retry_after is not None:
-        return bounded_retry_after(retry_after, retry_after_max)
-    base = float(schedule[tries_made - 1])
-    if not jitter:
-        return base
-    return base * (rng or random).uniform(1 - jitter, 1 + jitter)
+        delay = max(delay, bounded_retry_after(retry_after, retry_after_max))
+    return delay
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from workers.policy import (
     bounded_retry_after,
     parse_retry_after,
     retry_delay_seconds,
+    says_nothing_of_health,
     should_auto_disable,
 )
 
@@ -83,6 +84,9 @@ class _Recorder:
             outcome = result.outcome
             if outcome.error_kind in _NOT_ENDPOINT_HEALTH:
                 continue
+            self._slow_down(endpoint, outcome)
+            if says_nothing_of_health(outcome.status_code):
+                continue
             circuit = circuit.after(
                 succeeded=outcome.succeeded,
                 probe=result.probe,
@@ -94,7 +98,6 @@ class _Recorder:
                 endpoint.last_success_at = self.now
             elif endpoint.failing_since is None:
                 endpoint.failing_since = self.now
-            self._slow_down(endpoint, outcome)
             if outcome.status_code == GONE:
                 self._disable(endpoint, "the endpoint answered 410 Gone")
         if not endpoint.disabled and should_auto_disable(

@@ -306,18 +306,36 @@ _HOLD = (
 )
 
 
+# PostgreSQL: one statement per batch (app.kit.bulk). A rate-limited endpoint's backlog is held
+# back thousands of rows at a time; row by row, 10,000 of them took ~1.8 s of claims that other
+# endpoints' tasks waited behind.
+_HOLD_PG = text(
+    """
+    UPDATE deliveries AS d
+    SET next_attempt_at = v.next_try_at, lease_until = NULL, enqueued_at = NULL,
+        updated_at = v.held_at
+    FROM json_to_recordset(CAST(:rows AS json)) AS v(
+        delivery_id varchar, next_try_at timestamptz, held_at timestamptz
+    )
+    WHERE d.id = v.delivery_id
+    """
+)
+
+
 async def hold(session: AsyncSession, holds: Sequence[tuple[str, datetime | None]]) -> None:
     """Give leased deliveries back untried, due again at the given time (None: parked).
 
     No try is spent: this is how rate limits, open circuits and busy endpoints make deliveries
     wait. Parked deliveries come back when their endpoint is enabled or its circuit closes.
     """
-    if holds:
-        now = utc_now()
-        await session.execute(
-            _HOLD,
-            [{"delivery_id": i, "next_try_at": at, "held_at": now} for i, at in holds],
-        )
+    if not holds:
+        return
+    now = utc_now()
+    rows = [{"delivery_id": i, "next_try_at": at, "held_at": now} for i, at in holds]
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_HOLD_PG, {"rows": rows_json(rows)})
+    else:
+        await session.execute(_HOLD, rows)
 
 
 async def lock_endpoints(session: AsyncSession, ids: Sequence[str]) -> dict[str, Endpoint]:

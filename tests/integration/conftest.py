@@ -4,7 +4,7 @@ the real worker (actors, middleware, a Dramatiq ``Worker``) on a RabbitMQ virtua
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import dramatiq
@@ -18,7 +18,7 @@ from app.config import Settings
 from app.kit.crypto import SecretBox
 from app.kit.jobs import JobQueue
 from app.main import create_app
-from tests.conftest import ADMIN_KEY, RABBITMQ_URL
+from tests.conftest import ADMIN_KEY, RABBITMQ_URL, SECRET_KEY
 from tests.e2e.harness.services import fresh_rabbitmq_vhost
 from tests.integration.receiver import Receiver, running_receiver
 from workers.actors import declare_actors
@@ -86,6 +86,24 @@ async def ctx(
         jobs=JobQueue(broker),
     )
     await client.aclose()
+
+
+@pytest.fixture
+async def make_ctx(
+    make_settings: Any, database_url: str, sessions: Any, broker: StubBroker
+) -> AsyncIterator[Callable[..., DeliveryContext]]:
+    """``make_ctx(**settings)``: a worker's context with these settings, its client closed after."""
+    clients = []
+
+    def make(**overrides: Any) -> DeliveryContext:
+        settings = make_settings(database_url, **overrides)
+        client = build_client(settings)
+        clients.append(client)
+        return DeliveryContext(settings, sessions, client, SecretBox(SECRET_KEY), JobQueue(broker))
+
+    yield make
+    for client in clients:
+        await client.aclose()
 
 
 @pytest.fixture

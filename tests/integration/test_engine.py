@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -17,35 +16,22 @@ from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import func, select, update
 
 from app.kit.clock import utc_now
-from app.kit.crypto import SecretBox
 from app.kit.jobs import JobQueue
 from app.messages.repository import payload_of
 from app.models import Attempt, Delivery, Endpoint, Message, Tenant
 from app.ops import service as ops
-from tests.conftest import SECRET_KEY, Clock
-from tests.factories import create_endpoint, create_tenant, publish, send_deliveries
+from tests.conftest import Clock
+from tests.factories import (
+    create_endpoint,
+    create_tenant,
+    done_before_and_rows,
+    publish,
+    send_deliveries,
+)
 from tests.integration.receiver import Receiver, running_receiver
 from workers.delivery import DeliveryContext
 from workers.dispatch import Dispatcher
-from workers.http import build_client
 from workers.scheduler import run_once
-
-
-@pytest.fixture
-async def make_ctx(
-    make_settings: Any, database_url: str, sessions: Any, broker: StubBroker
-) -> AsyncIterator[Callable[..., DeliveryContext]]:
-    clients = []
-
-    def make(**overrides: Any) -> DeliveryContext:
-        settings = make_settings(database_url, **overrides)
-        client = build_client(settings)
-        clients.append(client)
-        return DeliveryContext(settings, sessions, client, SecretBox(SECRET_KEY), JobQueue(broker))
-
-    yield make
-    for client in clients:
-        await client.aclose()
 
 
 async def setup(
@@ -147,6 +133,73 @@ class TestRetryAfterAndSlowDown:
             held = await fetch(sessions, Delivery, delivery_id)
             assert (held.status, held.attempt_count) == ("pending", 0)
             assert held.next_attempt_at >= utc_now() + timedelta(seconds=25)
+
+    async def test_retry_after_1_on_429_does_not_spend_the_tries_faster_than_the_schedule(
+        self, make_ctx: Any, sessions: Any, receiver: Receiver, clock: Clock
+    ) -> None:
+        # Given a receiver that answers every request 429 Retry-After: 1, and a 10 s, 20 s schedule
+        receiver.default_status = 429
+        receiver.headers = {"Retry-After": "1"}
+        ctx = make_ctx(retry_schedule=[10, 20])
+        _, ids = await setup(sessions, receiver.url("/a"))
+
+        # When the worker comes back for the delivery as often as the receiver asks (every 1.1 s)
+        tries_by_second: dict[int, int] = {}
+        for n in range(1, 36):
+            await send_deliveries(ctx, ids)
+            clock.advance(1.1)
+            tries_by_second[int(n * 1.1)] = len(receiver.requests)
+
+        # Then the tries went by the schedule, not by the Retry-After: one try in the first 8 s,
+        # three in all, the last no sooner than 10 + 20 s after the first
+        assert tries_by_second[8] == 1
+        assert len(receiver.requests) == 3
+        async with sessions() as session:
+            attempts = list(
+                await session.scalars(select(Attempt.created_at).order_by(Attempt.attempt_number))
+            )
+        assert attempts[1] - attempts[0] >= timedelta(seconds=10 - 1.1)  # DUE_SLACK, a round
+        assert attempts[2] - attempts[0] >= timedelta(seconds=30 - 2.2)
+        delivery = await fetch(sessions, Delivery, ids[0])
+        assert (delivery.status, delivery.attempt_count) == ("failed", 3)
+
+
+class Test429IsNotAFailingEndpoint:
+    @pytest.mark.parametrize(("status", "counts"), [(429, False), (500, True)])
+    async def test_only_rate_limiting_answers_neither_open_the_circuit_nor_disable(
+        self,
+        make_ctx: Any,
+        sessions: Any,
+        receiver: Receiver,
+        clock: Clock,
+        status: int,
+        counts: bool,
+    ) -> None:
+        # Given a breaker that opens after 3 failures and an endpoint disabled after failing
+        # for 0.36 s (DISABLE_AFTER_HOURS 0.0001)
+        receiver.default_status = status
+        receiver.headers = {"Retry-After": "1"}
+        ctx = make_ctx(circuit_failure_threshold=3, disable_after_hours=0.0001)
+        endpoint, ids = await setup(sessions, receiver.url("/a"), messages=8)
+
+        # When every try is answered with the status, two now and six 1.5 s later (a 429's
+        # Retry-After: 1 pauses the endpoint for a second)
+        assert await send_deliveries(ctx, ids[:2]) == 2
+        clock.advance(1.5)
+        assert await send_deliveries(ctx, ids[2:]) == 6
+
+        # Then a 429 leaves the circuit closed and the endpoint healthy; a 500 still counts
+        after = await fetch(sessions, Endpoint, endpoint.id)
+        if counts:
+            assert after.circuit_state == "open"
+            assert after.failing_since is not None
+            assert after.disabled is True
+        else:
+            assert (after.circuit_state, after.circuit_failures) == ("closed", 0)
+            assert after.failing_since is None
+            assert (after.disabled, after.disabled_reason) == (False, None)
+            # The receiver's request to slow down is still honoured
+            assert after.send_after is not None and after.send_after > utc_now()
 
 
 class TestGone:
@@ -384,18 +437,9 @@ class TestGuarantee4Isolation:
             await send_deliveries(ctx, slow_ids + fast_ids)
 
         assert len(fast.requests) == 3
-        async with sessions() as session:
-            fast_done = await session.scalar(
-                select(func.max(Attempt.created_at)).where(Attempt.endpoint_id == fast_ep.id)
-            )
-            slow_done = await session.scalar(
-                select(func.min(Attempt.created_at)).where(Attempt.endpoint_id == slow_ep.id)
-            )
-            slow_rows = list(
-                await session.scalars(select(Delivery).where(Delivery.endpoint_id == slow_ep.id))
-            )
+        fast_first, slow_rows = await done_before_and_rows(sessions, fast_ep.id, slow_ep.id)
         # Every fast delivery was stored before the first slow try had even timed out.
-        assert fast_done < slow_done
+        assert fast_first
         # The slow endpoint got two tries at a time: what could not start within the turn wait
         # went back to the database untried, due again shortly; nothing failed or was lost.
         tried = [d for d in slow_rows if d.attempt_count == 1]

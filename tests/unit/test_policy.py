@@ -15,6 +15,7 @@ from workers.policy import (
     parse_retry_after,
     reserve_slots,
     retry_delay_seconds,
+    says_nothing_of_health,
     should_auto_disable,
 )
 
@@ -85,16 +86,56 @@ class TestRetryAfter:
         assert parse_retry_after(header, NOW) == expected
 
     @pytest.mark.parametrize(
-        ("retry_after", "expected"), [(0, 1), (0.2, 1), (120, 120), (99999, 3600)]
+        ("tries_made", "retry_after", "expected"),
+        [
+            (1, None, 5),  # no header: the schedule
+            (1, 0, 5),  # "Retry-After: 0" or 1 cannot make a retry sooner than the schedule
+            (1, 1, 5),
+            (2, 1, 300),
+            (1, 120, 120),  # longer than the schedule: the receiver's wait
+            (2, 120, 300),
+            (1, 99999, 3600),  # bounded by retry_after_max
+            (3, 99999, None),  # the tries are used up whatever the header says
+        ],
     )
-    def test_retry_after_replaces_the_schedule_within_bounds(
-        self, retry_after: float, expected: float
+    def test_retry_after_only_lengthens_the_scheduled_wait_within_bounds(
+        self, tries_made: int, retry_after: float | None, expected: float | None
     ) -> None:
-        delay = retry_delay_seconds([5, 300], 1, retry_after=retry_after, retry_after_max=3600)
+        delay = retry_delay_seconds(
+            [5, 300], tries_made, retry_after=retry_after, retry_after_max=3600
+        )
         assert delay == expected
 
-    def test_retry_after_does_not_add_tries(self) -> None:
-        assert retry_delay_seconds([5], 2, retry_after=10) is None
+    def test_a_short_retry_after_never_spends_the_tries_faster_than_the_schedule(self) -> None:
+        schedule = [5, 300, 1800]
+        waits = [retry_delay_seconds(schedule, n, retry_after=1) for n in range(1, 4)]
+        assert waits == [5, 300, 1800]
+        assert retry_delay_seconds(schedule, 4, retry_after=1) is None
+
+    def test_jittered_schedule_still_bounds_retry_after_from_below(self) -> None:
+        rng = random.Random(3)
+        delays = [
+            retry_delay_seconds([100], 1, jitter=0.2, rng=rng, retry_after=90) for _ in range(500)
+        ]
+        assert all(d is not None and 90 <= d <= 120 for d in delays)
+
+
+@pytest.mark.parametrize(
+    ("status_code", "neutral"),
+    [
+        (429, True),
+        (500, False),
+        (503, False),
+        (502, False),
+        (410, False),
+        (None, False),
+        (200, False),
+    ],
+)
+def test_only_429_says_nothing_of_the_endpoints_health(
+    status_code: int | None, neutral: bool
+) -> None:
+    assert says_nothing_of_health(status_code) is neutral
 
 
 class TestCircuit:

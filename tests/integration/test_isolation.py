@@ -1,0 +1,163 @@
+"""Guarantee 4 for the failing and the rate-limited endpoint, against real receivers on 127.0.0.1
+and a real database: a neighbour whose circuit is open, or that is limited to one delivery a
+second with 10,000 waiting, does not delay other endpoints' deliveries."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from app.kit.clock import utc_now
+from app.messages import service as messages
+from app.messages.schemas import MessageCreate
+from app.models import Delivery, Endpoint, Tenant
+from tests.factories import create_endpoint, create_tenant, done_before_and_rows
+from tests.integration.receiver import Receiver, running_receiver
+from workers.delivery import DeliveryContext
+from workers.dispatch import Dispatcher
+
+WORKER_THREADS = 8  # Dramatiq's threads per worker, each awaiting one task's dispatch
+
+
+async def publish_to(sessions: Any, tenant: Tenant, count: int) -> None:
+    async with sessions() as session:
+        tenant = await session.merge(tenant)
+        items = [MessageCreate(event_type="invoice.paid", payload={"n": n}) for n in range(count)]
+        await messages.publish_many(
+            session, tenant, items, max_payload_bytes=256 * 1024, deliveries_per_task=50
+        )
+        await session.commit()
+
+
+async def pending_ids(sessions: Any, endpoint_id: str) -> list[str]:
+    async with sessions() as session:
+        query = select(Delivery.id).where(
+            Delivery.endpoint_id == endpoint_id, Delivery.status == "pending"
+        )
+        return list(await session.scalars(query.order_by(Delivery.id)))
+
+
+async def consume(dispatcher: Dispatcher, tasks: Sequence[list[str]]) -> None:
+    """The tasks, in order, taken by WORKER_THREADS consumers as a worker's threads take them."""
+    queue: asyncio.Queue[list[str]] = asyncio.Queue()
+    for task in tasks:
+        queue.put_nowait(task)
+
+    async def thread() -> None:
+        while not queue.empty():
+            await dispatcher.dispatch(queue.get_nowait())
+
+    await asyncio.gather(*(thread() for _ in range(WORKER_THREADS)))
+
+
+def chunks(ids: list[str], size: int = 50) -> list[list[str]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+async def healthy_latencies(
+    ctx: DeliveryContext,
+    sessions: Any,
+    healthy: Receiver,
+    tenant: Tenant,
+    endpoint_id: str,
+    *,
+    ahead: Sequence[list[str]] = (),
+) -> list[float]:
+    """Publish 20 to the healthy endpoint, queue their tasks behind ``ahead``, and return how
+    long each took from the start to arrive."""
+    await publish_to(sessions, tenant, 20)
+    ids = await pending_ids(sessions, endpoint_id)
+    seen = len(healthy.requests)
+    dispatcher = Dispatcher(ctx)
+    started = time.monotonic()
+    await consume(dispatcher, [*ahead, *chunks(ids)])
+    await dispatcher.drain()
+    return [r.received_at - started for r in healthy.requests[seen:]]
+
+
+def p95(values: Sequence[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
+class TestGuarantee4Isolation:
+    @pytest.mark.xfail(
+        strict=True,
+        reason="open (issue 13): the backlog's 200 tasks sit ahead of the healthy ones in the "
+        "broker's FIFO, and all 10,000 rows are leased, then held back, before them; healthy p95 "
+        "0.03 s alone, 1.4-1.5 s behind the backlog (2.4-3.2 s before the set-based hold)",
+    )
+    async def test_guarantee_4_rate_limited_endpoint_with_10000_waiting_does_not_delay_others(
+        self, make_ctx: Any, sessions: Any
+    ) -> None:
+        ctx = make_ctx()
+        async with running_receiver() as healthy, running_receiver() as limited:
+            async with sessions() as session:
+                acme = await create_tenant(session)
+                ok = await create_endpoint(session, acme, url=healthy.url("/ok"))
+                busy = await create_tenant(session, uid="busy", name="Busy")
+                slow = await create_endpoint(session, busy, url=limited.url("/limited"))
+                slow.rate_limit_per_second = 1
+                await session.commit()
+            baseline = await healthy_latencies(ctx, sessions, healthy, acme, ok.id)
+            await publish_to(sessions, busy, 10_000)
+            backlog = chunks(await pending_ids(sessions, slow.id))
+            loaded = await healthy_latencies(ctx, sessions, healthy, acme, ok.id, ahead=backlog)
+
+        # Then the healthy endpoint's p95 stays within 3x (plus a quarter second of noise) of its
+        # p95 without the neighbour, measured in this same test on this same machine
+        assert p95(loaded) <= 3 * p95(baseline) + 0.25, (p95(baseline), p95(loaded))
+        assert len(limited.requests) <= 5  # and the neighbour kept to its 1/s meanwhile
+
+    async def test_guarantee_4_open_circuit_does_not_delay_other_endpoints(
+        self, make_ctx: Any, sessions: Any
+    ) -> None:
+        # Given an endpoint whose circuit is open, cool-down over, on a receiver that hangs past
+        # the 1 s timeout, with 300 deliveries waiting; and a healthy endpoint with 20
+        ctx = make_ctx(request_timeout_seconds=1.0)
+        async with running_receiver() as healthy, running_receiver() as failing:
+            failing.delay_seconds = 3
+            async with sessions() as session:
+                acme = await create_tenant(session)
+                ok = await create_endpoint(session, acme, url=healthy.url("/ok"))
+                down = await create_tenant(session, uid="down", name="Down")
+                bad = await create_endpoint(session, down, url=failing.url("/down"))
+                await session.commit()
+            async with sessions() as session:
+                await session.execute(
+                    update(Endpoint)
+                    .where(Endpoint.id == bad.id)
+                    .values(
+                        circuit_state="open",
+                        circuit_failures=5,
+                        circuit_cooldown_seconds=30,
+                        circuit_next_probe_at=utc_now() - timedelta(seconds=1),
+                        failing_since=utc_now() - timedelta(minutes=5),
+                    )
+                )
+                await session.commit()
+            await publish_to(sessions, down, 300)
+            await publish_to(sessions, acme, 20)
+            bad_ids = await pending_ids(sessions, bad.id)
+            ok_ids = await pending_ids(sessions, ok.id)
+
+            # When a worker takes the failing endpoint's tasks first, then the healthy ones
+            dispatcher = Dispatcher(ctx)
+            await consume(dispatcher, [*chunks(bad_ids), *chunks(ok_ids)])
+            await dispatcher.drain()
+
+        # Then every healthy delivery was stored before the failing endpoint's one probe had
+        # even timed out, and the rest of its backlog waited, parked, untried
+        assert len(healthy.requests) == 20
+        assert len(failing.requests) == 1
+        ok_first, bad_rows = await done_before_and_rows(sessions, ok.id, bad.id)
+        assert ok_first
+        untried = [d for d in bad_rows if d.attempt_count == 0]
+        assert len(untried) == 299
+        assert all(d.status == "pending" and d.next_attempt_at is None for d in untried)
