@@ -237,7 +237,12 @@ class TestGuarantee3RateLimitsAndCircuitsDelayButNeverDrop:
         times = [d.next_attempt_at for d in waiting]
         assert times == sorted(times)
         assert all(b - a == timedelta(seconds=0.1) for a, b in itertools.pairwise(times))
-        assert await count_attempts(sessions, endpoint.id) == 11
+        # A slot the loop woke too late for (a busy machine) is given back untried: never charged.
+        tried = await count_attempts(sessions, endpoint.id)
+        first = [await fetch(sessions, Delivery, i) for i in ids[:started]]
+        assert 0 < tried <= 11
+        assert sum(d.attempt_count for d in first) == tried
+        assert all(d.status != "failed" for d in first)
 
     async def test_rate_limit_paces_the_receiver(
         self, make_ctx: Any, sessions: Any, receiver: Receiver
