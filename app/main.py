@@ -32,6 +32,8 @@ from app.kit.throttle import Throttled
 from app.messages.controllers import MessageController
 from app.metrics import GAUGES_CACHE_SECONDS, MetricsController, refresh
 from app.portal.controllers import PortalLinkController, PortalTokenController
+from app.portal_web.render import template_config
+from app.portal_web.routes import portal_routers
 from app.tenants.controllers import TenantController
 
 if TYPE_CHECKING:
@@ -99,7 +101,15 @@ def create_app(
         dependencies={"session": Provide(provide_session)},
     )
     return Litestar(
-        route_handlers=[api, portal_link, HealthController, MetricsController, openapi_json],
+        route_handlers=[
+            api,
+            portal_link,
+            *portal_routers(),
+            HealthController,
+            MetricsController,
+            openapi_json,
+        ],
+        template_config=template_config(),
         state=state,
         lifespan=[lifespan],
         exception_handlers=exception_handlers,

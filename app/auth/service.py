@@ -6,13 +6,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
 import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.config import Settings
 from app.kit.clock import utc_now
@@ -49,6 +52,7 @@ class Principal:
 
 
 ADMIN = Principal("admin")
+Loader = Callable[[float], Awaitable[tuple[float, Principal] | None]]
 
 
 class Authenticator:
@@ -65,20 +69,31 @@ class Authenticator:
 
     async def authenticate(self, credential: str) -> Principal | None:
         digest = hash_key(credential)
+        if credential.startswith(PORTAL_TOKEN_PREFIX):
+            return await self._cached(
+                digest, partial(self._portal, PortalToken.token_hash == digest)
+            )
+        return await self._cached(digest, partial(self._admin, digest))
+
+    async def portal_session(self, token_id: str) -> Principal | None:
+        """The principal of a portal web session, which holds its token's id (not the token):
+        the same row checks and cache bound as the token, so a revocation ends the session."""
+        return await self._cached(
+            "session:" + token_id, partial(self._portal, PortalToken.id == token_id)
+        )
+
+    async def _cached(self, key: str, load: Loader) -> Principal | None:
         now = time.monotonic()
-        cached = self._cache.get(digest)
+        cached = self._cache.get(key)
         if cached is not None and cached[0] > now:
             return cached[1]
-        if credential.startswith(PORTAL_TOKEN_PREFIX):
-            found = await self._portal(digest, now)
-        else:
-            found = await self._admin(digest, now)
+        found = await load(now)
         if found is None:
-            self._cache.pop(digest, None)
+            self._cache.pop(key, None)
             return None
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[digest] = found
+        self._cache[key] = found
         return found[1]
 
     def forget(self, token_id: str) -> None:
@@ -94,9 +109,11 @@ class Authenticator:
             )
         return None if found is None else (now + CACHE_SECONDS, ADMIN)
 
-    async def _portal(self, digest: str, now: float) -> tuple[float, Principal] | None:
+    async def _portal(
+        self, which: ColumnElement[bool], now: float
+    ) -> tuple[float, Principal] | None:
         async with self._sessions() as session:
-            row = await session.scalar(select(PortalToken).where(PortalToken.token_hash == digest))
+            row = await session.scalar(select(PortalToken).where(which))
         if row is None or row.revoked_at is not None:
             return None
         left = (row.expires_at - utc_now()).total_seconds()
