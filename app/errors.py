@@ -1,14 +1,19 @@
 """Errors: one base with a stable machine code, rendered as ``application/problem+json``.
 
-    AppError(code, detail, status)       anything the API refuses on purpose
-     ├── NotFound          404  not_found
-     ├── Conflict          409  conflict
-     ├── Unauthorized      401  unauthorized
-     └── InvalidRequest    400/413/422  validation_error, payload_too_large, …
+    AppError(detail, code=, status_code=)   400 bad_request; anything refused on purpose
+     │                                      (raised as is: 413 payload_too_large)
+     ├── Unauthorized     401  missing_credentials, invalid_credentials
+     ├── Forbidden        403  admin_only
+     ├── NotFound         404  tenant_not_found, endpoint_not_found, message_not_found, …
+     ├── Conflict         409  tenant_exists, event_type_exists, endpoint_disabled, …
+     ├── Gone             410  link_invalid
+     └── InvalidRequest   422  invalid_url, invalid_filter, payload_invalid, invalid_cursor, …
 
-Litestar's own exceptions (validation, unknown route, wrong method) are mapped to the same shape;
-a lost database connection is a 503 with Retry-After (nothing was stored); anything else is
-logged with context and becomes a generic 500 that leaks nothing.
+Each subclass's ``code`` (``not_found``, ``conflict``, …) is only its default: every raise names
+its own. Litestar's own exceptions (body validation 400 ``validation_error``, unknown route,
+wrong method) are mapped to the same shape; a lost database connection is a 503 ``unavailable``
+with Retry-After (nothing was stored); anything else is logged with context and becomes a generic
+500 ``internal_error`` that leaks nothing.
 """
 
 from __future__ import annotations

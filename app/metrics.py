@@ -13,12 +13,11 @@ import hmac
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.errors import Unauthorized
+from app.health import repository as health
 from app.kit.clock import utc_now
-from app.models import Delivery, Endpoint
 
 PUBLISHED = Counter("hookrelay_messages_published_total", "Messages accepted by the publish API")
 BACKLOG = Gauge(
@@ -38,27 +37,13 @@ async def refresh(sessions: async_sessionmaker[AsyncSession]) -> bool:
     """Read the database-derived gauges (``True``, so that ``Throttled`` keeps the result)."""
     now = utc_now()
     async with sessions() as session:
-        due, oldest = (
-            await session.execute(
-                select(func.count(), func.min(Delivery.next_attempt_at)).where(
-                    Delivery.status == "pending", Delivery.next_attempt_at <= now
-                )
-            )
-        ).one()
-        parked = await session.scalar(
-            select(func.count()).where(
-                Delivery.status == "pending", Delivery.next_attempt_at.is_(None)
-            )
-        )
-        rows = await session.execute(
-            select(Endpoint.circuit_state, func.count()).group_by(Endpoint.circuit_state)
-        )
-        circuits = {circuit_state: count for circuit_state, count in rows}
-    BACKLOG.set(due)
+        found = await health.backlog(session, now=now)
+    BACKLOG.set(found.due)
+    oldest = found.oldest_due_at
     BACKLOG_AGE.set(0 if oldest is None else max((now - oldest).total_seconds(), 0))
-    PARKED.set(parked or 0)
+    PARKED.set(found.parked)
     for circuit_state in ("closed", "open", "half_open"):
-        CIRCUITS.labels(circuit_state).set(circuits.get(circuit_state, 0))
+        CIRCUITS.labels(circuit_state).set(found.circuits.get(circuit_state, 0))
     return True
 
 

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Literal
 
 import structlog
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.sql.elements import ColumnElement
 
+from app.auth import repository
 from app.config import Settings
 from app.kit.clock import utc_now
 from app.kit.ids import new_id
+from app.kit.ttl_cache import TTLCache
 from app.models import ApiKey, PortalToken
 
 log = structlog.get_logger(__name__)
@@ -52,7 +52,7 @@ class Principal:
 
 
 ADMIN = Principal("admin")
-Loader = Callable[[float], Awaitable[tuple[float, Principal] | None]]
+Loader = Callable[[], Awaitable[tuple[Principal, float | None] | None]]
 
 
 class Authenticator:
@@ -65,67 +65,64 @@ class Authenticator:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self._cache: dict[str, tuple[float, Principal]] = {}
+        self._cache: TTLCache[str, Principal] = TTLCache(ttl_seconds=CACHE_SECONDS)
 
     async def authenticate(self, credential: str) -> Principal | None:
         digest = hash_key(credential)
-        if credential.startswith(PORTAL_TOKEN_PREFIX):
-            return await self._cached(
-                digest, partial(self._portal, PortalToken.token_hash == digest)
-            )
-        return await self._cached(digest, partial(self._admin, digest))
+        load = self._portal if credential.startswith(PORTAL_TOKEN_PREFIX) else self._admin
+        return await self._cached(digest, partial(load, digest))
 
     async def portal_session(self, token_id: str) -> Principal | None:
         """The principal of a portal web session, which holds its token's id (not the token):
         the same row checks and cache bound as the token, so a revocation ends the session."""
-        return await self._cached(
-            "session:" + token_id, partial(self._portal, PortalToken.id == token_id)
-        )
+        return await self._cached("session:" + token_id, partial(self._portal_by_id, token_id))
 
     async def _cached(self, key: str, load: Loader) -> Principal | None:
-        now = time.monotonic()
         cached = self._cache.get(key)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        found = await load(now)
+        if cached is not None:
+            return cached
+        found = await load()
         if found is None:
-            self._cache.pop(key, None)
+            self._cache.pop(key)
             return None
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[key] = found
-        return found[1]
+        principal, expires_at = found
+        self._cache.put(key, principal, expires_at=expires_at)
+        return principal
 
     def forget(self, token_id: str) -> None:
         """Drop a revoked portal token from this process's cache."""
-        for digest, (_, principal) in list(self._cache.items()):
+        for digest, principal in self._cache.items():
             if principal.token_id == token_id:
-                self._cache.pop(digest, None)
+                self._cache.pop(digest)
 
-    async def _admin(self, digest: str, now: float) -> tuple[float, Principal] | None:
+    async def _admin(self, digest: str) -> tuple[Principal, float | None] | None:
         async with self._sessions() as session:
-            found = await session.scalar(
-                select(ApiKey.id).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
-            )
-        return None if found is None else (now + CACHE_SECONDS, ADMIN)
+            found = await repository.live_admin_key(session, digest)
+        return None if found is None else (ADMIN, None)
 
-    async def _portal(
-        self, which: ColumnElement[bool], now: float
-    ) -> tuple[float, Principal] | None:
+    async def _portal(self, digest: str) -> tuple[Principal, float | None] | None:
         async with self._sessions() as session:
-            row = await session.scalar(select(PortalToken).where(which))
-        if row is None or row.revoked_at is not None:
-            return None
-        left = (row.expires_at - utc_now()).total_seconds()
-        if left <= 0:
-            return None
-        principal = Principal("portal", tenant_id=row.tenant_id, token_id=row.id)
-        return now + min(PORTAL_CACHE_SECONDS, left), principal
+            return _portal_principal(await repository.portal_token(session, digest))
+
+    async def _portal_by_id(self, token_id: str) -> tuple[Principal, float | None] | None:
+        async with self._sessions() as session:
+            return _portal_principal(await repository.portal_token_by_id(session, token_id))
+
+
+def _portal_principal(row: PortalToken | None) -> tuple[Principal, float | None] | None:
+    """The token's principal, kept no longer than ``PORTAL_CACHE_SECONDS`` nor its expiry."""
+    if row is None or row.revoked_at is not None:
+        return None
+    left = (row.expires_at - utc_now()).total_seconds()
+    if left <= 0:
+        return None
+    principal = Principal("portal", tenant_id=row.tenant_id, token_id=row.id)
+    return principal, time.monotonic() + min(PORTAL_CACHE_SECONDS, left)
 
 
 async def _store(session: AsyncSession, key: str, name: str) -> None:
     digest = hash_key(key)
-    if await session.scalar(select(ApiKey.id).where(ApiKey.key_hash == digest)) is None:
+    if not await repository.admin_key_stored(session, digest):
         session.add(ApiKey(id=new_id("key"), name=name, key_hash=digest))
 
 
@@ -152,7 +149,7 @@ async def ensure_admin_key(session: AsyncSession, settings: Settings) -> Path | 
     if settings.is_embedded_database:
         await _store(session, _read_or_create_key_file(path), "embedded default")
         return path
-    if await session.scalar(select(func.count()).select_from(ApiKey)):
+    if await repository.any_admin_key(session):
         return None
     await _store(session, _read_or_create_key_file(path), "generated on first start")
     return path

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import msgspec
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -15,20 +14,16 @@ from app.deliveries.schemas import (
     EndpointStats,
     RecoveryCreate,
     RecoveryOut,
+    UndeliveredFilter,
     UndeliveredOut,
 )
 from app.endpoints import service as endpoints
 from app.kit.clock import as_utc
-from app.kit.deps import Cursor, Limit, Session
+from app.kit.deps import Cursor, Limit, Session, parse_time
 from app.kit.pagination import Page, page_of, pair_cursor, split_cursor
-from app.messages.controllers import delivery_out, parse_time
+from app.kit.schemas import present
 from app.messages.schemas import AttemptOut, DeliveryOut
-from app.models import Recovery
 from app.tenants import service as tenants
-
-
-def recovery_out(recovery: Recovery) -> RecoveryOut:
-    return msgspec.convert(recovery, RecoveryOut, from_attributes=True)
 
 
 class EndpointLogController(Controller):
@@ -53,7 +48,7 @@ class EndpointLogController(Controller):
         found = await endpoint_log.endpoint_attempts(
             session, found_endpoint, status=status, cursor=split_cursor(cursor), limit=limit
         )
-        data = [msgspec.convert(a, AttemptOut, from_attributes=True) for a in found]
+        data = [present(AttemptOut, a) for a in found]
         return page_of(data, [pair_cursor(a.created_at.isoformat(), a.id) for a in found], limit)
 
     @get("/attempts/{attempt:str}", operation_id="get_endpoint_attempt")
@@ -68,7 +63,7 @@ class EndpointLogController(Controller):
         owner = await tenants.get(session, tenant)
         found_endpoint = await endpoints.get(session, owner, endpoint)
         found = await endpoint_log.get_attempt(session, found_endpoint, attempt)
-        return msgspec.convert(found, AttemptOut, from_attributes=True)
+        return present(AttemptOut, found)
 
     @get("/stats", operation_id="get_endpoint_stats")
     async def stats(
@@ -108,7 +103,7 @@ class EndpointLogController(Controller):
         recovery = await service.start_recovery(
             session, owner, endpoint, since=as_utc(data.since), until=until
         )
-        return recovery_out(recovery)
+        return present(RecoveryOut, recovery)
 
     @get("/recoveries/{recovery:str}", operation_id="get_recovery")
     async def recovery(
@@ -120,7 +115,7 @@ class EndpointLogController(Controller):
     ) -> RecoveryOut:
         """A recovery's progress."""
         owner = await tenants.get(session, tenant)
-        return recovery_out(await service.get_recovery(session, owner, endpoint, recovery))
+        return present(RecoveryOut, await service.get_recovery(session, owner, endpoint, recovery))
 
 
 class RecoveryController(Controller):
@@ -144,7 +139,9 @@ class RecoveryController(Controller):
         """Try the message's delivery to the endpoint once more, now (trigger ``manual``)."""
         owner = await tenants.get(session, tenant)
         delivery = await service.resend(session, owner, message, endpoint)
-        return Response(delivery_out(delivery, None), status_code=202)
+        # Answered before the try: there is no last attempt to show yet.
+        out = present(DeliveryOut, delivery, last_status_code=None, last_error_kind=None)
+        return Response(out, status_code=202)
 
     @get("/undelivered", operation_id="list_undelivered")
     async def undelivered(
@@ -163,23 +160,16 @@ class RecoveryController(Controller):
         found = await service.undelivered(
             session,
             owner,
-            after=parse_time("after", after),
-            before=parse_time("before", before),
-            endpoint_id=endpoint_id,
+            UndeliveredFilter(
+                after=parse_time("after", after),
+                before=parse_time("before", before),
+                endpoint_id=endpoint_id,
+            ),
             cursor=split_cursor(cursor),
             limit=limit,
         )
         data = [
-            UndeliveredOut(
-                message_id=r.message_id,
-                endpoint_id=r.endpoint_id,
-                delivery_id=r.id,
-                event_type=r.event_type,
-                status=r.status,
-                attempt_count=r.attempt_count,
-                last_attempt_at=r.last_attempt_at,
-                message_created_at=r.created_at,
-            )
+            present(UndeliveredOut, r, delivery_id=r.id, message_created_at=r.created_at)
             for r in found
         ]
         return page_of(data, [pair_cursor(r.message_id, r.id) for r in found], limit)

@@ -82,3 +82,11 @@ class EndpointSeries(msgspec.Struct):
     window: str  # 1h, 24h, 7d, 30d
     bucket_seconds: int
     points: list[SeriesPoint]
+
+
+class UndeliveredFilter(msgspec.Struct, kw_only=True):
+    """The undelivered report's filters: the message's creation time, one endpoint."""
+
+    after: datetime | None = None  # message created at or after
+    before: datetime | None = None  # message created before
+    endpoint_id: str | None = None

@@ -18,20 +18,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.deliveries import log_repository as repository
+from app.deliveries.schemas import UndeliveredFilter
 from app.endpoints import service as endpoints
 from app.errors import Conflict, InvalidRequest, NotFound
 from app.kit.clock import utc_now
-from app.kit.ids import id_bound, new_id
+from app.kit.ids import new_id
 from app.kit.jobs import enqueue
-from app.kit.pagination import paginate_pair
-from app.models import Delivery, Endpoint, Message, Recovery, Tenant
-from app.models.delivery import FAILED, MANUAL, PENDING
+from app.models import Delivery, Endpoint, Recovery, Tenant
+from app.models.delivery import MANUAL, PENDING
 from workers.contracts import RunRecovery, SendDeliveries
 
-_NO_SYNC = {"synchronize_session": False}
 RUNNING = "running"
 DONE = "done"
 
@@ -53,13 +52,7 @@ async def resend(
 ) -> Delivery:
     """Try the message's delivery to the endpoint once, now (the task goes after commit)."""
     endpoint = await _enabled_endpoint(session, tenant, endpoint_id)
-    delivery = await session.scalar(
-        select(Delivery).where(
-            Delivery.message_id == message_id,
-            Delivery.endpoint_id == endpoint.id,
-            Delivery.tenant_id == tenant.id,
-        )
-    )
+    delivery = await repository.delivery_of(session, tenant.id, message_id, endpoint.id)
     if delivery is None:
         raise NotFound(
             f"message {message_id!r} has no delivery to endpoint {endpoint_id!r}",
@@ -102,7 +95,7 @@ async def start_recovery(
         since=since,
         until=until,
         status=RUNNING,
-        total=await _count_failed(session, endpoint.id, since, until, as_of=now),
+        total=await repository.count_failed(session, endpoint.id, since, until, as_of=now),
         requeued=0,
         created_at=now,
         updated_at=now,
@@ -113,46 +106,10 @@ async def start_recovery(
     return recovery
 
 
-def _failed_in_range(
-    endpoint_id: str, since: datetime, until: datetime | None, *, as_of: datetime
-) -> Select[str, str]:
-    """An endpoint's deliveries that had failed by ``as_of`` (the recovery's start: one that
-    fails again after its manual try is not tried again, even if the recovery is re-run),
-    whose message was made in the range. The index deliveries (endpoint_id, message_id) drives
-    it, with time as message id bounds."""
-    query = select(Delivery.id, Delivery.message_id).where(
-        Delivery.endpoint_id == endpoint_id,
-        Delivery.status == FAILED,
-        Delivery.updated_at <= as_of,
-        Delivery.message_id >= id_bound("msg", since),
-    )
-    if until is not None:
-        query = query.where(Delivery.message_id < id_bound("msg", until))
-    return query
-
-
-async def _count_failed(
-    session: AsyncSession,
-    endpoint_id: str,
-    since: datetime,
-    until: datetime | None,
-    *,
-    as_of: datetime,
-) -> int:
-    found = _failed_in_range(endpoint_id, since, until, as_of=as_of).subquery()
-    return int(await session.scalar(select(func.count()).select_from(found)) or 0)
-
-
 async def get_recovery(
     session: AsyncSession, tenant: Tenant, endpoint_id: str, recovery_id: str
 ) -> Recovery:
-    found = await session.scalar(
-        select(Recovery).where(
-            Recovery.id == recovery_id,
-            Recovery.tenant_id == tenant.id,
-            Recovery.endpoint_id == endpoint_id,
-        )
-    )
+    found = await repository.recovery(session, tenant.id, endpoint_id, recovery_id)
     if found is None:
         raise NotFound(f"recovery {recovery_id!r} not found", code="recovery_not_found")
     return found
@@ -163,32 +120,12 @@ async def requeue_batch(
 ) -> str | None:
     """Put the next ``batch_size`` failed deliveries (by message id) back to pending for one
     manual try, enqueue them, and count them; the last message id done, or None when finished."""
-    rows = (
-        await session.execute(
-            _failed_in_range(
-                recovery.endpoint_id, recovery.since, recovery.until, as_of=recovery.created_at
-            )
-            .where(Delivery.message_id > after_message_id)
-            .order_by(Delivery.message_id)
-            .limit(batch_size)
-        )
-    ).all()
+    rows = await repository.failed_after(
+        session, recovery, after_message_id=after_message_id, limit=batch_size
+    )
     now = utc_now()
     if rows:
-        requeued = await session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_([row.id for row in rows]), Delivery.status == FAILED)
-            .values(
-                status=PENDING,
-                trigger=MANUAL,
-                next_attempt_at=now,
-                enqueued_at=now,
-                updated_at=now,
-            )
-            .returning(Delivery.id),
-            execution_options=_NO_SYNC,
-        )
-        ids = list(requeued.scalars())
+        ids = await repository.requeue_failed(session, [row.id for row in rows], now=now)
         if ids:
             enqueue(session, SendDeliveries(delivery_ids=ids, trigger=MANUAL))
         recovery.requeued += len(ids)
@@ -206,14 +143,9 @@ async def claim_stale_recoveries(
 ) -> list[str]:
     """Running recoveries that made no progress since ``stale_before`` (their task was lost
     with a worker or a broker): marked as touched, and returned to be enqueued again."""
-    found = await session.execute(
-        update(Recovery)
-        .where(Recovery.status == RUNNING, Recovery.updated_at < stale_before)
-        .values(updated_at=now)
-        .returning(Recovery.id),
-        execution_options=_NO_SYNC,
+    return await repository.claim_stale_recoveries(
+        session, status=RUNNING, now=now, stale_before=stale_before
     )
-    return list(found.scalars())
 
 
 # -- undelivered report ----------------------------------------------------------------------
@@ -222,50 +154,10 @@ async def claim_stale_recoveries(
 async def undelivered(
     session: AsyncSession,
     tenant: Tenant,
+    filters: UndeliveredFilter,
     *,
-    after: datetime | None,
-    before: datetime | None,
-    endpoint_id: str | None,
     cursor: tuple[str, str] | None,
     limit: int,
 ) -> list[Any]:
-    """Pairs that ended without success, newest message first (see the module docstring).
-
-    Two index-backed scans merged: failed deliveries on (tenant_id, status, message_id), and
-    pending deliveries of each disabled endpoint on (endpoint_id, message_id).
-    """
-    disabled = select(Endpoint.id).where(
-        Endpoint.tenant_id == tenant.id, Endpoint.disabled.is_(True)
-    )
-    if endpoint_id is not None:
-        disabled = disabled.where(Endpoint.id == endpoint_id)
-    disabled_ids = list(await session.scalars(disabled))
-    scans: list[tuple[Any, ...]] = [(Delivery.status == FAILED,)]
-    if disabled_ids:
-        scans.append((Delivery.status == PENDING, Delivery.endpoint_id.in_(disabled_ids)))
-    found: list[Any] = []
-    for conditions in scans:
-        query = (
-            select(
-                Delivery.id,
-                Delivery.message_id,
-                Delivery.endpoint_id,
-                Delivery.status,
-                Delivery.attempt_count,
-                Delivery.last_attempt_at,
-                Message.event_type,
-                Message.created_at,
-            )
-            .join(Message, Message.id == Delivery.message_id)
-            .where(Delivery.tenant_id == tenant.id, *conditions)
-        )
-        if endpoint_id is not None:
-            query = query.where(Delivery.endpoint_id == endpoint_id)
-        if after is not None:
-            query = query.where(Delivery.message_id >= id_bound("msg", after))
-        if before is not None:
-            query = query.where(Delivery.message_id < id_bound("msg", before))
-        paged = paginate_pair(query, Delivery.message_id, Delivery.id, after=cursor, limit=limit)
-        found.extend((await session.execute(paged)).all())
-    found.sort(key=lambda r: (r.message_id, r.id), reverse=True)
-    return found[: limit + 1]
+    """Pairs that ended without success, newest message first (see the module docstring)."""
+    return await repository.undelivered(session, tenant.id, filters, cursor=cursor, limit=limit)

@@ -1,4 +1,3 @@
-import msgspec
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
@@ -15,15 +14,10 @@ from app.endpoints.schemas import (
 )
 from app.kit.deps import Cursor, Limit, Session
 from app.kit.pagination import Page, page_of
-from app.messages.controllers import message_out
+from app.kit.schemas import present
 from app.messages.schemas import MessageOut
 from app.metrics import PUBLISHED
-from app.models import Endpoint
 from app.tenants import service as tenants
-
-
-def endpoint_out(endpoint: Endpoint) -> EndpointOut:
-    return msgspec.convert(endpoint, EndpointOut, from_attributes=True)
 
 
 class EndpointController(Controller):
@@ -36,8 +30,9 @@ class EndpointController(Controller):
     ) -> EndpointOut:
         """Create an endpoint; a signing secret is generated for it."""
         owner = await tenants.get(session, tenant)
-        return endpoint_out(
-            await service.create(session, owner, data, state.secret_box, egress=state.egress)
+        return present(
+            EndpointOut,
+            await service.create(session, owner, data, state.secret_box, egress=state.egress),
         )
 
     @get("/", operation_id="list_endpoints")
@@ -51,7 +46,7 @@ class EndpointController(Controller):
         """List a tenant's endpoints, newest first."""
         owner = await tenants.get(session, tenant)
         found = await service.list_(session, owner, cursor=cursor, limit=limit)
-        return page_of([endpoint_out(e) for e in found], [e.id for e in found], limit)
+        return page_of([present(EndpointOut, e) for e in found], [e.id for e in found], limit)
 
     @get("/{endpoint:str}", operation_id="get_endpoint")
     async def read(
@@ -59,7 +54,7 @@ class EndpointController(Controller):
     ) -> EndpointOut:
         """Get an endpoint."""
         owner = await tenants.get(session, tenant)
-        return endpoint_out(await service.get(session, owner, endpoint))
+        return present(EndpointOut, await service.get(session, owner, endpoint))
 
     @patch("/{endpoint:str}", operation_id="update_endpoint")
     async def update(
@@ -73,7 +68,7 @@ class EndpointController(Controller):
         """Change an endpoint; enabling it again resumes its waiting deliveries."""
         owner = await tenants.get(session, tenant)
         updated = await service.update(session, owner, endpoint, data, egress=state.egress)
-        return endpoint_out(updated)
+        return present(EndpointOut, updated)
 
     @delete("/{endpoint:str}", operation_id="delete_endpoint")
     async def remove(
@@ -90,7 +85,7 @@ class EndpointController(Controller):
         """Enable an endpoint: a fresh circuit, and its waiting deliveries resume."""
         owner = await tenants.get(session, tenant)
         found = await service.get(session, owner, endpoint)
-        return endpoint_out(await service.set_disabled(session, found, False))
+        return present(EndpointOut, await service.set_disabled(session, found, False))
 
     @post("/{endpoint:str}/disable", operation_id="disable_endpoint", status_code=200)
     async def disable(
@@ -104,7 +99,7 @@ class EndpointController(Controller):
         owner = await tenants.get(session, tenant)
         found = await service.get(session, owner, endpoint)
         reason = data.reason if data is not None else None
-        return endpoint_out(await service.set_disabled(session, found, True, reason=reason))
+        return present(EndpointOut, await service.set_disabled(session, found, True, reason=reason))
 
     @get("/{endpoint:str}/secret", operation_id="get_endpoint_secret")
     async def secret(
@@ -157,4 +152,6 @@ class EndpointController(Controller):
             deliveries_per_task=state.settings.deliveries_per_task,
         )
         PUBLISHED.inc()
-        return Response(message_out(published.message, published.payload), status_code=202)
+        return Response(
+            present(MessageOut, published.message, payload=published.payload), status_code=202
+        )

@@ -6,10 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.deliveries import repository as deliveries
+from app.endpoints import repository
 from app.endpoints.schemas import EndpointCreate, EndpointUpdate
 from app.errors import InvalidRequest, NotFound
 from app.kit.clock import utc_now
@@ -17,8 +17,6 @@ from app.kit.crypto import SecretBox
 from app.kit.egress import EgressPolicy
 from app.kit.filters import FilterError, compile_filter
 from app.kit.ids import new_id
-from app.kit.matching import Subscription
-from app.kit.pagination import paginate
 from app.kit.signing import check_secret, generate_secret, rotated_out
 from app.kit.urls import check_endpoint_url
 from app.models import Endpoint, Tenant
@@ -81,7 +79,7 @@ def check_filter(payload_filter: dict[str, Any] | None) -> dict[str, Any] | None
     return payload_filter
 
 
-def _unique(values: list[str] | None) -> list[str] | None:
+def _without_repeats(values: list[str] | None) -> list[str] | None:
     return None if values is None else list(dict.fromkeys(values))
 
 
@@ -97,8 +95,8 @@ async def create(
         id=new_id("ep"),
         tenant_id=tenant.id,
         url=check_endpoint_url(data.url, policy=egress),
-        event_types=_unique(data.event_types),
-        channels=_unique(data.channels),
+        event_types=_without_repeats(data.event_types),
+        channels=_without_repeats(data.channels),
         payload_filter=check_filter(data.payload_filter),
         headers=check_headers(data.headers),
         metadata_=data.metadata_,
@@ -113,9 +111,7 @@ async def create(
 
 
 async def get(session: AsyncSession, tenant: Tenant, endpoint_id: str) -> Endpoint:
-    found = await session.scalar(
-        select(Endpoint).where(Endpoint.id == endpoint_id, Endpoint.tenant_id == tenant.id)
-    )
+    found = await repository.get(session, tenant.id, endpoint_id)
     if found is None:
         raise NotFound(f"endpoint {endpoint_id!r} not found", code="endpoint_not_found")
     return found
@@ -124,15 +120,12 @@ async def get(session: AsyncSession, tenant: Tenant, endpoint_id: str) -> Endpoi
 async def list_(
     session: AsyncSession, tenant: Tenant, *, cursor: str | None, limit: int
 ) -> list[Endpoint]:
-    query = select(Endpoint).where(Endpoint.tenant_id == tenant.id)
-    return list(
-        (await session.scalars(paginate(query, Endpoint.id, cursor=cursor, limit=limit))).all()
-    )
+    return await repository.page(session, tenant.id, cursor=cursor, limit=limit)
 
 
-_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "event_types": _unique,
-    "channels": _unique,
+_CHECK_ON_UPDATE: dict[str, Callable[[Any], Any]] = {
+    "event_types": _without_repeats,
+    "channels": _without_repeats,
     "payload_filter": check_filter,
     "headers": check_headers,
 }
@@ -151,7 +144,7 @@ async def update(
     disabled = changes.pop("disabled", None)
     if "url" in changes:
         changes["url"] = check_endpoint_url(changes["url"], policy=egress)
-    for field, check in _CHECKS.items():
+    for field, check in _CHECK_ON_UPDATE.items():
         if field in changes:
             changes[field] = check(changes[field])
     for field, value in changes.items():
@@ -212,14 +205,3 @@ async def rotate_secret(
 async def delete(session: AsyncSession, tenant: Tenant, endpoint_id: str) -> None:
     await session.delete(await get(session, tenant, endpoint_id))
     await session.flush()
-
-
-async def subscriptions_of(session: AsyncSession, tenant_id: str) -> list[tuple[str, Subscription]]:
-    """The enabled endpoints of a tenant with what they subscribe to (publish's one read of them:
-    four columns, not whole rows)."""
-    rows = await session.execute(
-        select(Endpoint.id, Endpoint.event_types, Endpoint.channels, Endpoint.payload_filter).where(
-            Endpoint.tenant_id == tenant_id, Endpoint.disabled.is_(False)
-        )
-    )
-    return [(id_, Subscription(types, channels, filter_)) for id_, types, channels, filter_ in rows]

@@ -1,4 +1,3 @@
-import msgspec
 from litestar import Controller, get, patch, post
 from litestar.params import FromPath, JSONBody
 
@@ -6,11 +5,7 @@ from app.event_types import service
 from app.event_types.schemas import EventTypeCreate, EventTypeOut, EventTypeUpdate
 from app.kit.deps import Cursor, Limit, Session
 from app.kit.pagination import Page, page_of
-from app.models import EventType
-
-
-def event_type_out(event_type: EventType) -> EventTypeOut:
-    return msgspec.convert(event_type, EventTypeOut, from_attributes=True)
+from app.kit.schemas import present
 
 
 class EventTypeController(Controller):
@@ -20,7 +15,7 @@ class EventTypeController(Controller):
     @post("/", operation_id="create_event_type")
     async def create(self, session: Session, data: JSONBody[EventTypeCreate]) -> EventTypeOut:
         """Add an event type to the catalog."""
-        return event_type_out(await service.create(session, data))
+        return present(EventTypeOut, await service.create(session, data))
 
     @get("/", operation_id="list_event_types")
     async def list_(
@@ -31,16 +26,16 @@ class EventTypeController(Controller):
     ) -> Page[EventTypeOut]:
         """List the event type catalog, newest first."""
         found = await service.list_(session, cursor=cursor, limit=limit)
-        return page_of([event_type_out(e) for e in found], [e.id for e in found], limit)
+        return page_of([present(EventTypeOut, e) for e in found], [e.id for e in found], limit)
 
     @get("/{name:str}", operation_id="get_event_type")
     async def read(self, session: Session, name: FromPath[str]) -> EventTypeOut:
         """Get an event type by name."""
-        return event_type_out(await service.get(session, name))
+        return present(EventTypeOut, await service.get(session, name))
 
     @patch("/{name:str}", operation_id="update_event_type")
     async def update(
         self, session: Session, name: FromPath[str], data: JSONBody[EventTypeUpdate]
     ) -> EventTypeOut:
         """Change an event type's description or schema, or archive it."""
-        return event_type_out(await service.update(session, name, data))
+        return present(EventTypeOut, await service.update(session, name, data))

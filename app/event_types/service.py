@@ -4,7 +4,6 @@ messages, and a type's JSON Schema (draft 2020-12) checks every payload."""
 from __future__ import annotations
 
 import itertools
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -15,20 +14,20 @@ from jsonschema.exceptions import SchemaError, ValidationError, best_match
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, InvalidRequest, NotFound
+from app.event_types import repository
 from app.event_types.schemas import EventTypeCreate, EventTypeUpdate
 from app.kit.ids import new_id
-from app.kit.pagination import paginate
+from app.kit.ttl_cache import TTLCache
 from app.models import EventType
 
 MAX_REPORTED_ERRORS = 10
 
 
 async def create(session: AsyncSession, data: EventTypeCreate) -> EventType:
-    if await session.scalar(select(EventType.id).where(EventType.name == data.name)) is not None:
+    if await repository.name_taken(session, data.name):
         raise Conflict(f"event type {data.name!r} exists", code="event_type_exists")
     check_schema_and_example(data.schema, data.example)
     event_type = EventType(
@@ -51,8 +50,7 @@ async def get(session: AsyncSession, name: str) -> EventType:
 
 
 async def find(session: AsyncSession, name: str) -> EventType | None:
-    found: EventType | None = await session.scalar(select(EventType).where(EventType.name == name))
-    return found
+    return await repository.by_name(session, name)
 
 
 async def update(session: AsyncSession, name: str, data: EventTypeUpdate) -> EventType:
@@ -61,7 +59,7 @@ async def update(session: AsyncSession, name: str, data: EventTypeUpdate) -> Eve
     check_schema_and_example(
         changes.get("schema", event_type.schema), changes.get("example", event_type.example)
     )
-    _rules.pop(name, None)
+    _rules.pop(name)
     for field, value in changes.items():
         setattr(event_type, field, value)
     await session.flush()
@@ -69,11 +67,11 @@ async def update(session: AsyncSession, name: str, data: EventTypeUpdate) -> Eve
 
 
 async def list_(session: AsyncSession, *, cursor: str | None, limit: int) -> list[EventType]:
-    query = paginate(select(EventType), EventType.id, cursor=cursor, limit=limit)
-    return list((await session.scalars(query)).all())
+    return await repository.page(session, cursor=cursor, limit=limit)
 
 
-def _refs(node: Any, found: list[str], depth: int = 0) -> list[str]:
+def _references_in(node: Any, found: list[str], *, depth: int = 0) -> list[str]:
+    """Every ``$ref``/``$dynamicRef`` string in a schema (422 past 64 levels of nesting)."""
     if depth > 64:
         raise InvalidRequest("the schema nests more than 64 deep", code="invalid_schema")
     if isinstance(node, dict):
@@ -81,10 +79,10 @@ def _refs(node: Any, found: list[str], depth: int = 0) -> list[str]:
             if key in ("$ref", "$dynamicRef") and isinstance(value, str):
                 found.append(value)
             else:
-                _refs(value, found, depth + 1)
+                _references_in(value, found, depth=depth + 1)
     elif isinstance(node, list):
         for item in node:
-            _refs(item, found, depth + 1)
+            _references_in(item, found, depth=depth + 1)
     return found
 
 
@@ -99,7 +97,7 @@ def check_schema(schema: dict[str, Any]) -> None:
             errors=[{"path": exc.json_path, "message": exc.message}],
         ) from None
     resolver = Registry().with_resource("", DRAFT202012.create_resource(schema)).crawl().resolver()
-    for ref in _refs(schema, []):
+    for ref in _references_in(schema, []):
         # Only references inside the schema: nothing is ever fetched while publishing.
         try:
             if not ref.startswith("#"):
@@ -123,9 +121,9 @@ def check_schema_and_example(schema: dict[str, Any] | None, example: dict[str, A
         error = best_match(_validator(msgspec.json.encode(schema)).iter_errors(example))
         if error is not None:
             raise InvalidRequest(
-                f"example does not match the schema at {error.json_path}: {_brief(error)}",
+                f"example does not match the schema at {error.json_path}: {_at_most_300_chars(error)}",
                 code="invalid_example",
-                errors=[{"path": error.json_path, "message": _brief(error)}],
+                errors=[{"path": error.json_path, "message": _at_most_300_chars(error)}],
             )
 
 
@@ -134,7 +132,7 @@ def _validator(schema_json: bytes) -> Draft202012Validator:
     return Draft202012Validator(msgspec.json.decode(schema_json))
 
 
-def _brief(error: ValidationError) -> str:
+def _at_most_300_chars(error: ValidationError) -> str:
     return error.message if len(error.message) <= 300 else error.message[:297] + "..."
 
 
@@ -169,11 +167,11 @@ def _payload_invalid(
     name: str, errors: list[ValidationError], where: str, index: int | None
 ) -> InvalidRequest:
     best = best_match(errors) or errors[0]
-    found = [{"path": e.json_path, "message": _brief(e)} for e in errors]
+    found = [{"path": e.json_path, "message": _at_most_300_chars(e)} for e in errors]
     if index is not None:
         found = [e | {"message_index": str(index)} for e in found]
     return InvalidRequest(
-        f"{where}payload does not match the schema of {name!r} at {best.json_path}: {_brief(best)}",
+        f"{where}payload does not match the schema of {name!r} at {best.json_path}: {_at_most_300_chars(best)}",
         code="payload_invalid",
         errors=found,
     )
@@ -182,7 +180,7 @@ def _payload_invalid(
 # Publish asks this for every message; the answer may lag a change made in another process by at
 # most RULES_CACHE_SECONDS (this process forgets at once). Compiled validators are cached by schema.
 RULES_CACHE_SECONDS = 5.0
-_rules: dict[str, tuple[float, Rules]] = {}
+_rules: TTLCache[str, Rules] = TTLCache(ttl_seconds=RULES_CACHE_SECONDS)
 
 
 def forget_cached() -> None:
@@ -190,20 +188,13 @@ def forget_cached() -> None:
 
 
 async def rules(session: AsyncSession, name: str) -> Rules:
-    now = time.monotonic()
     cached = _rules.get(name)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    row = (
-        await session.execute(
-            select(EventType.archived, EventType.schema).where(EventType.name == name)
-        )
-    ).first()
+    if cached is not None:
+        return cached
+    row = await repository.rules_of(session, name)
     found = Rules(name)
     if row is not None:
         validator = None if row.schema is None else _validator(msgspec.json.encode(row.schema))
         found = Rules(name, archived=bool(row.archived), validator=validator)
-    if len(_rules) > 10_000:
-        _rules.clear()
-    _rules[name] = (now + RULES_CACHE_SECONDS, found)
+    _rules.put(name, found)
     return found

@@ -3,9 +3,9 @@ import asyncio
 import msgspec
 from litestar import Controller, Response, get
 from litestar.datastructures import State
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.health import repository
 from app.kit.jobs import JobQueue
 
 # Readiness is unauthenticated: it is checked at most once per this many seconds per process.
@@ -26,7 +26,7 @@ async def readiness(sessions: async_sessionmaker[AsyncSession], jobs: JobQueue) 
     try:
         async with asyncio.timeout(5):
             async with sessions() as session:
-                await session.execute(text("SELECT 1"))
+                await repository.ping(session)
     except Exception:
         database = "unavailable"
     try:

@@ -1,6 +1,7 @@
 """Litestar dependencies shared by every controller."""
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated
 
 from litestar.datastructures import State
@@ -9,6 +10,8 @@ from litestar.params import QueryParameter
 from litestar.types import Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.errors import InvalidRequest
+from app.kit.clock import as_utc
 from app.kit.uow import unit_of_work
 
 PRINCIPAL = "principal"
@@ -32,3 +35,16 @@ Session = NamedDependency[AsyncSession]
 
 Limit = Annotated[int, QueryParameter(ge=1, le=250, description="Page size")]
 Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page")]
+
+
+def parse_time(name: str, value: str | None) -> datetime | None:
+    """An ISO 8601 query value; a naive time is taken as UTC (a bad one is a 422)."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequest(
+            f"{name} must be an ISO 8601 date-time, got {value!r}", code="invalid_filter"
+        ) from None
+    return as_utc(parsed)

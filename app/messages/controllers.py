@@ -1,68 +1,21 @@
-from datetime import datetime
-from typing import Any
-
-import msgspec
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from app.errors import InvalidRequest
-from app.kit.clock import as_utc
-from app.kit.deps import Cursor, Limit, Session
+from app.kit.deps import Cursor, Limit, Session, parse_time
 from app.kit.pagination import Page, page_of
-from app.messages import service
+from app.kit.schemas import present
+from app.messages import log, service
 from app.messages.schemas import (
     AttemptOut,
     DeliveryOut,
     MessageBatchCreate,
     MessageCreate,
+    MessageFilter,
     MessageOut,
 )
 from app.metrics import PUBLISHED
-from app.models import Delivery, Message
 from app.tenants import service as tenants
-
-
-def message_out(message: Message, payload: dict[str, object] | None) -> MessageOut:
-    return MessageOut(
-        id=message.id,
-        tenant_id=message.tenant_id,
-        event_type=message.event_type,
-        event_id=message.event_id,
-        channels=message.channels,
-        payload=payload,
-        created_at=message.created_at,
-    )
-
-
-def delivery_out(delivery: Delivery, last: Any) -> DeliveryOut:
-    return DeliveryOut(
-        id=delivery.id,
-        message_id=delivery.message_id,
-        endpoint_id=delivery.endpoint_id,
-        status=delivery.status,
-        attempt_count=delivery.attempt_count,
-        next_attempt_at=delivery.next_attempt_at,
-        last_attempt_at=delivery.last_attempt_at,
-        last_status_code=last.status_code if last is not None else None,
-        last_error_kind=last.error_kind if last is not None else None,
-        trigger=delivery.trigger,
-        created_at=delivery.created_at,
-        updated_at=delivery.updated_at,
-    )
-
-
-def parse_time(name: str, value: str | None) -> datetime | None:
-    """An ISO 8601 query value; a naive time is taken as UTC (a bad one is a 422)."""
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidRequest(
-            f"{name} must be an ISO 8601 date-time, got {value!r}", code="invalid_filter"
-        ) from None
-    return as_utc(parsed)
 
 
 class MessageController(Controller):
@@ -85,7 +38,7 @@ class MessageController(Controller):
         if published.created:
             PUBLISHED.inc()
         return Response(
-            message_out(published.message, published.payload),
+            present(MessageOut, published.message, payload=published.payload),
             status_code=202,
             headers={"Hookrelay-Idempotent-Replay": "false" if published.created else "true"},
         )
@@ -108,7 +61,10 @@ class MessageController(Controller):
             deliveries_per_task=state.settings.deliveries_per_task,
         )
         PUBLISHED.inc(sum(1 for p in published if p.created))
-        return Page(data=[message_out(p.message, p.payload) for p in published], next_cursor=None)
+        return Page(
+            data=[present(MessageOut, p.message, payload=p.payload) for p in published],
+            next_cursor=None,
+        )
 
     @get("/", operation_id="list_messages")
     async def list_(
@@ -131,7 +87,7 @@ class MessageController(Controller):
         delivery to that endpoint); ``after``/``before`` bound the creation time (ISO 8601).
         """
         owner = await tenants.get(session, tenant)
-        filters = service.MessageFilter(
+        filters = MessageFilter(
             event_type=event_type,
             status=status,
             endpoint_id=endpoint_id,
@@ -140,8 +96,10 @@ class MessageController(Controller):
             after=parse_time("after", after),
             before=parse_time("before", before),
         )
-        found = await service.list_(session, owner, filters, cursor=cursor, limit=limit)
-        return page_of([message_out(m, None) for m in found], [m.id for m in found], limit)
+        found = await log.list_(session, owner, filters, cursor=cursor, limit=limit)
+        return page_of(
+            [present(MessageOut, m, payload=None) for m in found], [m.id for m in found], limit
+        )
 
     @get("/{message:str}", operation_id="get_message")
     async def read(
@@ -149,8 +107,8 @@ class MessageController(Controller):
     ) -> MessageOut:
         """Get a message with its payload."""
         owner = await tenants.get(session, tenant)
-        found = await service.get(session, owner, message)
-        return message_out(found, await service.payload_of(session, found.id))
+        found = await log.get(session, owner, message)
+        return present(MessageOut, found, payload=await log.payload_of(session, found))
 
     @get("/{message:str}/deliveries", operation_id="list_message_deliveries")
     async def deliveries(
@@ -158,8 +116,17 @@ class MessageController(Controller):
     ) -> Page[DeliveryOut]:
         """The message's delivery to each endpoint it matched."""
         owner = await tenants.get(session, tenant)
-        found = await service.deliveries_of(session, await service.get(session, owner, message))
-        return Page(data=[delivery_out(d, last) for d, last in found], next_cursor=None)
+        found = await log.deliveries_of(session, owner, message)
+        data = [
+            present(
+                DeliveryOut,
+                delivery,
+                last_status_code=last.status_code if last is not None else None,
+                last_error_kind=last.error_kind if last is not None else None,
+            )
+            for delivery, last in found
+        ]
+        return Page(data=data, next_cursor=None)
 
     @get("/{message:str}/attempts", operation_id="list_message_attempts")
     async def attempts(
@@ -173,9 +140,8 @@ class MessageController(Controller):
     ) -> Page[AttemptOut]:
         """The HTTP tries of a message, newest first."""
         owner = await tenants.get(session, tenant)
-        found_message = await service.get(session, owner, message)
-        found = await service.attempts_of(
-            session, found_message, endpoint_id=endpoint_id, cursor=cursor, limit=limit
+        found = await log.attempts_of(
+            session, owner, message, endpoint_id=endpoint_id, cursor=cursor, limit=limit
         )
-        data = [msgspec.convert(a, AttemptOut, from_attributes=True) for a in found]
+        data = [present(AttemptOut, a) for a in found]
         return page_of(data, [a.id for a in found], limit)

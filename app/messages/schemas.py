@@ -73,3 +73,15 @@ class AttemptOut(msgspec.Struct):
     created_at: datetime
     request_headers: dict[str, str] | None = None  # as sent, signatures and secrets redacted
     response_headers: dict[str, str] | None = None
+
+
+class MessageFilter(msgspec.Struct, kw_only=True):
+    """The delivery log's filters; every one is served by an index (see ``repository.list_query``)."""
+
+    event_type: str | None = None
+    status: str | None = None  # a message with a delivery in this status
+    endpoint_id: str | None = None  # a message delivered (or to be) to this endpoint
+    channel: str | None = None
+    event_id: str | None = None
+    after: datetime | None = None  # created at or after
+    before: datetime | None = None  # created before

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
+from app.endpoints import repository as endpoints
 from app.kit.crypto import SecretBox
 from app.kit.ids import new_id
 from app.kit.signing import generate_secret
 from app.messages import service as messages
 from app.messages.schemas import MessageCreate
 from app.models import Endpoint, Tenant
+from app.tenants import repository as tenants
 
 OPERATOR_TENANT_UID = "hookrelay-operator"
 
@@ -34,14 +35,14 @@ async def ensure_operator_endpoint(
     session: AsyncSession, settings: Settings, box: SecretBox
 ) -> None:
     """Create or update the operator tenant's endpoint to match the configuration."""
-    tenant = await session.scalar(select(Tenant).where(Tenant.uid == OPERATOR_TENANT_UID))
+    tenant = await tenants.by_uid(session, OPERATOR_TENANT_UID)
     if tenant is None:
         if not settings.operator_webhook_url:
             return
         tenant = Tenant(id=new_id("tnt"), uid=OPERATOR_TENANT_UID, name="Hookrelay operator")
         session.add(tenant)
         await session.flush()
-    endpoint = await session.scalar(select(Endpoint).where(Endpoint.tenant_id == tenant.id))
+    endpoint = await endpoints.first(session, tenant.id)
     if endpoint is None:
         if not settings.operator_webhook_url:
             return
@@ -65,10 +66,7 @@ async def ensure_operator_endpoint(
 
 
 async def operator_tenant(session: AsyncSession) -> Tenant | None:
-    found: Tenant | None = await session.scalar(
-        select(Tenant).where(Tenant.uid == OPERATOR_TENANT_UID)
-    )
-    return found
+    return await tenants.by_uid(session, OPERATOR_TENANT_UID)
 
 
 async def emit(

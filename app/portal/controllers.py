@@ -7,23 +7,11 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from app.kit.deps import Cursor, Limit, Session
 from app.kit.openapi import problem_response
 from app.kit.pagination import Page, page_of
-from app.models import PortalToken
+from app.kit.schemas import present
 from app.portal import service
 from app.portal.schemas import PortalSession, PortalTokenCreate, PortalTokenMinted, PortalTokenOut
 from app.portal_web.sign_in import continue_page, wants_html
 from app.tenants import service as tenants
-
-
-def token_out(row: PortalToken) -> PortalTokenOut:
-    return PortalTokenOut(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        description=row.description,
-        expires_at=row.expires_at,
-        revoked_at=row.revoked_at,
-        link_used_at=row.link_used_at,
-        created_at=row.created_at,
-    )
 
 
 class PortalTokenController(Controller):
@@ -50,12 +38,8 @@ class PortalTokenController(Controller):
             lifetime_seconds=data.expires_in_seconds,
             description=data.description,
         )
-        return PortalTokenMinted(
-            id=minted.row.id,
-            tenant_id=minted.row.tenant_id,
-            token=minted.token,
-            magic_link=minted.magic_link,
-            expires_at=minted.row.expires_at,
+        return present(
+            PortalTokenMinted, minted.row, token=minted.token, magic_link=minted.magic_link
         )
 
     @get("/", operation_id="list_portal_tokens")
@@ -65,7 +49,7 @@ class PortalTokenController(Controller):
         """List a tenant's portal tokens, newest first (their values are never shown again)."""
         owner = await tenants.get(session, tenant)
         rows = await service.list_(session, owner, cursor=cursor, limit=limit)
-        return page_of([token_out(r) for r in rows], [r.id for r in rows], limit)
+        return page_of([present(PortalTokenOut, r) for r in rows], [r.id for r in rows], limit)
 
     @get("/{token_id:str}", operation_id="get_portal_token")
     async def read(
@@ -73,7 +57,7 @@ class PortalTokenController(Controller):
     ) -> PortalTokenOut:
         """Get a portal token (without its value)."""
         owner = await tenants.get(session, tenant)
-        return token_out(await service.get(session, owner, token_id))
+        return present(PortalTokenOut, await service.get(session, owner, token_id))
 
     @delete("/{token_id:str}", operation_id="revoke_portal_token")
     async def revoke(

@@ -14,7 +14,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.service import PORTAL_TOKEN_PREFIX, hash_key
@@ -22,8 +21,8 @@ from app.config import Settings
 from app.errors import Gone, NotFound
 from app.kit.clock import utc_now
 from app.kit.ids import new_id
-from app.kit.pagination import paginate
 from app.models import PortalToken, Tenant
+from app.portal import repository
 
 
 def derive_token(secret_key: str, code: str) -> str:
@@ -68,16 +67,11 @@ async def mint(
 async def list_(
     session: AsyncSession, tenant: Tenant, *, cursor: str | None, limit: int
 ) -> list[PortalToken]:
-    query = select(PortalToken).where(PortalToken.tenant_id == tenant.id)
-    return list(
-        (await session.scalars(paginate(query, PortalToken.id, cursor=cursor, limit=limit))).all()
-    )
+    return await repository.page(session, tenant.id, cursor=cursor, limit=limit)
 
 
 async def get(session: AsyncSession, tenant: Tenant, token_id: str) -> PortalToken:
-    found = await session.scalar(
-        select(PortalToken).where(PortalToken.id == token_id, PortalToken.tenant_id == tenant.id)
-    )
+    found = await repository.get(session, tenant.id, token_id)
     if found is None:
         raise NotFound(f"portal token {token_id!r} not found", code="portal_token_not_found")
     return found
@@ -97,23 +91,9 @@ async def redeem_link(
     """Use a magic link once: mark it used and return its token. Used, expired or revoked → 410.
     The token was derived with the first secret key of its day: during a key rotation that may be
     any of ``secret_keys``; the one whose token matches the stored hash is it."""
-    now = utc_now()
-    # One conditional UPDATE, so two concurrent openings cannot both get the token.
-    used = await session.execute(
-        update(PortalToken)
-        .where(
-            PortalToken.link_hash == hash_key(code),
-            PortalToken.link_used_at.is_(None),
-            PortalToken.revoked_at.is_(None),
-            PortalToken.expires_at > now,
-        )
-        .values(link_used_at=now)
-        .returning(PortalToken.id)
-    )
-    token_id = used.scalar_one_or_none()
-    if token_id is None:
+    row = await repository.use_link(session, hash_key(code), now=utc_now())
+    if row is None:
         raise Gone("this link was used already, has expired or was revoked", code="link_invalid")
-    row = await session.get_one(PortalToken, token_id)
     for key in secret_keys:
         token = derive_token(key, code)
         if hmac.compare_digest(hash_key(token), row.token_hash):

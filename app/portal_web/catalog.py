@@ -6,7 +6,6 @@ import json
 from itertools import groupby
 from typing import Any
 
-import msgspec
 from litestar.datastructures import FormMultiDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +13,7 @@ from app.endpoints.examples import TEST_EVENT_TYPE
 from app.event_types import service as event_types
 from app.event_types.schemas import EventTypeOut
 from app.kit.matching import matches
+from app.kit.schemas import present
 from app.portal_web.forms import FormError
 
 CATALOG_PAGE = 250
@@ -25,7 +25,7 @@ async def active(session: AsyncSession) -> list[EventTypeOut]:
     cursor: str | None = None
     while True:
         rows = await event_types.list_(session, cursor=cursor, limit=CATALOG_PAGE)
-        found += [msgspec.convert(r, EventTypeOut, from_attributes=True) for r in rows]
+        found += [present(EventTypeOut, r) for r in rows]
         if len(rows) < CATALOG_PAGE:
             break
         cursor = rows[-1].id

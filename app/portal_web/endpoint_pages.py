@@ -17,6 +17,7 @@ from app.endpoints import service as endpoints
 from app.endpoints.schemas import EndpointCreate, EndpointOut, EndpointTestEvent, EndpointUpdate
 from app.errors import AppError
 from app.kit.deps import Session
+from app.kit.schemas import present
 from app.messages.schemas import AttemptOut
 from app.metrics import PUBLISHED
 from app.portal_web import catalog
@@ -43,7 +44,7 @@ NOTICES = {
 
 
 def out(row: Any) -> EndpointOut:
-    return msgspec.convert(row, EndpointOut, from_attributes=True)
+    return present(EndpointOut, row)
 
 
 def values_of(endpoint: EndpointOut, names: set[str]) -> dict[str, Any]:
@@ -152,7 +153,7 @@ class EndpointPages(Controller):
             stats=await endpoint_log.endpoint_stats(session, row),
             series=(await endpoint_log.series(session, [row.id], window))[row.id],
             windows=list(endpoint_log.SERIES_WINDOWS),
-            attempts=[msgspec.convert(a, AttemptOut, from_attributes=True) for a in attempts],
+            attempts=[present(AttemptOut, a) for a in attempts],
             test_types=catalog.test_choices(types, row.event_types),
             default_type=examples.default_event_type(row),
             grace_hours=state.settings.secret_rotation_grace_hours,

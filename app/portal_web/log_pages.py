@@ -7,22 +7,21 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.deliveries import service as deliveries
-from app.deliveries.schemas import RecoveryOut
+from app.deliveries.schemas import RecoveryOut, UndeliveredFilter
 from app.endpoints import service as endpoints
 from app.errors import AppError
 from app.kit.clock import utc_now
-from app.kit.deps import Session
+from app.kit.deps import Session, parse_time
 from app.kit.pagination import page_of, pair_cursor, split_cursor
-from app.messages import service as messages
-from app.messages.controllers import delivery_out, message_out, parse_time
-from app.messages.schemas import AttemptOut
+from app.kit.schemas import present
+from app.messages import log as messages
+from app.messages.schemas import AttemptOut, DeliveryOut, MessageFilter, MessageOut
 from app.portal_web.access import CurrentViewer
 from app.portal_web.render import page
 from app.tenants import service as tenants
@@ -32,18 +31,28 @@ PRESETS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta
 PRESETS |= {"30d": timedelta(days=30)}
 
 
-def _filters(query: dict[str, str]) -> messages.MessageFilter:
+def _filters(query: dict[str, str]) -> MessageFilter:
     """The log's filters from the query string: a preset or explicit times (UTC)."""
     after = parse_time("after", query.get("after") or None)
     if query.get("range") in PRESETS:
         after = utc_now() - PRESETS[query["range"]]
-    return messages.MessageFilter(
+    return MessageFilter(
         event_type=query.get("event_type") or None,
         status=query.get("status") or None,
         endpoint_id=query.get("endpoint_id") or None,
         event_id=query.get("event_id") or None,
         after=after,
         before=parse_time("before", query.get("before") or None),
+    )
+
+
+def delivery_of(delivery: Any, last: Any) -> DeliveryOut:
+    """A delivery with how its last try ended, as the API lists it."""
+    return present(
+        DeliveryOut,
+        delivery,
+        last_status_code=last.status_code if last is not None else None,
+        last_error_kind=last.error_kind if last is not None else None,
     )
 
 
@@ -63,7 +72,9 @@ class LogPages(Controller):
         rows = await messages.list_(
             session, owner, _filters(query), cursor=query.get("cursor") or None, limit=PAGE_SIZE
         )
-        found = page_of([message_out(m, None) for m in rows], [m.id for m in rows], PAGE_SIZE)
+        found = page_of(
+            [present(MessageOut, m, payload=None) for m in rows], [m.id for m in rows], PAGE_SIZE
+        )
         kept = {k: v for k, v in query.items() if v and k not in ("cursor", "fragment")}
         next_url = (
             f"/portal/messages?{urlencode(kept | {'cursor': found.next_cursor})}"
@@ -98,17 +109,17 @@ class LogPages(Controller):
         """A message: payload, its delivery to each endpoint (resend) and every attempt."""
         owner = await tenants.get(session, viewer.tenant_id)
         found = await messages.get(session, owner, message_id)
-        delivered = await messages.deliveries_of(session, found)
+        delivered = await messages.deliveries_of(session, owner, message_id)
         attempts = await messages.attempts_of(
-            session, found, endpoint_id=None, cursor=None, limit=100
+            session, owner, message_id, endpoint_id=None, cursor=None, limit=100
         )
         return page(
             state.settings,
             "message.html",
             viewer=viewer,
-            message=message_out(found, await messages.payload_of(session, found.id)),
-            deliveries=[delivery_out(d, last) for d, last in delivered],
-            attempts=[msgspec.convert(a, AttemptOut, from_attributes=True) for a in attempts[:100]],
+            message=present(MessageOut, found, payload=await messages.payload_of(session, found)),
+            deliveries=[delivery_of(d, last) for d, last in delivered],
+            attempts=[present(AttemptOut, a) for a in attempts[:100]],
             notice={
                 "test": "Test event sent: its delivery shows below.",
                 "resent": "Resend queued.",
@@ -195,7 +206,7 @@ class LogPages(Controller):
             state.settings,
             "recovery.html",
             viewer=viewer,
-            recovery=msgspec.convert(found, RecoveryOut, from_attributes=True),
+            recovery=present(RecoveryOut, found),
             nav="recover",
         )
 
@@ -213,9 +224,7 @@ class LogPages(Controller):
         rows = await deliveries.undelivered(
             session,
             owner,
-            after=None,
-            before=None,
-            endpoint_id=endpoint_id or None,
+            UndeliveredFilter(endpoint_id=endpoint_id or None),
             cursor=split_cursor(cursor or None),
             limit=PAGE_SIZE,
         )

@@ -1,15 +1,11 @@
-import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
 from app.kit.deps import Cursor, Limit, Session
 from app.kit.pagination import Page, page_of
+from app.kit.schemas import present
 from app.tenants import service
 from app.tenants.schemas import TenantCreate, TenantOut
-
-
-def tenant_out(tenant: object) -> TenantOut:
-    return msgspec.convert(tenant, TenantOut, from_attributes=True)
 
 
 class TenantController(Controller):
@@ -19,7 +15,7 @@ class TenantController(Controller):
     @post("/", operation_id="create_tenant")
     async def create(self, session: Session, data: JSONBody[TenantCreate]) -> TenantOut:
         """Create a tenant."""
-        return tenant_out(await service.create(session, data))
+        return present(TenantOut, await service.create(session, data))
 
     @get("/", operation_id="list_tenants")
     async def list_(
@@ -30,9 +26,9 @@ class TenantController(Controller):
     ) -> Page[TenantOut]:
         """List tenants, newest first."""
         tenants = await service.list_(session, cursor=cursor, limit=limit)
-        return page_of([tenant_out(t) for t in tenants], [t.id for t in tenants], limit)
+        return page_of([present(TenantOut, t) for t in tenants], [t.id for t in tenants], limit)
 
     @get("/{tenant:str}", operation_id="get_tenant")
     async def read(self, session: Session, tenant: FromPath[str]) -> TenantOut:
         """Get a tenant by id or uid."""
-        return tenant_out(await service.get(session, tenant))
+        return present(TenantOut, await service.get(session, tenant))

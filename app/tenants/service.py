@@ -1,20 +1,19 @@
-"""Tenants: create, find by id or uid, list."""
+"""Tenants: create, find by id or uid (what the request's principal may read), list."""
 
-import time
-
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.auth.service import Principal
 from app.errors import Conflict, NotFound
 from app.kit.deps import PRINCIPAL
 from app.kit.ids import new_id
-from app.kit.pagination import paginate
+from app.kit.ttl_cache import TTLCache
 from app.models import Tenant
+from app.tenants import repository
 from app.tenants.schemas import TenantCreate
 
 
 async def create(session: AsyncSession, data: TenantCreate) -> Tenant:
-    if await session.scalar(select(Tenant.id).where(Tenant.uid == data.uid)) is not None:
+    if await repository.uid_taken(session, data.uid):
         raise Conflict(f"a tenant with uid {data.uid!r} exists", code="tenant_exists")
     tenant = Tenant(id=new_id("tnt"), uid=data.uid, name=data.name)
     session.add(tenant)
@@ -25,7 +24,7 @@ async def create(session: AsyncSession, data: TenantCreate) -> Tenant:
 # Tenants never change their id or uid and are never deleted, and every tenant route looks its
 # tenant up first: a short per-process cache saves that query on the hot publish path.
 CACHE_SECONDS = 30.0
-_cache: dict[str, tuple[float, Tenant]] = {}
+_cache: TTLCache[str, Tenant] = TTLCache(ttl_seconds=CACHE_SECONDS)
 
 
 def forget_cached() -> None:
@@ -44,6 +43,12 @@ def _snapshot(tenant: Tenant) -> Tenant:
     )
 
 
+def principal_of(session: AsyncSession) -> Principal | None:
+    """The request's principal (None outside a request: the CLI, workers)."""
+    principal: Principal | None = session.info.get(PRINCIPAL)
+    return principal
+
+
 async def get(session: AsyncSession, ref: str) -> Tenant:
     """The tenant whose id or uid is ``ref`` (an id wins over another tenant's equal uid).
 
@@ -51,7 +56,7 @@ async def get(session: AsyncSession, ref: str) -> Tenant:
     the session) finds only its own tenant; any other answers exactly as a missing one.
     """
     tenant = await _lookup(session, ref)
-    principal = session.info.get(PRINCIPAL)
+    principal = principal_of(session)
     if principal is not None and not principal.is_admin and principal.tenant_id != tenant.id:
         raise not_found(ref)
     return tenant
@@ -73,32 +78,16 @@ def not_found(ref: str) -> NotFound:
 
 
 async def _lookup(session: AsyncSession, ref: str) -> Tenant:
-    now = time.monotonic()
     cached = _cache.get(ref)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    tenant = await _find(session, ref)
-    if len(_cache) > 10_000:
-        _cache.clear()
-    _cache[ref] = (now + CACHE_SECONDS, _snapshot(tenant))
+    if cached is not None:
+        return cached
+    tenant = await repository.by_ref(session, ref)
+    if tenant is None:
+        raise not_found(ref)
+    _cache.put(ref, _snapshot(tenant))
     return tenant
 
 
-async def _find(session: AsyncSession, ref: str) -> Tenant:
-    rows = (
-        await session.scalars(select(Tenant).where(or_(Tenant.id == ref, Tenant.uid == ref)))
-    ).all()
-    for tenant in rows:
-        if tenant.id == ref:
-            return tenant
-    if rows:
-        return rows[0]
-    raise not_found(ref)
-
-
 async def list_(session: AsyncSession, *, cursor: str | None, limit: int) -> list[Tenant]:
-    return list(
-        (
-            await session.scalars(paginate(select(Tenant), Tenant.id, cursor=cursor, limit=limit))
-        ).all()
-    )
+    """The tenants the request's principal may read, newest first."""
+    return await repository.page(session, principal_of(session), cursor=cursor, limit=limit)

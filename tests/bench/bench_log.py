@@ -265,7 +265,8 @@ def explain(database_url: str, tenant_id: str, params: dict[str, str]) -> str:
     import psycopg
     from sqlalchemy.dialects import postgresql
 
-    from app.messages.service import MessageFilter, list_query
+    from app.messages.repository import list_query
+    from app.messages.schemas import MessageFilter
 
     values: dict[str, Any] = dict(params)
     cursor = values.pop("cursor", None)

@@ -44,11 +44,14 @@ def rabbitmq_vhost() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def rabbitmq_worker(settings: Settings, rabbitmq_vhost: str) -> Iterator[dramatiq.Broker]:
     """The worker as ``hookrelay worker`` runs it, in this process: the production broker and
     middleware on RabbitMQ, the actors, the Resources middleware (its own engine on the test
-    database) and a Dramatiq ``Worker`` consuming the delivery queue. Yields its broker."""
+    database) and a Dramatiq ``Worker`` consuming the delivery queue. Yields its broker.
+
+    Module-scoped: a worker left running into other modules' tests would still be recording
+    while their fixture empties the tables (a deadlock on PostgreSQL, seen once)."""
     broker = build_broker(rabbitmq_vhost)
     broker.add_middleware(Resources(settings))
     declare_actors(broker)

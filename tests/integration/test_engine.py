@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from app.kit.clock import utc_now
 from app.kit.crypto import SecretBox
 from app.kit.jobs import JobQueue
-from app.messages.service import payload_of
+from app.messages.repository import payload_of
 from app.models import Attempt, Delivery, Endpoint, Message, Tenant
 from app.ops import service as ops
 from tests.conftest import SECRET_KEY, Clock

@@ -1,0 +1,45 @@
+"""What the operator's probes read: readiness (``/health/ready``) and the gauges of ``/metrics``.
+
+Operator-wide by nature: these count across every tenant and show no tenant's rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Delivery, Endpoint
+from app.models.delivery import PENDING
+
+
+async def ping(session: AsyncSession) -> None:
+    await session.execute(text("SELECT 1"))
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    due: int  # pending deliveries due now, not yet tried
+    oldest_due_at: datetime | None
+    parked: int  # pending deliveries with no due time: disabled endpoint or open circuit
+    circuits: dict[str, int]  # endpoints by circuit state
+
+
+async def backlog(session: AsyncSession, *, now: datetime) -> Backlog:
+    due, oldest = (
+        await session.execute(
+            select(func.count(), func.min(Delivery.next_attempt_at)).where(
+                Delivery.status == PENDING, Delivery.next_attempt_at <= now
+            )
+        )
+    ).one()
+    parked = await session.scalar(
+        select(func.count()).where(Delivery.status == PENDING, Delivery.next_attempt_at.is_(None))
+    )
+    rows = await session.execute(
+        select(Endpoint.circuit_state, func.count()).group_by(Endpoint.circuit_state)
+    )
+    circuits = {circuit_state: count for circuit_state, count in rows}
+    return Backlog(due=due, oldest_due_at=oldest, parked=parked or 0, circuits=circuits)
