@@ -75,7 +75,7 @@ def page(
     """A page of the portal: ``name`` under templates/, with the brand and the viewer."""
     return Template(
         template_name=name,
-        context={"brand": brand(settings), "viewer": viewer, **context},
+        context={"brand": brand(settings), "viewer": viewer, "nav": "", **context},
         status_code=status_code,
         media_type="text/html",
         cookies=cookies,
