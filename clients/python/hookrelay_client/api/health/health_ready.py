@@ -44,7 +44,9 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[Health]:
-    """200 when the database and the broker answer, 503 otherwise.
+    """200 when the database and the broker answer, 503 otherwise (checked at most once a
+
+     second).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -67,7 +69,9 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
 ) -> Health | None:
-    """200 when the database and the broker answer, 503 otherwise.
+    """200 when the database and the broker answer, 503 otherwise (checked at most once a
+
+     second).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -86,7 +90,9 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[Health]:
-    """200 when the database and the broker answer, 503 otherwise.
+    """200 when the database and the broker answer, 503 otherwise (checked at most once a
+
+     second).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -107,7 +113,9 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
 ) -> Health | None:
-    """200 when the database and the broker answer, 503 otherwise.
+    """200 when the database and the broker answer, 503 otherwise (checked at most once a
+
+     second).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
