@@ -27,6 +27,7 @@ from app.portal_web.render import page
 from app.tenants import service as tenants
 
 PAGE_SIZE = 50
+FOLLOW_FOR = timedelta(seconds=60)
 PRESETS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 PRESETS |= {"30d": timedelta(days=30)}
 
@@ -119,6 +120,9 @@ class LogPages(Controller):
             viewer=viewer,
             message=present(MessageOut, found, payload=await messages.payload_of(session, found)),
             deliveries=[delivery_of(d, last) for d, last in delivered],
+            # A fresh message refreshes itself while a delivery is on its way (a test event).
+            refresh=utc_now() - found.created_at < FOLLOW_FOR
+            and any(d.status == "pending" for d, _ in delivered),
             attempts=[present(AttemptOut, a) for a in attempts[:100]],
             notice={
                 "test": "Test event sent: its delivery shows below.",

@@ -31,6 +31,9 @@
     const area = select.form.querySelector("textarea[name=payload]");
     select.addEventListener("change", () => { area.value = select.selectedOptions[0].dataset.example || ""; });
   }
+  // A page whose state is still moving (a fresh test event, a running recovery) reloads itself.
+  const moving = document.querySelector("[data-refresh='on']");
+  if (moving) setTimeout(() => window.location.reload(), 2000);
   // Live tail of the delivery log: refresh the rows of the current filters.
   const live = document.querySelector("[data-live-tail]");
   if (live) {
