@@ -24,10 +24,10 @@ from app.portal_web import catalog
 from app.portal_web.access import CurrentViewer
 from app.portal_web.forms import (
     FormError,
+    as_form_error,
     decode,
     endpoint_fields,
     form_values,
-    from_app_error,
 )
 from app.portal_web.render import page
 from app.tenants import service as tenants
@@ -121,7 +121,7 @@ class EndpointPages(Controller):
                 session, owner, data, state.secret_box, egress=state.egress
             )
         except (FormError, AppError) as exc:
-            error = exc if isinstance(exc, FormError) else from_app_error(exc)
+            error = as_form_error(exc)
             return await self._form(session, state, viewer, None, form_values(form), error)
         return Redirect(f"/portal/endpoints/{row.id}?done=created", status_code=303)
 
@@ -188,7 +188,7 @@ class EndpointPages(Controller):
             data = decode(EndpointUpdate, endpoint_fields(form))
             await endpoints.update(session, owner, endpoint_id, data, egress=state.egress)
         except (FormError, AppError) as exc:
-            error = exc if isinstance(exc, FormError) else from_app_error(exc)
+            error = as_form_error(exc)
             return await self._form(session, state, viewer, found, form_values(form), error)
         return Redirect(f"/portal/endpoints/{endpoint_id}?done=saved", status_code=303)
 
@@ -302,7 +302,7 @@ class EndpointPages(Controller):
                 deliveries_per_task=state.settings.deliveries_per_task,
             )
         except (FormError, AppError) as exc:
-            error = exc if isinstance(exc, FormError) else from_app_error(exc)
+            error = as_form_error(exc)
             return page(
                 state.settings,
                 "error.html",

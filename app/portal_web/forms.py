@@ -39,7 +39,10 @@ class FormError(Exception):
         self.field = field
 
 
-def from_app_error(error: AppError) -> FormError:
+def as_form_error(error: FormError | AppError) -> FormError:
+    """A refusal of the form or of the service, at the field it names."""
+    if isinstance(error, FormError):
+        return error
     return FormError(error.detail, FIELD_OF_CODE.get(error.code))
 
 

@@ -11,6 +11,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.deliveries import service as deliveries
 from app.deliveries.schemas import RecoveryOut, UndeliveredFilter
@@ -22,8 +23,10 @@ from app.kit.pagination import page_of, pair_cursor, split_cursor
 from app.kit.schemas import present
 from app.messages import log as messages
 from app.messages.schemas import AttemptOut, DeliveryOut, MessageFilter, MessageOut
+from app.models import Tenant
 from app.portal_web.access import CurrentViewer
 from app.portal_web.render import page
+from app.portal_web.session import Viewer
 from app.tenants import service as tenants
 
 PAGE_SIZE = 50
@@ -54,6 +57,29 @@ def delivery_of(delivery: Any, last: Any) -> DeliveryOut:
         delivery,
         last_status_code=last.status_code if last is not None else None,
         last_error_kind=last.error_kind if last is not None else None,
+    )
+
+
+async def _recover_page(
+    session: AsyncSession,
+    state: State,
+    viewer: Viewer,
+    owner: Tenant,
+    selected: str,
+    since: str,
+    *,
+    error: AppError | None = None,
+) -> Template:
+    return page(
+        state.settings,
+        "recover.html",
+        viewer=viewer,
+        endpoints=await endpoints.list_(session, owner, cursor=None, limit=250),
+        selected=selected,
+        since=since,
+        error=error.detail if error else "",
+        nav="recover",
+        status_code=error.status_code if error else 200,
     )
 
 
@@ -154,16 +180,8 @@ class LogPages(Controller):
     ) -> Template:
         """Resend every failed delivery since a time, for one endpoint."""
         owner = await tenants.get(session, viewer.tenant_id)
-        return page(
-            state.settings,
-            "recover.html",
-            viewer=viewer,
-            endpoints=await endpoints.list_(session, owner, cursor=None, limit=250),
-            selected=endpoint_id,
-            since=(utc_now() - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M"),
-            error="",
-            nav="recover",
-        )
+        since = (utc_now() - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M")
+        return await _recover_page(session, state, viewer, owner, endpoint_id, since)
 
     @post("/recover", status_code=303)
     async def recover(
@@ -181,16 +199,9 @@ class LogPages(Controller):
                 session, owner, endpoint_id, since=since, until=None
             )
         except AppError as exc:
-            return page(
-                state.settings,
-                "recover.html",
-                viewer=viewer,
-                endpoints=await endpoints.list_(session, owner, cursor=None, limit=250),
-                selected=endpoint_id,
-                since=str(form.get("since", "")),
-                error=exc.detail,
-                nav="recover",
-                status_code=exc.status_code,
+            since_text = str(form.get("since", ""))
+            return await _recover_page(
+                session, state, viewer, owner, endpoint_id, since_text, error=exc
             )
         return Redirect(f"/portal/endpoints/{endpoint_id}/recoveries/{started.id}", status_code=303)
 
