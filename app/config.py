@@ -11,6 +11,7 @@ import base64
 import binascii
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -82,6 +83,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     public_url: str = ""  # base of magic links (empty: http://HOST:PORT)
     cors_allow_origins: tuple[str, ...] = ()  # origins a browser portal may call the API from
     portal_token_ttl_seconds: int = 86_400  # default lifetime of a portal token
+    # The portal web page (/portal/): white-label look, and who may embed it in an iframe.
+    portal_product_name: str = "Webhooks"
+    portal_primary_color: str = "#2f5bd3"  # a #rrggbb colour
+    portal_logo_url: str = ""  # same-origin path or https URL of a logo (empty: the name only)
+    portal_theme: Literal["auto", "light", "dark"] = "auto"
+    portal_frame_ancestors: tuple[str, ...] = ()  # origins that may embed it (empty: none)
     payload_retention_days: float = 30.0  # payloads older than this are purged (0: kept forever)
     retention_batch_size: int = 1_000  # rows per purge transaction
     retention_interval_seconds: float = 300.0  # how often the scheduler purges
@@ -147,7 +154,13 @@ _POSITIVE = (
     "retention_batch_size",
     "retention_interval_seconds",
 )
-_TUPLES = {"retry_schedule", "egress_allow", "destination_allow", "cors_allow_origins"}
+_TUPLES = {
+    "retry_schedule",
+    "egress_allow",
+    "destination_allow",
+    "cors_allow_origins",
+    "portal_frame_ancestors",
+}
 
 
 def _var(field: str) -> str:
@@ -203,6 +216,13 @@ def _check(settings: Settings) -> None:
     for origin in settings.cors_allow_origins:
         if origin != "*" and not origin.startswith(("http://", "https://")):
             raise ConfigError(f"{_var('cors_allow_origins')}: {origin!r} is not an origin")
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", settings.portal_primary_color):
+        raise ConfigError(f"{_var('portal_primary_color')}: a colour like #2f5bd3")
+    for origin in settings.portal_frame_ancestors:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:\d+)?", origin):
+            raise ConfigError(f"{_var('portal_frame_ancestors')}: {origin!r} is not an origin")
+    if settings.portal_logo_url and not settings.portal_logo_url.startswith(("/", "https://")):
+        raise ConfigError(f"{_var('portal_logo_url')}: a path (/…) or an https URL")
     if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
         raise ConfigError(f"{_var('public_url')}: must be an http(s) URL")
     if not 0 <= settings.metrics_port <= 65535:

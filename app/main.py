@@ -33,6 +33,8 @@ from app.kit.throttle import Throttled
 from app.messages.controllers import MessageController
 from app.metrics import GAUGES_CACHE_SECONDS, MetricsController, refresh
 from app.portal.controllers import PortalLinkController, PortalTokenController
+from app.portal_web.render import template_config
+from app.portal_web.routes import portal_routers
 from app.sources.controllers import (
     DestinationController,
     InboundLogController,
@@ -115,10 +117,12 @@ def create_app(
             api,
             portal_link,
             IngestController,  # no bearer key: the URL's token and the provider's signature
+            *portal_routers(),
             HealthController,
             MetricsController,
             openapi_json,
         ],
+        template_config=template_config(),
         state=state,
         lifespan=[lifespan],
         exception_handlers=exception_handlers,

@@ -54,3 +54,8 @@ async def portal_token(session: AsyncSession, token_hash: str) -> PortalToken | 
         select(PortalToken).where(PortalToken.token_hash == token_hash)
     )
     return found
+
+
+async def portal_token_by_id(session: AsyncSession, token_id: str) -> PortalToken | None:
+    """A portal web session holds its token's id, not the token."""
+    return await session.get(PortalToken, token_id)

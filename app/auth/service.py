@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -19,7 +21,7 @@ from app.errors import Conflict, NotFound
 from app.kit.clock import utc_now
 from app.kit.ids import new_id
 from app.kit.ttl_cache import TTLCache
-from app.models import ApiKey
+from app.models import ApiKey, PortalToken
 
 log = structlog.get_logger(__name__)
 
@@ -51,6 +53,9 @@ class Principal:
         return self.kind == "admin"
 
 
+Loader = Callable[[], Awaitable[tuple[Principal, float | None] | None]]
+
+
 class Authenticator:
     """Finds the principal of a bearer credential from stored hashes.
 
@@ -65,18 +70,24 @@ class Authenticator:
 
     async def authenticate(self, credential: str) -> Principal | None:
         digest = hash_key(credential)
-        cached = self._cache.get(digest)
+        load = self._portal if credential.startswith(PORTAL_TOKEN_PREFIX) else self._admin
+        return await self._cached(digest, partial(load, digest))
+
+    async def portal_session(self, token_id: str) -> Principal | None:
+        """The principal of a portal web session, which holds its token's id (not the token):
+        the same row checks and cache bound as the token, so a revocation ends the session."""
+        return await self._cached("session:" + token_id, partial(self._portal_by_id, token_id))
+
+    async def _cached(self, key: str, load: Loader) -> Principal | None:
+        cached = self._cache.get(key)
         if cached is not None:
             return cached
-        if credential.startswith(PORTAL_TOKEN_PREFIX):
-            found = await self._portal(digest)
-        else:
-            found = await self._admin(digest)
+        found = await load()
         if found is None:
-            self._cache.pop(digest)
+            self._cache.pop(key)
             return None
         principal, expires_at = found
-        self._cache.put(digest, principal, expires_at=expires_at)
+        self._cache.put(key, principal, expires_at=expires_at)
         return principal
 
     def forget(self, token_id: str) -> None:
@@ -92,18 +103,25 @@ class Authenticator:
         return None if found is None else (Principal("admin", token_id=found), None)
 
     async def _portal(self, digest: str) -> tuple[Principal, float | None] | None:
-        """The token's principal, kept no longer than ``PORTAL_CACHE_SECONDS`` nor its expiry."""
         async with self._sessions() as session:
-            row = await repository.portal_token(session, digest)
-        if row is None or row.revoked_at is not None:
-            return None
-        left = (row.expires_at - utc_now()).total_seconds()
-        if left <= 0:
-            return None
-        principal = Principal(
-            "portal", tenant_id=row.tenant_id, token_id=row.id, read_only=row.read_only
-        )
-        return principal, time.monotonic() + min(PORTAL_CACHE_SECONDS, left)
+            return _portal_principal(await repository.portal_token(session, digest))
+
+    async def _portal_by_id(self, token_id: str) -> tuple[Principal, float | None] | None:
+        async with self._sessions() as session:
+            return _portal_principal(await repository.portal_token_by_id(session, token_id))
+
+
+def _portal_principal(row: PortalToken | None) -> tuple[Principal, float | None] | None:
+    """The token's principal, kept no longer than ``PORTAL_CACHE_SECONDS`` nor its expiry."""
+    if row is None or row.revoked_at is not None:
+        return None
+    left = (row.expires_at - utc_now()).total_seconds()
+    if left <= 0:
+        return None
+    principal = Principal(
+        "portal", tenant_id=row.tenant_id, token_id=row.id, read_only=row.read_only
+    )
+    return principal, time.monotonic() + min(PORTAL_CACHE_SECONDS, left)
 
 
 async def _store(session: AsyncSession, key: str, name: str) -> None:

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.deliveries import log as endpoint_log
 from app.deliveries import service
 from app.deliveries.schemas import (
+    EndpointSeries,
     EndpointStats,
-    Percentiles,
     RecoveryCreate,
     RecoveryOut,
     UndeliveredFilter,
     UndeliveredOut,
-    WindowStats,
 )
 from app.endpoints import service as endpoints
-from app.kit.clock import as_utc, utc_now
+from app.kit.clock import as_utc
 from app.kit.deps import Cursor, Limit, Session, parse_time
 from app.kit.pagination import Page, page_of, pair_cursor, split_cursor
 from app.kit.schemas import present
 from app.messages.schemas import AttemptOut, DeliveryOut
-from app.models.delivery import SUCCEEDED
 from app.tenants import service as tenants
 
 
@@ -71,28 +71,23 @@ class EndpointLogController(Controller):
     ) -> EndpointStats:
         """Attempts over the last 1 h, 24 h and 7 d: outcomes, success rate, latency."""
         owner = await tenants.get(session, tenant)
+        return await endpoint_log.endpoint_stats(
+            session, await endpoints.get(session, owner, endpoint)
+        )
+
+    @get("/stats/series", operation_id="get_endpoint_series")
+    async def series(
+        self,
+        session: Session,
+        tenant: FromPath[str],
+        endpoint: FromPath[str],
+        window: FromQuery[Literal["1h", "24h", "7d", "30d"]] = "24h",
+    ) -> EndpointSeries:
+        """Attempts over time: succeeded, failed and mean duration per bucket (1 h: minutes,
+        24 h: hours, 7 d: 6 hours, 30 d: days), oldest first."""
+        owner = await tenants.get(session, tenant)
         found_endpoint = await endpoints.get(session, owner, endpoint)
-        now = utc_now()
-        windows = []
-        for name, span in endpoint_log.STATS_WINDOWS.items():
-            counts, percentiles = await endpoint_log.window_stats(
-                session, found_endpoint.id, now - span
-            )
-            total = sum(counts.values())
-            succeeded = counts.get(SUCCEEDED, 0)
-            windows.append(
-                WindowStats(
-                    window=name,
-                    since=now - span,
-                    total=total,
-                    succeeded=succeeded,
-                    failed=total - succeeded,
-                    success_rate=round(succeeded / total, 4) if total else None,
-                    outcomes=counts,
-                    duration_ms=Percentiles(**percentiles),
-                )
-            )
-        return EndpointStats(endpoint_id=found_endpoint.id, windows=windows)
+        return (await endpoint_log.series(session, [found_endpoint.id], window))[found_endpoint.id]
 
     @post("/recover", operation_id="recover_endpoint", status_code=202)
     async def recover(

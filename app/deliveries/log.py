@@ -3,12 +3,20 @@ through the index attempts (endpoint_id, created_at)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.deliveries import log_repository as repository
+from app.deliveries.schemas import (
+    EndpointSeries,
+    EndpointStats,
+    Percentiles,
+    SeriesPoint,
+    WindowStats,
+)
 from app.errors import InvalidRequest, NotFound
+from app.kit.clock import utc_now
 from app.models import Attempt, Endpoint
 from app.models.delivery import FAILED, SUCCEEDED
 
@@ -58,6 +66,29 @@ def outcome_of(status: str, error_kind: str | None, status_class: int | None) ->
     return error_kind or "other"
 
 
+async def endpoint_stats(session: AsyncSession, endpoint: Endpoint) -> EndpointStats:
+    """The endpoint's attempts over each of ``STATS_WINDOWS``: outcomes, success rate, latency."""
+    now = utc_now()
+    windows = []
+    for name, span in STATS_WINDOWS.items():
+        counts, percentiles = await window_stats(session, endpoint.id, now - span)
+        total = sum(counts.values())
+        succeeded = counts.get(SUCCEEDED, 0)
+        windows.append(
+            WindowStats(
+                window=name,
+                since=now - span,
+                total=total,
+                succeeded=succeeded,
+                failed=total - succeeded,
+                success_rate=round(succeeded / total, 4) if total else None,
+                outcomes=counts,
+                duration_ms=Percentiles(**percentiles),
+            )
+        )
+    return EndpointStats(endpoint_id=endpoint.id, windows=windows)
+
+
 async def window_stats(
     session: AsyncSession, endpoint_id: str, since: datetime
 ) -> tuple[dict[str, int], dict[str, int | None]]:
@@ -71,3 +102,53 @@ async def window_stats(
     total = sum(counts.values())
     percentiles = await repository.duration_percentiles(session, endpoint_id, since, total=total)
     return counts, percentiles
+
+
+# Each series window and its bucket: 60 points for an hour, 24 to 30 for the longer ones.
+SERIES_WINDOWS = {
+    "1h": (timedelta(hours=1), 60),
+    "24h": (timedelta(hours=24), 3600),
+    "7d": (timedelta(days=7), 6 * 3600),
+    "30d": (timedelta(days=30), 86_400),
+}
+
+
+async def series(
+    session: AsyncSession, endpoint_ids: list[str], window: str
+) -> dict[str, EndpointSeries]:
+    """Succeeded and failed attempts per bucket of ``window`` for each endpoint (one grouped
+    read, whatever the number of endpoints), every bucket present, oldest first."""
+    if window not in SERIES_WINDOWS:
+        raise InvalidRequest(
+            f"window must be one of {', '.join(SERIES_WINDOWS)}", code="invalid_filter"
+        )
+    span, bucket_seconds = SERIES_WINDOWS[window]
+    first = int((utc_now() - span).timestamp()) // bucket_seconds + 1
+    counts: dict[tuple[str, int], list[int]] = {}
+    for endpoint_id, number, status, n, total_ms in await repository.attempt_buckets(
+        session, endpoint_ids, first_bucket=first, bucket_seconds=bucket_seconds
+    ):
+        cell = counts.setdefault((endpoint_id, int(number)), [0, 0, 0])
+        cell[0 if status == SUCCEEDED else 1] += int(n)
+        cell[2] += int(total_ms or 0)
+    buckets = range(first, first + int(span.total_seconds()) // bucket_seconds)
+    return {
+        endpoint_id: EndpointSeries(
+            endpoint_id=endpoint_id,
+            window=window,
+            bucket_seconds=bucket_seconds,
+            points=[_point(counts.get((endpoint_id, b)), b * bucket_seconds) for b in buckets],
+        )
+        for endpoint_id in endpoint_ids
+    }
+
+
+def _point(cell: list[int] | None, start: int) -> SeriesPoint:
+    succeeded, failed, total_ms = cell or (0, 0, 0)
+    tries = succeeded + failed
+    return SeriesPoint(
+        start=datetime.fromtimestamp(start, UTC),
+        succeeded=succeeded,
+        failed=failed,
+        mean_duration_ms=round(total_ms / tries) if tries else None,
+    )

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select, func, select, update
+from sqlalchemy import BigInteger, Integer, Row, Select, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.deliveries.schemas import UndeliveredFilter
 from app.kit.ids import id_bound
@@ -256,3 +257,29 @@ async def duration_percentiles(
             .limit(1)
         )
     return result
+
+
+def _bucket_of(dialect: str, bucket_seconds: int) -> ColumnElement[Any]:
+    """An attempt's bucket number: whole seconds since the epoch, integer-divided."""
+    if dialect == "postgresql":
+        seconds: ColumnElement[int] = cast(func.extract("epoch", Attempt.created_at), BigInteger)
+    else:
+        seconds = cast(func.strftime("%s", Attempt.created_at), Integer)
+    return seconds / bucket_seconds
+
+
+async def attempt_buckets(
+    session: AsyncSession, endpoint_ids: list[str], *, first_bucket: int, bucket_seconds: int
+) -> Sequence[Any]:
+    """(endpoint_id, bucket, status, count, summed duration_ms) of the endpoints' attempts from
+    bucket ``first_bucket`` on, through attempts (endpoint_id, created_at)."""
+    bucket = _bucket_of(session.get_bind().dialect.name, bucket_seconds)
+    since = datetime.fromtimestamp(first_bucket * bucket_seconds, UTC)
+    query = (
+        select(
+            Attempt.endpoint_id, bucket, Attempt.status, func.count(), func.sum(Attempt.duration_ms)
+        )
+        .where(Attempt.endpoint_id.in_(endpoint_ids), Attempt.created_at >= since)
+        .group_by(Attempt.endpoint_id, bucket, Attempt.status)
+    )
+    return (await session.execute(query)).all()

@@ -66,6 +66,24 @@ class EndpointStats(msgspec.Struct):
     windows: list[WindowStats]
 
 
+class SeriesPoint(msgspec.Struct):
+    """One bucket of an endpoint's attempts: those that started in [start, start + bucket)."""
+
+    start: datetime
+    succeeded: int
+    failed: int
+    mean_duration_ms: int | None
+
+
+class EndpointSeries(msgspec.Struct):
+    """An endpoint's attempts over a window, in equal buckets, oldest first (empty ones too)."""
+
+    endpoint_id: str
+    window: str  # 1h, 24h, 7d, 30d
+    bucket_seconds: int
+    points: list[SeriesPoint]
+
+
 class UndeliveredFilter(msgspec.Struct, kw_only=True):
     """The undelivered report's filters: the message's creation time, one endpoint."""
 

@@ -1,4 +1,6 @@
-from litestar import Controller, Response, delete, get, post
+from typing import Any, cast
+
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -8,6 +10,7 @@ from app.kit.pagination import Page, page_of
 from app.kit.schemas import present
 from app.portal import service
 from app.portal.schemas import PortalSession, PortalTokenCreate, PortalTokenMinted, PortalTokenOut
+from app.portal_web.sign_in import continue_page, wants_html
 from app.tenants import service as tenants
 
 
@@ -75,9 +78,12 @@ class PortalLinkController(Controller):
 
     @get("/login", operation_id="redeem_portal_link", responses={410: problem_response(410)})
     async def login(
-        self, session: Session, state: State, code: FromQuery[str]
+        self, request: Request[Any, Any, Any], session: Session, state: State, code: FromQuery[str]
     ) -> Response[PortalSession]:
-        """Open a magic link once: answers its portal token; used, expired or revoked → 410."""
+        """Open a magic link once: answers its portal token; used, expired or revoked → 410.
+        A browser gets the portal page's Continue button instead (nothing used up)."""
+        if wants_html(request):
+            return cast("Response[PortalSession]", continue_page(request, code))
         row, token = await service.redeem_link(
             session, code, secret_keys=state.settings.secret_keys
         )

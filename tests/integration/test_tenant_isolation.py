@@ -17,6 +17,7 @@ from app.auth.guards import portal_refusal
 from app.kit.clock import utc_now
 from app.kit.ids import new_id
 from app.models import Attempt, Base, Delivery
+from tests.integration.portal_page import browser_client, sign_in
 
 Client = AsyncTestClient[Any]
 SECRET_MARK = "globex-private-payload-mark"
@@ -259,3 +260,63 @@ async def test_guarantee_5_isolation_walk_portal_token_reaches_no_other_tenant(
     assert (await client.get(f"/api/v1/sources/{globex['source']}/events")).json() == (
         sources_before.json()
     )
+
+
+async def test_guarantee_5_isolation_walk_portal_page_session_reaches_no_other_tenant(
+    app: Litestar, client: Client, sessions: Any
+) -> None:
+    """The same walk over the portal web page: every page route with an object in its path, with
+    acme's signed-in session and globex's ids (GET, and POST with a valid CSRF token), answers
+    404, shows nothing of globex and changes nothing of it; the list pages show none of it."""
+    await client.post("/api/v1/event-types", json={"name": "walk.test"})
+    acme = await seed(client, "acme", "https://acme-walk.example/hook")
+    globex = await seed(client, "globex", "https://globex-walk.example/hook")
+    await add_attempt(sessions, globex)
+    before = await snapshot(sessions, globex["tenant"])
+    minted = (await client.post(f"/api/v1/tenants/{acme['tenant']}/portal-tokens", json={})).json()
+
+    problems: list[str] = []
+    calls = 0
+    async with browser_client(app) as browser:
+        csrf = await sign_in(browser, minted["magic_link"])
+        for route in app.routes:
+            if not route.path.startswith("/portal/") or route.path.startswith("/portal/static"):
+                continue
+            names = re.findall(r"{(\w+):\w+}", route.path)
+            unknown = [n for n in names if n not in PAGE_PARAMETERS]
+            assert not unknown, f"{route.path}: teach the walk about {unknown}"
+            path = re.sub(r"{(\w+):\w+}", lambda m: globex[PAGE_PARAMETERS[m.group(1)]], route.path)
+            for method in sorted(set(getattr(route, "methods", ())) & {"GET", "POST"}):
+                if method == "POST" and route.path in ("/portal/continue", "/portal/logout"):
+                    continue
+                form = {
+                    "csrf": csrf,
+                    "endpoint_id": globex["endpoint"],
+                    "since": "2020-01-01T00:00",
+                }
+                query = f"?endpoint_id={globex['endpoint']}&reveal=true"
+                response = await browser.request(
+                    method,
+                    path + (query if method == "GET" else ""),
+                    data=form if method == "POST" else None,
+                )
+                calls += 1
+                # What the request named itself may come back (an error naming the id asked for).
+                found = leaks(response.text, path + query + str(form), globex)
+                if found:
+                    problems.append(f"{method} {path}: leaks {found}")
+                if names and response.status_code != 404:
+                    problems.append(f"{method} {path}: {response.status_code}, expected 404")
+                if not names and response.status_code >= 500:
+                    problems.append(f"{method} {path}: {response.status_code}")
+    assert not problems, "\n".join(problems)
+    assert calls >= 20
+    assert await snapshot(sessions, globex["tenant"]) == before
+
+
+# Which of the other tenant's objects goes into each path parameter of a portal page.
+PAGE_PARAMETERS = {
+    "endpoint_id": "endpoint",
+    "message_id": "message",
+    "recovery_id": "recovery",
+}

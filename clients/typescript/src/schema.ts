@@ -502,6 +502,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenant}/endpoints/{endpoint}/stats/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Attempts over time: succeeded, failed and mean duration per bucket (1 h: minutes,
+         * @description 24 h: hours, 7 d: 6 hours, 30 d: days), oldest first.
+         */
+        get: operations["get_endpoint_series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants/{tenant}/endpoints/{endpoint}/test": {
         parameters: {
             query?: never;
@@ -725,7 +745,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Open a magic link once: answers its portal token; used, expired or revoked → 410. */
+        /**
+         * Open a magic link once: answers its portal token; used, expired or revoked → 410.
+         * @description A browser gets the portal page's Continue button instead (nothing used up).
+         */
         get: operations["redeem_portal_link"];
         put?: never;
         post?: never;
@@ -893,6 +916,13 @@ export interface components {
         /** EndpointSecretOut */
         EndpointSecretOut: {
             secret: string;
+        };
+        /** EndpointSeries */
+        EndpointSeries: {
+            bucket_seconds: number;
+            endpoint_id: string;
+            points: components["schemas"]["SeriesPoint"][];
+            window: string;
         };
         /** EndpointStats */
         EndpointStats: {
@@ -1187,6 +1217,14 @@ export interface components {
         SecretRotate: {
             /** @default null */
             secret?: string | null;
+        };
+        /** SeriesPoint */
+        SeriesPoint: {
+            failed: number;
+            mean_duration_ms: number | null;
+            /** Format: date-time */
+            start: string;
+            succeeded: number;
         };
         /**
          * SourceCreate
@@ -8022,6 +8060,160 @@ export interface operations {
                      *       "status": 404,
                      *       "title": "Not found",
                      *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_endpoint_series: {
+        parameters: {
+            query?: {
+                window?: "1h" | "24h" | "7d" | "30d";
+            };
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "bucket_seconds": 1,
+                     *       "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "points": [
+                     *         {
+                     *           "failed": 1,
+                     *           "mean_duration_ms": 1,
+                     *           "start": "2026-01-15T09:30:00Z",
+                     *           "succeeded": 1
+                     *         }
+                     *       ],
+                     *       "window": "window"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EndpointSeries"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

@@ -20,6 +20,7 @@ from .endpoint_out_headers import EndpointOutHeaders
 from .endpoint_out_metadata import EndpointOutMetadata
 from .endpoint_out_payload_filter_type_0 import EndpointOutPayloadFilterType0
 from .endpoint_secret_out import EndpointSecretOut
+from .endpoint_series import EndpointSeries
 from .endpoint_stats import EndpointStats
 from .endpoint_test_event import EndpointTestEvent
 from .endpoint_test_event_payload_type_0 import EndpointTestEventPayloadType0
@@ -37,6 +38,7 @@ from .event_type_update import EventTypeUpdate
 from .event_type_update_example_type_0 import EventTypeUpdateExampleType0
 from .event_type_update_schema_type_0 import EventTypeUpdateSchemaType0
 from .field_error import FieldError
+from .get_endpoint_series_window import GetEndpointSeriesWindow
 from .health import Health
 from .health_live_response_200 import HealthLiveResponse200
 from .inbound_event_detail import InboundEventDetail
@@ -68,6 +70,7 @@ from .problem import Problem
 from .recovery_create import RecoveryCreate
 from .recovery_out import RecoveryOut
 from .secret_rotate import SecretRotate
+from .series_point import SeriesPoint
 from .source_create import SourceCreate
 from .source_create_options import SourceCreateOptions
 from .source_out import SourceOut
@@ -104,6 +107,7 @@ __all__ = (
     "EndpointOutMetadata",
     "EndpointOutPayloadFilterType0",
     "EndpointSecretOut",
+    "EndpointSeries",
     "EndpointStats",
     "EndpointTestEvent",
     "EndpointTestEventPayloadType0",
@@ -121,6 +125,7 @@ __all__ = (
     "EventTypeUpdateExampleType0",
     "EventTypeUpdateSchemaType0",
     "FieldError",
+    "GetEndpointSeriesWindow",
     "Health",
     "HealthLiveResponse200",
     "InboundEventDetail",
@@ -152,6 +157,7 @@ __all__ = (
     "RecoveryCreate",
     "RecoveryOut",
     "SecretRotate",
+    "SeriesPoint",
     "SourceCreate",
     "SourceCreateOptions",
     "SourceOut",

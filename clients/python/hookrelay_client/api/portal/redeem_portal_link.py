@@ -82,6 +82,8 @@ def sync_detailed(
 ) -> Response[PortalSession | Problem]:
     """Open a magic link once: answers its portal token; used, expired or revoked → 410.
 
+     A browser gets the portal page's Continue button instead (nothing used up).
+
     Args:
         code (str):
 
@@ -111,6 +113,8 @@ def sync(
 ) -> PortalSession | Problem | None:
     """Open a magic link once: answers its portal token; used, expired or revoked → 410.
 
+     A browser gets the portal page's Continue button instead (nothing used up).
+
     Args:
         code (str):
 
@@ -134,6 +138,8 @@ async def asyncio_detailed(
     code: str,
 ) -> Response[PortalSession | Problem]:
     """Open a magic link once: answers its portal token; used, expired or revoked → 410.
+
+     A browser gets the portal page's Continue button instead (nothing used up).
 
     Args:
         code (str):
@@ -161,6 +167,8 @@ async def asyncio(
     code: str,
 ) -> PortalSession | Problem | None:
     """Open a magic link once: answers its portal token; used, expired or revoked → 410.
+
+     A browser gets the portal page's Continue button instead (nothing used up).
 
     Args:
         code (str):

@@ -1,0 +1,83 @@
+"""Templates: one Jinja2 environment, autoescaping every value (payloads, headers and receiver
+answers are the customer's or a stranger's text), and the filters the pages use."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar.datastructures import Cookie
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+from litestar.template import TemplateConfig
+
+from app.config import Settings
+from app.portal_web.session import Viewer
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def iso(value: datetime | None) -> str:
+    return "" if value is None else value.isoformat(timespec="seconds")
+
+
+def short_time(value: datetime | None) -> str:
+    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f} %"
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,  # a misspelt name fails the page's test, not silently blank
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(pretty_json=pretty_json, iso=iso, short_time=short_time, percent=percent)
+    return env
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
+
+
+def brand(settings: Settings) -> dict[str, str]:
+    return {
+        "name": settings.portal_product_name,
+        "logo_url": settings.portal_logo_url,
+        "theme": settings.portal_theme,
+    }
+
+
+def page(
+    settings: Settings,
+    name: str,
+    *,
+    viewer: Viewer | None = None,
+    status_code: int = 200,
+    cookies: list[Cookie] | None = None,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Template:
+    """A page of the portal: ``name`` under templates/, with the brand and the viewer."""
+    return Template(
+        template_name=name,
+        context={"brand": brand(settings), "viewer": viewer, "nav": "", **context},
+        status_code=status_code,
+        media_type="text/html",
+        cookies=cookies,
+        headers=headers,
+    )
