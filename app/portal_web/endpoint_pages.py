@@ -149,7 +149,12 @@ class EndpointPages(Controller):
             "endpoint.html",
             viewer=viewer,
             endpoint=out(row),
-            secret=state.secret_box.decrypt(row.secret_encrypted) if reveal else None,
+            # A read-only link views everything but secrets (as the API refuses it the secret).
+            secret=(
+                state.secret_box.decrypt(row.secret_encrypted)
+                if reveal and not viewer.read_only
+                else None
+            ),
             stats=await endpoint_log.endpoint_stats(session, row),
             series=(await endpoint_log.series(session, [row.id], window))[row.id],
             windows=list(endpoint_log.SERIES_WINDOWS),

@@ -21,8 +21,10 @@ def hidden(html: str, name: str) -> str:
     return unescape(found.group(1))
 
 
-async def mint_link(admin: Client, tenant: str) -> dict[str, Any]:
-    response = await admin.post(f"/api/v1/tenants/{tenant}/portal-tokens", json={})
+async def mint_link(admin: Client, tenant: str, *, read_only: bool = False) -> dict[str, Any]:
+    response = await admin.post(
+        f"/api/v1/tenants/{tenant}/portal-tokens", json={"read_only": read_only}
+    )
     assert response.status_code == 201, response.text
     minted: dict[str, Any] = response.json()
     return minted

@@ -55,6 +55,37 @@ def post_routes(app: Litestar) -> list[str]:
     )
 
 
+class TestReadOnly:
+    async def test_a_read_only_link_shows_everything_and_changes_nothing(
+        self, app: Litestar, client: Client, sessions: Any
+    ) -> None:
+        await tenant(client)
+        made = await client.post(
+            "/api/v1/tenants/acme/endpoints", json={"url": "https://example.com/hook"}
+        )
+        endpoint_id = made.json()["id"]
+        secret = (await client.get(f"/api/v1/tenants/acme/endpoints/{endpoint_id}/secret")).json()
+        minted = await mint_link(client, "acme", read_only=True)
+        async with browser_client(app) as browser:
+            csrf = await sign_in(browser, minted["magic_link"])
+            listed = await browser.get("/portal/endpoints")
+            shown = await browser.get(f"/portal/endpoints/{endpoint_id}?reveal=true")
+            assert listed.status_code == shown.status_code == 200
+            assert "example.com/hook" in listed.text and "Add endpoint" not in listed.text
+            assert secret["secret"] not in shown.text and "read-only" in shown.text
+            assert "Rotate secret" not in shown.text
+            for path in (
+                "/portal/endpoints/new",
+                f"/portal/endpoints/{endpoint_id}/rotate",
+                f"/portal/endpoints/{endpoint_id}/disable",
+            ):
+                refused = await browser.post(path, data={"csrf": csrf})
+                assert refused.status_code == 403, path
+        after = (await client.get(f"/api/v1/tenants/acme/endpoints/{endpoint_id}")).json()
+        assert after["disabled"] is False
+        assert (await client.get("/api/v1/tenants/acme/endpoints")).json()["data"] == [after]
+
+
 class TestSignIn:
     async def test_opening_the_link_in_a_browser_uses_nothing_up(
         self, app: Litestar, client: Client

@@ -195,7 +195,9 @@ def leaks(text: str, asked: str, other: dict[str, str]) -> list[str]:
         "destination",
         "inbound_event",
     )
-    found = [key for key in private if other[key] in text and other[key] not in asked]
+    found = [
+        key for key in private if key in other and other[key] in text and other[key] not in asked
+    ]
     if other["token"] in text:
         found.append("token")
     if SECRET_MARK in text and f"globex-{SECRET_MARK}" in text:
