@@ -19,7 +19,8 @@ NUL = "\x00"
 
 # (method, path, body, extra headers, where the error points); "{endpoint}" is the seeded one.
 # Each of the path, query and body cases answered 500 on PostgreSQL before.
-NUL_REQUESTS: list[tuple[str, str, Any, dict[str, str] | None, str]] = [
+NulRequest = tuple[str, str, Any, dict[str, str] | None, str]
+NUL_REQUESTS: list[NulRequest] = [
     ("GET", "/api/v1/tenants/a%00b", None, None, "path"),
     ("GET", "/api/v1/tenants/a%00b/endpoints", None, None, "path"),
     ("GET", "/api/v1/tenants?cursor=a%00b", None, None, "query.cursor"),
@@ -86,18 +87,11 @@ NUL_REQUESTS: list[tuple[str, str, Any, dict[str, str] | None, str]] = [
 
 
 class TestNulIsRefused:
-    @pytest.mark.parametrize(("method", "path", "body", "headers", "where"), NUL_REQUESTS)
+    @pytest.mark.parametrize("request_", NUL_REQUESTS, ids=[f"{r[0]} {r[4]}" for r in NUL_REQUESTS])
     async def test_nul_is_400_invalid_character_naming_where_and_changes_nothing(
-        self,
-        client: Client,
-        sessions: Any,
-        broker: StubBroker,
-        method: str,
-        path: str,
-        body: Any,
-        headers: dict[str, str] | None,
-        where: str,
+        self, client: Client, sessions: Any, broker: StubBroker, request_: NulRequest
     ) -> None:
+        method, path, body, headers, where = request_
         ids = await seed(client)
         before = await database(sessions)
 
