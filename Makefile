@@ -55,7 +55,7 @@ bench: $(STAMP)
 ## Fuzz the API on the production shape (PostgreSQL, RabbitMQ): schemathesis, every phase
 ## (stateful included), over 5,000 cases; fails on any 5xx or schema violation; prints the figures.
 fuzz: $(STAMP)
-	HOOKRELAY_FUZZ_SHAPES=production HOOKRELAY_FUZZ_EXAMPLES=40 \
+	HOOKRELAY_FUZZ_SHAPES=production HOOKRELAY_FUZZ_EXAMPLES=300 \
 	  $(BIN)/pytest tests/e2e/test_schemathesis.py -q -p no:cacheprovider
 
 ## Pin every dependency (the project's and its dev tools') to what resolves today, into $(LOCK).

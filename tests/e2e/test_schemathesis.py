@@ -10,7 +10,7 @@ the time (a schemathesis dictionary), so generated requests reach the code behin
 instead of stopping at a 404; DELETE of an endpoint takes spare endpoints seeded for it.
 
 Bounded for CI (``HOOKRELAY_FUZZ_EXAMPLES``, 3 per operation and phase: under a minute a shape);
-``make fuzz`` runs the production shape with 40, over 5,000 cases, and prints the figures.
+``make fuzz`` runs the production shape with 300 (over 5,000 cases) and prints the figures.
 """
 
 from __future__ import annotations
