@@ -9,7 +9,7 @@ LOCK   := constraints.txt
 TS       := clients/typescript
 TS_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: dev test lint typecheck check bench faults clean clients clients-check lock test-latest
+.PHONY: dev test lint typecheck check bench faults fuzz clean clients clients-check lock test-latest
 
 # The project with its dev tools, and the generated Python SDK (the SDK tests use it).
 $(STAMP): pyproject.toml clients/python/pyproject.toml $(LOCK)
@@ -56,6 +56,12 @@ bench: $(STAMP)
 ## for 10 real minutes); `make test` runs the same tests scaled down.
 faults: $(STAMP)
 	$(BIN)/pytest tests/e2e/test_faults.py -m faults --full-length --timeout 3600
+
+## Fuzz the API on the production shape (PostgreSQL, RabbitMQ): schemathesis, every phase
+## (stateful included), over 5,000 cases; fails on any 5xx or schema violation; prints the figures.
+fuzz: $(STAMP)
+	HOOKRELAY_FUZZ_SHAPES=production HOOKRELAY_FUZZ_EXAMPLES=300 \
+	  $(BIN)/pytest tests/e2e/test_schemathesis.py -q -p no:cacheprovider
 
 ## Pin every dependency (the project's and its dev tools') to what resolves today, into $(LOCK).
 ## Run `make test-latest` first: the lock should only ever move to versions the suite passed with.

@@ -12,8 +12,10 @@
 Each subclass's ``code`` (``not_found``, ``conflict``, …) is only its default: every raise names
 its own. Litestar's own exceptions (body validation 400 ``validation_error``, unknown route,
 wrong method) are mapped to the same shape; a lost database connection is a 503 ``unavailable``
-with Retry-After (nothing was stored); anything else is logged with context and becomes a generic
-500 ``internal_error`` that leaks nothing.
+with Retry-After (nothing was stored); a unique index or a foreign key that a concurrent request
+got to first (sqlalchemy's ``IntegrityError``: two creates of one tenant uid, a publish racing its
+endpoint's delete) is a 409 ``conflict`` (rolled back, nothing stored); anything else is logged
+with context and becomes a generic 500 ``internal_error`` that leaks nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import msgspec
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 log = structlog.get_logger(__name__)
 
@@ -186,6 +188,14 @@ def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Respons
     return _unhandled(request, exc)
 
 
+def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Problem]:
+    # The checks before the write passed; a concurrent request changed the rows in between. The
+    # constraint's name stays in the log: it would tell a client about the schema.
+    log.info("integrity_conflict", path=request.url.path, error=str(exc.orig).splitlines()[0])
+    detail = "a concurrent change conflicts with this request; read the current state and retry"
+    return problem(409, "conflict", detail)
+
+
 def _unhandled(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     log.exception("unhandled_error", path=request.url.path, method=request.method)
     return problem(500, "internal_error", "internal server error")
@@ -195,6 +205,7 @@ exception_handlers: dict[Any, Any] = {
     AppError: _app_error,
     ValidationException: _validation_error,
     HTTPException: _http_error,
+    IntegrityError: _integrity_error,
     DBAPIError: _database_error,
     Exception: _unhandled,
 }

@@ -23,6 +23,7 @@ from app.endpoints.controllers import EndpointController
 from app.errors import exception_handlers
 from app.event_types.controllers import EventTypeController
 from app.health.controllers import READY_CACHE_SECONDS, HealthController, readiness
+from app.kit.bad_characters import RefuseNul
 from app.kit.crypto import SecretBox
 from app.kit.deps import provide_session
 from app.kit.egress import EgressPolicy
@@ -126,6 +127,7 @@ def create_app(
         state=state,
         lifespan=[lifespan],
         exception_handlers=exception_handlers,
+        middleware=[RefuseNul()],  # NUL in a path, query or header: 400, before any lookup
         before_request=StrictBodies(),  # JSON bodies of the wrong type: 400, never coerced
         openapi_config=openapi_config(VERSION),
         plugins=[ContractPlugin()],

@@ -52,7 +52,7 @@ def check_headers(headers: dict[str, str]) -> dict[str, str]:
     seen: set[str] = set()
     for name, value in headers.items():
         lower = name.lower()
-        if not _HEADER_NAME.match(name):
+        if not _HEADER_NAME.fullmatch(name):
             raise InvalidRequest(
                 f"header name {name!r} is not a valid token", code="invalid_header"
             )
@@ -60,7 +60,7 @@ def check_headers(headers: dict[str, str]) -> dict[str, str]:
             raise InvalidRequest(f"header {name!r} is set by Hookrelay", code="reserved_header")
         if lower in seen:
             raise InvalidRequest(f"header {name!r} is given twice", code="invalid_header")
-        if not _HEADER_VALUE.match(value) or value != value.strip():
+        if not _HEADER_VALUE.fullmatch(value) or value != value.strip():
             raise InvalidRequest(
                 f"header {name!r} has an invalid value (printable ASCII, at most 1024 characters)",
                 code="invalid_header",

@@ -12,6 +12,8 @@ decodes the raw body against the handler's ``data`` type with ``strict=True``:
   `int`"}]`` and msgspec's whole message as the detail (as in the OpenAPI 400 example);
 - a body that passes is handed to Litestar as the request's decoded JSON, so it is decoded once:
   Litestar's lax convert passes a value that already has the ``data`` type through unchanged;
+- a string holding NUL (U+0000), anywhere but in a payload, is a 400 ``invalid_character``
+  (``app.kit.bad_characters``): PostgreSQL's text cannot hold it;
 - an empty or malformed body is left to Litestar, which answers as before (an optional ``data``
   left out, "a JSON request body is required", or 400 ``bad_request``).
 
@@ -30,6 +32,8 @@ import msgspec
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.utils.scope.state import ScopeState
+
+from app.kit.bad_characters import invalid_character, nul_in
 
 if TYPE_CHECKING:
     from litestar import Request
@@ -62,6 +66,9 @@ class StrictBodies:
             raise refusal(exc) from None
         except msgspec.DecodeError:
             return
+        where = nul_in(value)
+        if where is not None:
+            raise invalid_character(where)
         ScopeState.from_scope(request.scope).json = value  # what request.json() returns
 
 

@@ -1,129 +1,188 @@
-"""Property-based API tests: schemathesis generates requests for every operation in the schema
-that a running ``hookrelay dev`` serves, and each answer must be no 5xx, a documented status, the
-documented content type and a body that fits the schema.
+"""Property-based API tests on both runtime shapes: schemathesis (its CLI, every phase: examples,
+coverage, fuzzing and the stateful phase, which chains operations through the links it infers)
+against ``hookrelay dev`` (SQLite, in-process broker) and the production shape (migrated ``api``,
+``worker`` and ``scheduler`` processes on a fresh PostgreSQL database and a RabbitMQ vhost of
+their own). Each answer must be no 5xx, a documented status, the documented content type and a
+body that fits the schema.
 
-Path parameters are pinned to a seeded tenant, endpoint, message, portal token and event type,
-so generated requests reach the code behind the lookups instead of stopping at a 404. Bounded to
-stay fast: ``MAX_EXAMPLES`` per operation and phase, no shrinking.
+Path parameters take the seeded tenant, endpoint, message, portal token and event type most of
+the time (a schemathesis dictionary), so generated requests reach the code behind the lookups
+instead of stopping at a 404; DELETE of an endpoint takes spare endpoints seeded for it.
+
+Bounded for CI (``HOOKRELAY_FUZZ_EXAMPLES``, 3 per operation and phase: under a minute a shape);
+``make fuzz`` runs the production shape with 300 (over 5,000 cases) and prints the figures.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.config import SchemathesisConfig
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
+
+from tests.e2e.harness import (
+    Service,
+    Stack,
+    fresh_database,
+    fresh_rabbitmq_vhost,
+    start_embedded,
+    start_production,
 )
 
-from tests.e2e.harness import Service, Stack, start_embedded
-
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 
 SNAPSHOT = Path(__file__).parents[2] / "clients" / "openapi.json"
-# Small by default so CI stays fast; raise it for a deeper run (HOOKRELAY_SCHEMATHESIS_EXAMPLES=200).
-MAX_EXAMPLES = int(os.environ.get("HOOKRELAY_SCHEMATHESIS_EXAMPLES", "8"))
+SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
+MAX_EXAMPLES = int(os.environ.get("HOOKRELAY_FUZZ_EXAMPLES", "3"))
+SHAPES = os.environ.get("HOOKRELAY_FUZZ_SHAPES", "embedded,production").split(",")
 CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
 ]
+# Deliveries go to a closed port: they fail, as some do, and are recorded as attempts.
+SETTINGS = {"HOOKRELAY_RETRY_SCHEDULE": "3600"}
+SPARE_ENDPOINTS = 3
 
 
 @dataclass(frozen=True)
 class Seeded:
-    """A running dev instance and the objects that the path parameters are pinned to."""
+    """A running instance of one shape and the objects that path parameters are drawn from."""
 
+    shape: str
     service: Service
-    path_parameters: dict[str, str]
+    path_parameters: dict[str, list[str]]
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
-    stack = Stack(tmp_path_factory.mktemp("schemathesis"))
-    try:
-        # Deliveries go to a closed port: they fail, as some do, and are recorded as attempts.
-        service = start_embedded(stack, settings={"HOOKRELAY_RETRY_SCHEDULE": "3600"})
-        yield Seeded(service, seed(service))
-    finally:
-        stack.stop_all()
+@contextlib.contextmanager
+def running(shape: str, stack: Stack) -> Iterator[Service]:
+    """The service of ``shape``; its processes stop before its database and vhost are dropped."""
+    with contextlib.ExitStack() as cleanup:
+        if shape == "embedded":
+            cleanup.callback(stack.stop_all)
+            yield start_embedded(stack, settings=SETTINGS)
+            return
+        database_url = cleanup.enter_context(fresh_database())
+        broker_url = cleanup.enter_context(fresh_rabbitmq_vhost())
+        cleanup.callback(stack.stop_all)
+        yield start_production(
+            stack, database_url=database_url, broker_url=broker_url, settings=SETTINGS
+        )
 
 
-def seed(service: Service) -> dict[str, str]:
+@pytest.fixture(scope="module", params=SHAPES)
+def seeded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Seeded]:
+    shape: str = request.param
+    stack = Stack(tmp_path_factory.mktemp(f"schemathesis-{shape}"))
+    with running(shape, stack) as service:
+        yield Seeded(shape, service, seed(service))
+
+
+def seed(service: Service) -> dict[str, list[str]]:
     uid = "st_" + secrets.token_hex(4)
+    tenant = f"/api/v1/tenants/{uid}"
     with service.client() as api:
-        for method, path, body in [
-            ("POST", "/api/v1/event-types", {"name": "invoice.paid"}),
-            ("POST", "/api/v1/tenants", {"uid": uid, "name": "Schemathesis"}),
-            ("POST", f"/api/v1/tenants/{uid}/endpoints", {"url": "http://127.0.0.1:9/hook"}),
-            (
-                "POST",
-                f"/api/v1/tenants/{uid}/messages",
-                {"event_type": "invoice.paid", "payload": {"invoice": "in_1"}},
-            ),
-            ("POST", f"/api/v1/tenants/{uid}/portal-tokens", {"description": "schemathesis"}),
-        ]:
-            answer = api.request(method, path, json=body)
+
+        def create(path: str, body: dict[str, Any]) -> str:
+            answer = api.post(path, json=body)
             assert answer.status_code in (201, 202), answer.text
-            if "/endpoints" in path:
-                endpoint_id = answer.json()["id"]
-            if "/messages" in path:
-                message_id = answer.json()["id"]
-            if "/portal-tokens" in path:
-                token_id = answer.json()["id"]
+            return str(answer.json()["id"])
+
+        create("/api/v1/event-types", {"name": "invoice.paid"})
+        create("/api/v1/tenants", {"uid": uid, "name": "Schemathesis"})
+        endpoints = [
+            create(f"{tenant}/endpoints", {"url": f"http://127.0.0.1:9/hook/{n}"})
+            for n in range(1 + SPARE_ENDPOINTS)
+        ]
+        message = create(
+            f"{tenant}/messages", {"event_type": "invoice.paid", "payload": {"invoice": "in_1"}}
+        )
+        token = create(f"{tenant}/portal-tokens", {"description": "schemathesis"})
     return {
-        "tenant": uid,
-        "endpoint": endpoint_id,
-        "message": message_id,
-        "token_id": token_id,
-        "name": "invoice.paid",
+        "tenant": [uid],
+        "endpoint": endpoints[:1],
+        "spare_endpoint": endpoints[1:],
+        "message": [message],
+        "token_id": [token],
+        "name": ["invoice.paid"],
     }
 
 
-# The committed snapshot, which the running server must serve (the last test here) and which
-# `make clients-check` holds equal to what the code generates.
-schema = schemathesis.openapi.from_dict(
-    json.loads(SNAPSHOT.read_text()),
-    config=SchemathesisConfig.from_dict(
-        {
-            "generation": {"max-examples": MAX_EXAMPLES, "no-shrink": True},
-            "phases": {"stateful": {"enabled": False}},
-            "request-timeout": 10,
-        }
-    ),
-)
+def config_toml(seeded: Seeded, *, max_examples: int) -> str:
+    """schemathesis.toml for one run: the server, the checks, every phase, the dictionaries."""
+    q = json.dumps  # a JSON string of ASCII is a TOML basic string
+    lines = [
+        f"base-url = {q(seeded.service.base_url)}",
+        "request-timeout = 10",
+        f"headers = {{ Authorization = {q('Bearer ' + seeded.service.admin_key)} }}",
+        "[generation]",
+        f"max-examples = {max_examples}",
+        "[phases.stateful]",
+        "enabled = true",
+        "[checks]",
+        "enabled = false",
+        *(f"{check}.enabled = true" for check in CHECKS),
+        "[parameters]",
+        *(
+            f'"path.{name}" = {{ dictionary = {q(name)}, probability = 0.8 }}'
+            for name in seeded.path_parameters
+            if name != "spare_endpoint"
+        ),
+        *(
+            f"[dictionaries.{name}]\nvalues = {q(values)}"
+            for name, values in seeded.path_parameters.items()
+        ),
+        "[[operations]]",
+        'include-name = "DELETE /api/v1/tenants/{tenant}/endpoints/{endpoint}"',
+        "[operations.parameters]",
+        '"path.endpoint" = { dictionary = "spare_endpoint", probability = 0.5 }',
+    ]
+    return "\n".join(lines) + "\n"
 
 
-@schema.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
-def test_every_operation_keeps_its_contract(case: schemathesis.Case, seeded: Seeded) -> None:
-    for name in case.path_parameters or {}:
-        # DELETE gets generated ids, so the seeded endpoint stays for the operations after it.
-        if name in seeded.path_parameters and case.method != "DELETE":
-            case.path_parameters[name] = seeded.path_parameters[name]
-    case.call_and_validate(
-        base_url=seeded.service.base_url,
-        headers={"Authorization": f"Bearer {seeded.service.admin_key}"},
-        checks=CHECKS,
+def run_schemathesis(seeded: Seeded, workdir: Path, *, max_examples: int) -> dict[str, Any]:
+    """One ``schemathesis run`` of the committed snapshot; its JSON report (figures, failures)."""
+    config = workdir / "schemathesis.toml"
+    config.write_text(config_toml(seeded, max_examples=max_examples))
+    report = workdir / "report.json"
+    command = [str(SCHEMATHESIS), "--config-file", str(config), "--no-color", "run"]
+    command += [str(SNAPSHOT), "--report", "json", "--report-json-path", str(report)]
+    done = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=1700)
+    (workdir / "schemathesis.log").write_text(done.stdout + done.stderr)
+    assert report.exists(), done.stdout[-4000:] + done.stderr[-4000:]
+    result: dict[str, Any] = json.loads(report.read_text())
+    result["output"] = done.stdout
+    return result
+
+
+def test_every_operation_keeps_its_contract(
+    seeded: Seeded, tmp_path: Path, summary: Callable[[str, object], None]
+) -> None:
+    report = run_schemathesis(seeded, tmp_path, max_examples=MAX_EXAMPLES)
+
+    cases, operations = report["test_cases"], report["operations"]
+    summary(
+        f"{seeded.shape} shape",
+        f"{cases['generated']} cases, {operations['tested']}/{operations['total']} operations, "
+        f"{cases['with_failures']} failing, {len(report['errors'])} errors, "
+        f"{report['running_time']:.0f} s ({MAX_EXAMPLES} examples per operation and phase)",
     )
+    assert report["failures"] == [], report["output"][-8000:]
+    assert report["errors"] == [], report["output"][-8000:]
+    assert operations["tested"] == operations["total"]
+    assert all(phase["status"] == "success" for phase in report["phases"].values())
 
 
 def test_schema_served_is_the_committed_snapshot(seeded: Seeded) -> None:
