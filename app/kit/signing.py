@@ -29,7 +29,6 @@ SECRET_PREFIX = "whsec_"
 MAX_OLD_SECRETS = 10
 SIGNING_KEY_PREFIX = "whsk_"
 PUBLIC_KEY_PREFIX = "whpk_"
-SCHEMES = ("v1", "v1a", "both")  # HMAC only (the default), ed25519 only, both during a migration
 
 
 def generate_secret() -> str:
@@ -38,12 +37,7 @@ def generate_secret() -> str:
 
 def check_secret(secret: str) -> str:
     """A caller-given secret, if it is ``whsec_`` + base64 of 24 to 64 bytes; else ValueError."""
-    if not secret.startswith(SECRET_PREFIX):
-        raise ValueError(f"a secret starts with {SECRET_PREFIX!r}")
-    try:
-        key = base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
-    except binascii.Error:
-        raise ValueError("a secret is whsec_ followed by base64") from None
+    key = _decode_prefixed(secret, SECRET_PREFIX, "a secret")
     if not 24 <= len(key) <= 64:
         raise ValueError("a secret holds 24 to 64 bytes")
     return secret
@@ -90,18 +84,23 @@ def _signing_key_text(seed: bytes) -> str:
 def check_signing_key(secret_key: str) -> str:
     """A caller-given ``whsk_`` key in its 64-byte form (a bare 32-byte seed is completed); else
     ValueError, also when its public half is not the seed's."""
-    if not secret_key.startswith(SIGNING_KEY_PREFIX):
-        raise ValueError(f"a signing key starts with {SIGNING_KEY_PREFIX!r}")
-    try:
-        raw = base64.b64decode(secret_key[len(SIGNING_KEY_PREFIX) :], validate=True)
-    except binascii.Error:
-        raise ValueError("a signing key is whsk_ followed by base64") from None
+    raw = _decode_prefixed(secret_key, SIGNING_KEY_PREFIX, "a signing key")
     if len(raw) not in (32, 64):
         raise ValueError("a signing key holds 64 bytes (seed and public key) or a 32-byte seed")
     canonical = _signing_key_text(raw[:32])
     if len(raw) == 64 and canonical != secret_key:
         raise ValueError("the signing key's public half does not belong to its seed")
     return canonical
+
+
+def _decode_prefixed(text: str, prefix: str, what: str) -> bytes:
+    """The bytes of ``prefix`` + base64; ValueError naming ``what`` it should have been."""
+    if not text.startswith(prefix):
+        raise ValueError(f"{what} starts with {prefix!r}")
+    try:
+        return base64.b64decode(text[len(prefix) :], validate=True)
+    except binascii.Error:
+        raise ValueError(f"{what} is {prefix} followed by base64") from None
 
 
 def public_key_of(secret_key: str) -> str:
