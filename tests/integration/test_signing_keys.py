@@ -289,7 +289,7 @@ class TestKeysDocument:
 
 
 class TestSecretKeysStaySecret:
-    async def test_secret_keys_appear_only_in_the_reveal_answer(
+    async def test_guarantee_7_secret_keys_encrypted_at_rest_and_only_in_the_reveal_answer(
         self, client: Client, sessions: Any
     ) -> None:
         acme = await tenant(client, "acme")
