@@ -36,6 +36,7 @@ from app.metrics import GAUGES_CACHE_SECONDS, MetricsController, refresh
 from app.portal.controllers import PortalLinkController, PortalTokenController
 from app.portal_web.render import template_config
 from app.portal_web.routes import portal_routers
+from app.signing_keys.controllers import KeysDocumentController, SigningKeyController
 from app.sources.controllers import (
     DestinationController,
     InboundLogController,
@@ -96,6 +97,7 @@ def create_app(
             TenantController,
             EventTypeController,
             EndpointController,
+            SigningKeyController,
             MessageController,
             PortalTokenController,
             EndpointLogController,
@@ -110,7 +112,8 @@ def create_app(
     )
     portal_link = Router(
         path="/",
-        route_handlers=[PortalLinkController],
+        # No credentials: the portal's magic links and the published signing keys.
+        route_handlers=[PortalLinkController, KeysDocumentController],
         dependencies={"session": Provide(provide_session)},
     )
     return Litestar(

@@ -21,7 +21,7 @@ from app.kit.clock import utc_now
 from app.kit.crypto import SecretBox
 from app.kit.egress import EgressBlocked
 from app.kit.jobs import JobQueue
-from app.kit.signing import active_secrets, signature_headers
+from app.kit.signing import active_secrets, active_signing_keys, signature_headers
 from workers.http import Sender
 from workers.policy import is_success
 
@@ -154,14 +154,22 @@ async def try_delivery(ctx: DeliveryContext, row: ClaimedDelivery) -> Outcome:
             error_detail="the payload was purged by retention",
         )
     now = utc_now()
-    secrets = active_secrets(
-        row.secret_encrypted, row.old_secrets, now=now, decrypt=ctx.secret_box.decrypt
+    decrypt = ctx.secret_box.decrypt
+    scheme = row.signature_scheme
+    secrets = (
+        active_secrets(row.secret_encrypted, row.old_secrets, now=now, decrypt=decrypt)
+        if scheme != "v1a"
+        else ()
     )
+    # HMAC-only endpoints (the default) skip this: ed25519 is far dearer (tests/bench/RESULTS.md).
+    keys = active_signing_keys(row.signing_keys, now=now, decrypt=decrypt) if scheme != "v1" else ()
     headers = {
         **(row.headers or {}),  # the endpoint's custom headers (reserved names are refused)
         # An inbound message carries the provider's content type and forwarded headers.
         **(row.payload_headers or _JSON),
-        **signature_headers(secrets, msg_id=row.message_id, timestamp=now, body=row.body),
+        **signature_headers(
+            secrets, msg_id=row.message_id, timestamp=now, body=row.body, signing_keys=keys
+        ),
     }
     return await post(
         ctx.client,

@@ -23,7 +23,7 @@ from app.tenants import service as tenants
 TENANT_ROUTES = "/api/v1/tenants/{tenant}"
 ADMIN_ONLY_TENANT_ROUTES = ("/portal-tokens",)
 PUBLISH_ROUTES = ("/messages", "/messages/batch")
-SECRET_ROUTES = ("/endpoints/{endpoint}/secret",)
+SECRET_ROUTES = ("/endpoints/{endpoint}/secret", "/endpoints/{endpoint}/signing-keys/secret")
 CATALOG_ROUTES = "/api/v1/event-types"
 READS = ("GET", "HEAD")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import NamedTuple, TypedDict, cast
+from typing import Any, NamedTuple, TypedDict, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,6 +79,8 @@ class ClaimedDelivery(NamedTuple):
     destination: bool  # a source's destination: the destinations' egress policy applies
     body: bytes | None  # None once retention purged the payload
     payload_headers: dict[str, str] | None  # per message (inbound: content type, provider's ids)
+    signature_scheme: str  # v1, v1a or both (app.kit.signing)
+    signing_keys: list[dict[str, Any]] | None  # ed25519 keys; null unless v1a was ever used
 
 
 async def claim_for_send(
@@ -132,6 +134,8 @@ _SEND_COLUMNS = (
     Endpoint.destination,
     MessagePayload.body,
     MessagePayload.headers.label("payload_headers"),
+    Endpoint.signature_scheme,
+    Endpoint.signing_keys,
 )
 
 # What a claim returns per delivery: its own columns and what sending it needs (the fields of
@@ -166,7 +170,7 @@ _CLAIM_FOR_SEND_PG = (
                e.url, e.secret_encrypted, e.old_secrets, e.headers, e.disabled,
                e.rate_limit_per_second, e.send_after, e.circuit_state, e.circuit_failures,
                e.circuit_cooldown_seconds, e.circuit_next_probe_at, e.destination, p.body,
-               p.headers AS payload_headers
+               p.headers AS payload_headers, e.signature_scheme, e.signing_keys
         FROM leased
         JOIN endpoints AS e ON e.id = leased.endpoint_id
         LEFT JOIN message_payloads AS p ON p.message_id = leased.message_id

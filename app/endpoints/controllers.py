@@ -67,7 +67,9 @@ class EndpointController(Controller):
     ) -> EndpointOut:
         """Change an endpoint; enabling it again resumes its waiting deliveries."""
         owner = await tenants.get(session, tenant)
-        updated = await service.update(session, owner, endpoint, data, egress=state.egress)
+        updated = await service.update(
+            session, owner, endpoint, data, egress=state.egress, box=state.secret_box
+        )
         return present(EndpointOut, updated)
 
     @delete("/{endpoint:str}", operation_id="delete_endpoint")

@@ -6,6 +6,7 @@ from msgspec import Meta
 
 from app.kit.schemas import Description, EventTypeName, EventTypePattern
 from app.messages.schemas import Channel
+from app.signing_keys.schemas import SignatureScheme
 
 Patterns = Annotated[list[EventTypePattern], Meta(min_length=1, max_length=100)]
 Channels = Annotated[list[Channel], Meta(min_length=1, max_length=50)]
@@ -36,6 +37,8 @@ class EndpointCreate(msgspec.Struct, forbid_unknown_fields=True):
     rate_limit_per_second: RatePerSecond | None = None
     description: Description = ""
     metadata_: Metadata = msgspec.field(default_factory=dict, name="metadata")
+    # v1: HMAC (whsec_); v1a: ed25519, public keys published; both: during a receiver's migration.
+    signature_scheme: SignatureScheme = "v1"
 
 
 class EndpointUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -51,6 +54,7 @@ class EndpointUpdate(msgspec.Struct, forbid_unknown_fields=True):
     description: Description | msgspec.UnsetType = msgspec.UNSET
     metadata_: Metadata | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="metadata")
     disabled: bool | msgspec.UnsetType = msgspec.UNSET
+    signature_scheme: SignatureScheme | msgspec.UnsetType = msgspec.UNSET
 
 
 class EndpointDisable(msgspec.Struct, forbid_unknown_fields=True):
@@ -72,6 +76,7 @@ class EndpointOut(msgspec.Struct):
     headers: dict[str, str]
     metadata_: dict[str, str] = msgspec.field(name="metadata")
     rate_limit_per_second: int | None
+    signature_scheme: str  # v1, v1a or both
     disabled: bool
     disabled_reason: str | None
     circuit_state: str  # closed, open or half_open

@@ -20,6 +20,7 @@ from app.kit.ids import new_id
 from app.kit.signing import check_secret, generate_secret, rotated_out
 from app.kit.urls import check_endpoint_url
 from app.models import Endpoint, Tenant
+from app.signing_keys.service import ensure_key
 
 DISABLED_THROUGH_API = "disabled through the API"
 
@@ -104,7 +105,9 @@ async def create(
         description=data.description,
         secret_encrypted=box.encrypt(generate_secret()),
         old_secrets=[],
+        signature_scheme=data.signature_scheme,
     )
+    ensure_key(endpoint, box, scheme=data.signature_scheme)
     session.add(endpoint)
     await session.flush()
     return endpoint
@@ -138,10 +141,19 @@ async def update(
     data: EndpointUpdate,
     *,
     egress: EgressPolicy | None = None,
+    box: SecretBox | None = None,
 ) -> Endpoint:
+    """Apply ``data``; ``box`` is needed to switch to v1a (the endpoint's first key is made)."""
     endpoint = await get(session, tenant, endpoint_id)
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     disabled = changes.pop("disabled", None)
+    scheme = changes.get("signature_scheme", "v1")
+    if scheme != "v1" and not endpoint.signing_keys:
+        if box is None:
+            raise InvalidRequest(
+                "signature_scheme cannot be changed here", code="signature_scheme_unsupported"
+            )
+        ensure_key(endpoint, box, scheme=scheme)  # before the scheme: never a v1a without a key
     if "url" in changes:
         changes["url"] = check_endpoint_url(changes["url"], policy=egress)
     for field, check in _CHECK_ON_UPDATE.items():

@@ -39,6 +39,14 @@ class Endpoint(TimestampMixin, Base):
     # Secrets replaced by a rotation that still sign until they expire:
     # [{"secret_encrypted": …, "expires_at": ISO-8601}], newest first, at most 10.
     old_secrets: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # v1 (HMAC, the default), v1a (ed25519) or both (a receiver's migration between them).
+    signature_scheme: Mapped[str] = mapped_column(String(8), default="v1", server_default="v1")
+    # ed25519 keys, null until the endpoint first signs with v1a: [{"id": "key_…",
+    # "secret_encrypted": …, "public_key": "whpk_…", "valid_from": ISO-8601, "expires_at": ISO-8601
+    # or null (the current key)}], newest first; see app.kit.signing.rotated_keys.
+    signing_keys: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        JSON(none_as_null=True), nullable=True
+    )
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     # A source's destination: an internal service, reached under HOOKRELAY_DESTINATION_ALLOW
     # rather than the tenants' EGRESS_ALLOW (only admins create destinations).

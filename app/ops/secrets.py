@@ -54,6 +54,7 @@ class Encrypted:
 ENCRYPTED: list[Encrypted] = [
     Encrypted(Endpoint, Endpoint.id, Endpoint.secret_encrypted, _token),
     Encrypted(Endpoint, Endpoint.id, Endpoint.old_secrets, _token_list),
+    Encrypted(Endpoint, Endpoint.id, Endpoint.signing_keys, _token_list),
 ]
 
 

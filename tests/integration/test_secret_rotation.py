@@ -9,6 +9,7 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
 from app.endpoints import service as endpoints
+from app.endpoints.schemas import EndpointUpdate
 from app.kit.crypto import SecretBox
 from app.ops.secrets import rotate_secrets, stored_secrets
 from tests.conftest import SECRET_KEY
@@ -24,11 +25,14 @@ async def stored_tokens(sessions: Any) -> list[str]:
 
 @pytest.fixture
 async def secrets_before(sessions: Any) -> list[str]:
-    """Three endpoints, one rotated (its old secret is still stored), all under the old key."""
+    """Three endpoints, one rotated (its old secret is still stored), one signing with ed25519
+    (its secret key is stored too), all under the old key."""
     async with sessions() as session:
         tenant = await create_tenant(session)
         made = [await create_endpoint(session, tenant) for _ in range(3)]
         await endpoints.rotate_secret(session, made[0], OLD_BOX, secret=None, grace_hours=24)
+        scheme = EndpointUpdate(signature_scheme="v1a")
+        await endpoints.update(session, tenant, made[1].id, scheme, box=OLD_BOX)
         await session.commit()
     return [OLD_BOX.decrypt(token) for token in await stored_tokens(sessions)]
 
@@ -47,7 +51,11 @@ class TestRotateSecrets:
             progress=lambda *p: progress.append(p),
         )
 
-        assert changed == {"endpoints.secret_encrypted": 3, "endpoints.old_secrets": 1}
+        assert changed == {
+            "endpoints.secret_encrypted": 3,
+            "endpoints.old_secrets": 1,
+            "endpoints.signing_keys": 1,
+        }
         assert ("endpoints.secret_encrypted", 2, 3) in progress  # batches of two
         tokens = await stored_tokens(sessions)
         assert [SecretBox(new_key).decrypt(t) for t in tokens] == secrets_before
@@ -62,7 +70,11 @@ class TestRotateSecrets:
         box = SecretBox(f"{Fernet.generate_key().decode()},{SECRET_KEY}")
         await rotate_secrets(sessions, box, batch_size=1)
         again = await rotate_secrets(sessions, box, batch_size=1)
-        assert again == {"endpoints.secret_encrypted": 0, "endpoints.old_secrets": 0}
+        assert again == {
+            "endpoints.secret_encrypted": 0,
+            "endpoints.old_secrets": 0,
+            "endpoints.signing_keys": 0,
+        }
         assert [box.decrypt(t) for t in await stored_tokens(sessions)] == secrets_before
 
     def test_the_first_key_encrypts_and_every_key_decrypts(self) -> None:

@@ -1,12 +1,22 @@
+import base64
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
+import nacl.exceptions
+import nacl.signing
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from app.kit.signing import (
+    MAX_OLD_SECRETS,
     active_secrets,
+    active_signing_keys,
     check_secret,
+    check_signing_key,
     generate_secret,
+    generate_signing_key,
+    public_key_of,
+    rotated_keys,
     rotated_out,
     signature_headers,
 )
@@ -126,3 +136,136 @@ class TestRotation:
         ]
         assert active_secrets("c", old, now=NOW, decrypt=str.upper) == ["C", "A"]
         assert active_secrets("c", None, now=NOW, decrypt=str.upper) == ["C"]
+
+
+class TestAsymmetricSignatures:
+    """v1a: checked with PyNaCl (libsodium), not with the OpenSSL code that signs."""
+
+    def test_v1a_signature_verifies_with_pynacl(self) -> None:
+        secret_key = generate_signing_key()
+        at = datetime(2026, 11, 23, 9, 30, 15, tzinfo=UTC)
+        headers = signature_headers(
+            [], msg_id="msg_2abc", timestamp=at, body=BODY, signing_keys=[secret_key]
+        )
+        version, _, signature = headers["webhook-signature"].partition(",")
+        verify_key = nacl.signing.VerifyKey(_raw(public_key_of(secret_key)))
+        signed = b"msg_2abc.%d.%s" % (int(at.timestamp()), BODY)
+        assert version == "v1a"
+        assert verify_key.verify(signed, base64.b64decode(signature)) == signed
+
+    def test_v1a_is_byte_for_byte_what_libsodium_signs(self) -> None:
+        # ed25519 is deterministic: the same key and bytes give the same signature anywhere.
+        seed = nacl.signing.SigningKey.generate()
+        secret_key = check_signing_key("whsk_" + base64.b64encode(bytes(seed)).decode())
+        headers = signature_headers(
+            [],
+            msg_id="msg_1",
+            timestamp=datetime.fromtimestamp(7, UTC),
+            body=b"{}",
+            signing_keys=[secret_key],
+        )
+        expected = base64.b64encode(seed.sign(b"msg_1.7.{}").signature).decode()
+        assert headers["webhook-signature"] == f"v1a,{expected}"
+
+    def test_both_schemes_list_v1_then_v1a_and_each_verifies(self) -> None:
+        secret, secret_key = generate_secret(), generate_signing_key()
+        headers = signature_headers(
+            [secret],
+            msg_id="msg_1",
+            timestamp=datetime.now(UTC),
+            body=BODY,
+            signing_keys=[secret_key],
+        )
+        v1, v1a = headers["webhook-signature"].split(" ")
+        assert v1.startswith("v1,") and v1a.startswith("v1a,")
+        Webhook(secret).verify(BODY, headers)  # a v1 receiver ignores the v1a entry
+        signed = b"%s.%s.%s" % (b"msg_1", headers["webhook-timestamp"].encode(), BODY)
+        nacl.signing.VerifyKey(_raw(public_key_of(secret_key))).verify(
+            signed, base64.b64decode(v1a[4:])
+        )
+
+    def test_another_key_does_not_verify(self) -> None:
+        headers = signature_headers(
+            [],
+            msg_id="msg_1",
+            timestamp=datetime.now(UTC),
+            body=BODY,
+            signing_keys=[generate_signing_key()],
+        )
+        other = nacl.signing.VerifyKey(_raw(public_key_of(generate_signing_key())))
+        signed = b"msg_1.%s.%s" % (headers["webhook-timestamp"].encode(), BODY)
+        with pytest.raises(nacl.exceptions.BadSignatureError):
+            other.verify(signed, base64.b64decode(headers["webhook-signature"][4:]))
+
+    def test_keys_are_the_spec_encodings(self) -> None:
+        secret_key = generate_signing_key()
+        raw = _raw(secret_key)
+        assert secret_key.startswith("whsk_") and len(raw) == 64  # seed, then public key
+        public = nacl.signing.SigningKey(raw[:32]).verify_key
+        assert public_key_of(secret_key) == "whpk_" + base64.b64encode(bytes(public)).decode()
+        assert raw[32:] == bytes(public)
+
+    @pytest.mark.parametrize(
+        ("given", "message"),
+        [
+            ("whsec_" + "A" * 44, "starts with"),
+            ("whsk_***", "base64"),
+            ("whsk_" + base64.b64encode(b"k" * 40).decode(), "64 bytes"),
+            ("whsk_" + base64.b64encode(b"s" * 32 + b"p" * 32).decode(), "public half"),
+        ],
+    )
+    def test_bad_keys_are_refused(self, given: str, message: str) -> None:
+        with pytest.raises(ValueError, match=message):
+            check_signing_key(given)
+
+    def test_a_seed_is_completed_and_a_full_key_kept(self) -> None:
+        full = generate_signing_key()
+        seed_only = "whsk_" + base64.b64encode(_raw(full)[:32]).decode()
+        assert check_signing_key(seed_only) == full
+        assert check_signing_key(full) == full
+
+
+class TestSigningKeyRotation:
+    NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+    @staticmethod
+    def entry(name: str, expires_at: datetime | None) -> dict[str, Any]:
+        return {
+            "id": name,
+            "secret_encrypted": name,
+            "expires_at": None if expires_at is None else expires_at.isoformat(),
+        }
+
+    def test_current_key_expires_after_the_grace_and_the_new_one_comes_first(self) -> None:
+        keys = rotated_keys(
+            [self.entry("old", None)],
+            self.entry("new", None),
+            now=self.NOW,
+            grace=timedelta(hours=24),
+        )
+        assert [(k["id"], k["expires_at"]) for k in keys] == [
+            ("new", None),
+            ("old", (self.NOW + timedelta(hours=24)).isoformat()),
+        ]
+
+    def test_expired_keys_are_dropped_and_the_list_is_bounded(self) -> None:
+        expired = self.entry("expired", self.NOW - timedelta(seconds=1))
+        old = [self.entry(f"o{i}", self.NOW + timedelta(hours=1)) for i in range(12)]
+        keys = rotated_keys(
+            [expired, *old], self.entry("new", None), now=self.NOW, grace=timedelta(hours=24)
+        )
+        assert "expired" not in [k["id"] for k in keys]
+        assert len(keys) == MAX_OLD_SECRETS + 1 and keys[0]["id"] == "new"
+
+    def test_only_unexpired_keys_sign(self) -> None:
+        keys = [
+            self.entry("current", None),
+            self.entry("rotating", self.NOW + timedelta(seconds=1)),
+            self.entry("expired", self.NOW),
+        ]
+        assert active_signing_keys(keys, now=self.NOW, decrypt=str.upper) == ["CURRENT", "ROTATING"]
+        assert active_signing_keys(None, now=self.NOW, decrypt=str.upper) == []
+
+
+def _raw(key: str) -> bytes:
+    return base64.b64decode(key.partition("_")[2])

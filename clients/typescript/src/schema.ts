@@ -4,6 +4,40 @@
  */
 
 export interface paths {
+    "/.well-known/hookrelay/{tenant}/endpoints/{endpoint}/keys.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public keys that verify one endpoint's v1a signatures (no credentials, cacheable). */
+        get: operations["get_endpoint_keys_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/hookrelay/{tenant}/keys.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public keys that verify this tenant's v1a signatures (no credentials, cacheable). */
+        get: operations["get_tenant_keys_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -485,6 +519,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenant}/endpoints/{endpoint}/signing-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the endpoint's ed25519 public keys that sign now (current first). */
+        get: operations["list_signing_keys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/endpoints/{endpoint}/signing-keys/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the ed25519 key; the old one keeps signing for the grace period (24 h). */
+        post: operations["rotate_signing_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/endpoints/{endpoint}/signing-keys/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reveal the endpoint's current ed25519 secret key (receivers need only the public one). */
+        get: operations["get_signing_key_secret"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants/{tenant}/endpoints/{endpoint}/stats": {
         parameters: {
             query?: never;
@@ -874,6 +959,11 @@ export interface components {
             payload_filter?: Record<string, unknown> | null;
             /** @default null */
             rate_limit_per_second?: number | null;
+            /**
+             * @default v1
+             * @enum {unknown}
+             */
+            signature_scheme?: "both" | "v1" | "v1a";
             url: string;
         };
         /**
@@ -908,6 +998,7 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             rate_limit_per_second: number | null;
+            signature_scheme: string;
             tenant_id: string;
             /** Format: date-time */
             updated_at: string;
@@ -956,6 +1047,8 @@ export interface components {
             };
             payload_filter?: Record<string, unknown> | null;
             rate_limit_per_second?: number | null;
+            /** @enum {unknown} */
+            signature_scheme?: "both" | "v1" | "v1a";
             url?: string;
         };
         /**
@@ -1038,6 +1131,11 @@ export interface components {
             source_id: string;
             url: string;
         };
+        /** KeysDocument */
+        KeysDocument: {
+            keys: components["schemas"]["SigningKeyOut"][];
+            tenant_id: string;
+        };
         /**
          * MessageBatchCreate
          * @description Up to 100 events to publish in one request: all are accepted, or none.
@@ -1113,6 +1211,11 @@ export interface components {
         /** Page[PortalTokenOut] */
         PagePortalTokenOut: {
             data: components["schemas"]["PortalTokenOut"][];
+            next_cursor: string | null;
+        };
+        /** Page[SigningKeyOut] */
+        PageSigningKeyOut: {
+            data: components["schemas"]["SigningKeyOut"][];
             next_cursor: string | null;
         };
         /** Page[SourceOut] */
@@ -1225,6 +1328,34 @@ export interface components {
             /** Format: date-time */
             start: string;
             succeeded: number;
+        };
+        /** SigningKeyOut */
+        SigningKeyOut: {
+            algorithm: string;
+            endpoint_id: string;
+            id: string;
+            /** @example whpk_K7HSkwn147h7K07BE3Olbz4hFsVjMrvATU3S3B5PDGI= */
+            public_key: string;
+            status: string;
+            /** Format: date-time */
+            valid_from: string;
+            valid_until: string | null;
+        };
+        /**
+         * SigningKeyRotate
+         * @description A secret key to rotate to (``whsk_``, 64 bytes or a 32-byte seed); omitted: one is made.
+         */
+        SigningKeyRotate: {
+            /** @default null */
+            secret_key?: string | null;
+        };
+        /** SigningKeySecretOut */
+        SigningKeySecretOut: {
+            id: string;
+            /** @example whpk_K7HSkwn147h7K07BE3Olbz4hFsVjMrvATU3S3B5PDGI= */
+            public_key: string;
+            /** @example whsk_N0bABxMVVzwySu4W+WORWWlncbBIZElZPDguNOkHgH8rsdKTCfXjuHsrTsETc6VvPiEWxWMyu8BNTdLcHk8MYg== */
+            secret_key: string;
         };
         /**
          * SourceCreate
@@ -1341,6 +1472,203 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_endpoint_keys_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "keys": [
+                     *         {
+                     *           "algorithm": "algorithm",
+                     *           "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "id": "signing_key_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "public_key": "whpk_K7HSkwn147h7K07BE3Olbz4hFsVjMrvATU3S3B5PDGI=",
+                     *           "status": "status",
+                     *           "valid_from": "2026-01-15T09:30:00Z",
+                     *           "valid_until": "2026-01-15T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["KeysDocument"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_tenant_keys_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "keys": [
+                     *         {
+                     *           "algorithm": "algorithm",
+                     *           "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "id": "signing_key_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "public_key": "whpk_K7HSkwn147h7K07BE3Olbz4hFsVjMrvATU3S3B5PDGI=",
+                     *           "status": "status",
+                     *           "valid_from": "2026-01-15T09:30:00Z",
+                     *           "valid_until": "2026-01-15T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["KeysDocument"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_api_keys: {
         parameters: {
             query?: {
@@ -3447,6 +3775,7 @@ export interface operations {
                  *         "key": "example"
                  *       },
                  *       "rate_limit_per_second": 10,
+                 *       "signature_scheme": "both",
                  *       "url": "https://example.com/webhooks/hookrelay"
                  *     }
                  */
@@ -3933,6 +4262,7 @@ export interface operations {
                  *         "key": "example"
                  *       },
                  *       "rate_limit_per_second": 10,
+                 *       "signature_scheme": "both",
                  *       "url": "https://example.com/webhooks/hookrelay"
                  *     }
                  */
@@ -5767,6 +6097,7 @@ export interface operations {
                      *             "key": "example"
                      *           },
                      *           "rate_limit_per_second": 10,
+                     *           "signature_scheme": "signature_scheme",
                      *           "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "updated_at": "2026-01-15T09:30:00Z",
                      *           "url": "https://example.com/webhooks/hookrelay"
@@ -5924,6 +6255,7 @@ export interface operations {
                  *         "key": "example"
                  *       },
                  *       "rate_limit_per_second": 10,
+                 *       "signature_scheme": "both",
                  *       "url": "https://example.com/webhooks/hookrelay"
                  *     }
                  */
@@ -5964,6 +6296,7 @@ export interface operations {
                      *         "key": "example"
                      *       },
                      *       "rate_limit_per_second": 10,
+                     *       "signature_scheme": "signature_scheme",
                      *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "updated_at": "2026-01-15T09:30:00Z",
                      *       "url": "https://example.com/webhooks/hookrelay"
@@ -6169,6 +6502,7 @@ export interface operations {
                      *         "key": "example"
                      *       },
                      *       "rate_limit_per_second": 10,
+                     *       "signature_scheme": "signature_scheme",
                      *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "updated_at": "2026-01-15T09:30:00Z",
                      *       "url": "https://example.com/webhooks/hookrelay"
@@ -6424,6 +6758,7 @@ export interface operations {
                  *         "key": "example"
                  *       },
                  *       "rate_limit_per_second": 10,
+                 *       "signature_scheme": "both",
                  *       "url": "https://example.com/webhooks/hookrelay"
                  *     }
                  */
@@ -6464,6 +6799,7 @@ export interface operations {
                      *         "key": "example"
                      *       },
                      *       "rate_limit_per_second": 10,
+                     *       "signature_scheme": "signature_scheme",
                      *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "updated_at": "2026-01-15T09:30:00Z",
                      *       "url": "https://example.com/webhooks/hookrelay"
@@ -6992,6 +7328,7 @@ export interface operations {
                      *         "key": "example"
                      *       },
                      *       "rate_limit_per_second": 10,
+                     *       "signature_scheme": "signature_scheme",
                      *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "updated_at": "2026-01-15T09:30:00Z",
                      *       "url": "https://example.com/webhooks/hookrelay"
@@ -7197,6 +7534,7 @@ export interface operations {
                      *         "key": "example"
                      *       },
                      *       "rate_limit_per_second": 10,
+                     *       "signature_scheme": "signature_scheme",
                      *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "updated_at": "2026-01-15T09:30:00Z",
                      *       "url": "https://example.com/webhooks/hookrelay"
@@ -7918,6 +8256,460 @@ export interface operations {
                      *       "status": 422,
                      *       "title": "Unprocessable content",
                      *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_signing_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "algorithm": "algorithm",
+                     *           "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "id": "signing_key_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "public_key": "whpk_K7HSkwn147h7K07BE3Olbz4hFsVjMrvATU3S3B5PDGI=",
+                     *           "status": "status",
+                     *           "valid_from": "2026-01-15T09:30:00Z",
+                     *           "valid_until": "2026-01-15T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PageSigningKeyOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotate_signing_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "secret_key": "whsk_N0bABxMVVzwySu4W+WORWWlncbBIZElZPDguNOkHgH8rsdKTCfXjuHsrTsETc6VvPiEWxWMyu8BNTdLcHk8MYg=="
+                 *     }
+                 */
+                "application/json": components["schemas"]["SigningKeyRotate"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "algorithm": "algorithm",
+                     *       "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "id": "signing_key_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "public_key": "whpk_K7HSkwn147h7K07BE3Olbz4hFsVjMrvATU3S3B5PDGI=",
+                     *       "status": "status",
+                     *       "valid_from": "2026-01-15T09:30:00Z",
+                     *       "valid_until": "2026-01-15T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SigningKeyOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "detail": "payload is 300000 bytes; the limit is 262144",
+                     *       "status": 413,
+                     *       "title": "Payload too large",
+                     *       "type": "urn:hookrelay:error:payload_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_signing_key_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "signing_key_secret_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "public_key": "whpk_K7HSkwn147h7K07BE3Olbz4hFsVjMrvATU3S3B5PDGI=",
+                     *       "secret_key": "whsk_N0bABxMVVzwySu4W+WORWWlncbBIZElZPDguNOkHgH8rsdKTCfXjuHsrTsETc6VvPiEWxWMyu8BNTdLcHk8MYg=="
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SigningKeySecretOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

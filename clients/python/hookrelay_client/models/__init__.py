@@ -14,6 +14,7 @@ from .endpoint_create import EndpointCreate
 from .endpoint_create_headers import EndpointCreateHeaders
 from .endpoint_create_metadata import EndpointCreateMetadata
 from .endpoint_create_payload_filter_type_0 import EndpointCreatePayloadFilterType0
+from .endpoint_create_signature_scheme import EndpointCreateSignatureScheme
 from .endpoint_disable import EndpointDisable
 from .endpoint_out import EndpointOut
 from .endpoint_out_headers import EndpointOutHeaders
@@ -28,6 +29,7 @@ from .endpoint_update import EndpointUpdate
 from .endpoint_update_headers import EndpointUpdateHeaders
 from .endpoint_update_metadata import EndpointUpdateMetadata
 from .endpoint_update_payload_filter_type_0 import EndpointUpdatePayloadFilterType0
+from .endpoint_update_signature_scheme import EndpointUpdateSignatureScheme
 from .event_type_create import EventTypeCreate
 from .event_type_create_example_type_0 import EventTypeCreateExampleType0
 from .event_type_create_schema_type_0 import EventTypeCreateSchemaType0
@@ -44,6 +46,7 @@ from .health_live_response_200 import HealthLiveResponse200
 from .inbound_event_detail import InboundEventDetail
 from .inbound_event_detail_headers import InboundEventDetailHeaders
 from .inbound_event_out import InboundEventOut
+from .keys_document import KeysDocument
 from .message_batch_create import MessageBatchCreate
 from .message_create import MessageCreate
 from .message_create_payload import MessageCreatePayload
@@ -58,6 +61,7 @@ from .page_event_type_out import PageEventTypeOut
 from .page_inbound_event_out import PageInboundEventOut
 from .page_message_out import PageMessageOut
 from .page_portal_token_out import PagePortalTokenOut
+from .page_signing_key_out import PageSigningKeyOut
 from .page_source_out import PageSourceOut
 from .page_tenant_out import PageTenantOut
 from .page_undelivered_out import PageUndeliveredOut
@@ -71,6 +75,9 @@ from .recovery_create import RecoveryCreate
 from .recovery_out import RecoveryOut
 from .secret_rotate import SecretRotate
 from .series_point import SeriesPoint
+from .signing_key_out import SigningKeyOut
+from .signing_key_rotate import SigningKeyRotate
+from .signing_key_secret_out import SigningKeySecretOut
 from .source_create import SourceCreate
 from .source_create_options import SourceCreateOptions
 from .source_out import SourceOut
@@ -101,6 +108,7 @@ __all__ = (
     "EndpointCreateHeaders",
     "EndpointCreateMetadata",
     "EndpointCreatePayloadFilterType0",
+    "EndpointCreateSignatureScheme",
     "EndpointDisable",
     "EndpointOut",
     "EndpointOutHeaders",
@@ -115,6 +123,7 @@ __all__ = (
     "EndpointUpdateHeaders",
     "EndpointUpdateMetadata",
     "EndpointUpdatePayloadFilterType0",
+    "EndpointUpdateSignatureScheme",
     "EventTypeCreate",
     "EventTypeCreateExampleType0",
     "EventTypeCreateSchemaType0",
@@ -131,6 +140,7 @@ __all__ = (
     "InboundEventDetail",
     "InboundEventDetailHeaders",
     "InboundEventOut",
+    "KeysDocument",
     "MessageBatchCreate",
     "MessageCreate",
     "MessageCreatePayload",
@@ -145,6 +155,7 @@ __all__ = (
     "PageInboundEventOut",
     "PageMessageOut",
     "PagePortalTokenOut",
+    "PageSigningKeyOut",
     "PageSourceOut",
     "PageTenantOut",
     "PageUndeliveredOut",
@@ -158,6 +169,9 @@ __all__ = (
     "RecoveryOut",
     "SecretRotate",
     "SeriesPoint",
+    "SigningKeyOut",
+    "SigningKeyRotate",
+    "SigningKeySecretOut",
     "SourceCreate",
     "SourceCreateOptions",
     "SourceOut",

@@ -5,6 +5,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.endpoint_create_signature_scheme import (
+    EndpointCreateSignatureScheme,
+    check_endpoint_create_signature_scheme,
+)
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -33,6 +37,7 @@ class EndpointCreate:
             metadata (EndpointCreateMetadata | Unset):
             payload_filter (EndpointCreatePayloadFilterType0 | None | Unset):
             rate_limit_per_second (int | None | Unset):
+            signature_scheme (EndpointCreateSignatureScheme | Unset):  Default: 'v1'.
     """
 
     url: str
@@ -43,6 +48,7 @@ class EndpointCreate:
     metadata: EndpointCreateMetadata | Unset = UNSET
     payload_filter: EndpointCreatePayloadFilterType0 | None | Unset = UNSET
     rate_limit_per_second: int | None | Unset = UNSET
+    signature_scheme: EndpointCreateSignatureScheme | Unset = "v1"
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.endpoint_create_payload_filter_type_0 import EndpointCreatePayloadFilterType0  # noqa: PLC0415
@@ -86,6 +92,10 @@ class EndpointCreate:
         else:
             rate_limit_per_second = self.rate_limit_per_second
 
+        signature_scheme: str | Unset = UNSET
+        if not isinstance(self.signature_scheme, Unset):
+            signature_scheme = self.signature_scheme
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -107,6 +117,8 @@ class EndpointCreate:
             field_dict["payload_filter"] = payload_filter
         if rate_limit_per_second is not UNSET:
             field_dict["rate_limit_per_second"] = rate_limit_per_second
+        if signature_scheme is not UNSET:
+            field_dict["signature_scheme"] = signature_scheme
 
         return field_dict
 
@@ -180,6 +192,13 @@ class EndpointCreate:
 
         rate_limit_per_second = _parse_rate_limit_per_second(d.pop("rate_limit_per_second", UNSET))
 
+        _signature_scheme = d.pop("signature_scheme", UNSET)
+        signature_scheme: EndpointCreateSignatureScheme | Unset
+        if isinstance(_signature_scheme, Unset):
+            signature_scheme = UNSET
+        else:
+            signature_scheme = check_endpoint_create_signature_scheme(_signature_scheme)
+
         endpoint_create = cls(
             url=url,
             channels=channels,
@@ -189,6 +208,7 @@ class EndpointCreate:
             metadata=metadata,
             payload_filter=payload_filter,
             rate_limit_per_second=rate_limit_per_second,
+            signature_scheme=signature_scheme,
         )
 
         return endpoint_create

@@ -35,6 +35,7 @@ class EndpointOut:
         metadata (EndpointOutMetadata):
         payload_filter (EndpointOutPayloadFilterType0 | None):
         rate_limit_per_second (int | None):
+        signature_scheme (str):
         tenant_id (str):
         updated_at (datetime.datetime):
         url (str):
@@ -55,6 +56,7 @@ class EndpointOut:
     metadata: EndpointOutMetadata
     payload_filter: EndpointOutPayloadFilterType0 | None
     rate_limit_per_second: int | None
+    signature_scheme: str
     tenant_id: str
     updated_at: datetime.datetime
     url: str
@@ -116,6 +118,8 @@ class EndpointOut:
         rate_limit_per_second: int | None
         rate_limit_per_second = self.rate_limit_per_second
 
+        signature_scheme = self.signature_scheme
+
         tenant_id = self.tenant_id
 
         updated_at = self.updated_at.isoformat()
@@ -141,6 +145,7 @@ class EndpointOut:
                 "metadata": metadata,
                 "payload_filter": payload_filter,
                 "rate_limit_per_second": rate_limit_per_second,
+                "signature_scheme": signature_scheme,
                 "tenant_id": tenant_id,
                 "updated_at": updated_at,
                 "url": url,
@@ -262,6 +267,8 @@ class EndpointOut:
 
         rate_limit_per_second = _parse_rate_limit_per_second(d.pop("rate_limit_per_second"))
 
+        signature_scheme = d.pop("signature_scheme")
+
         tenant_id = d.pop("tenant_id")
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
@@ -284,6 +291,7 @@ class EndpointOut:
             metadata=metadata,
             payload_filter=payload_filter,
             rate_limit_per_second=rate_limit_per_second,
+            signature_scheme=signature_scheme,
             tenant_id=tenant_id,
             updated_at=updated_at,
             url=url,

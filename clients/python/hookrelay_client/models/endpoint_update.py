@@ -5,6 +5,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.endpoint_update_signature_scheme import (
+    EndpointUpdateSignatureScheme,
+    check_endpoint_update_signature_scheme,
+)
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -29,6 +33,7 @@ class EndpointUpdate:
         metadata (EndpointUpdateMetadata | Unset):
         payload_filter (EndpointUpdatePayloadFilterType0 | None | Unset):
         rate_limit_per_second (int | None | Unset):
+        signature_scheme (EndpointUpdateSignatureScheme | Unset):
         url (str | Unset):
     """
 
@@ -40,6 +45,7 @@ class EndpointUpdate:
     metadata: EndpointUpdateMetadata | Unset = UNSET
     payload_filter: EndpointUpdatePayloadFilterType0 | None | Unset = UNSET
     rate_limit_per_second: int | None | Unset = UNSET
+    signature_scheme: EndpointUpdateSignatureScheme | Unset = UNSET
     url: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,6 +90,10 @@ class EndpointUpdate:
         else:
             rate_limit_per_second = self.rate_limit_per_second
 
+        signature_scheme: str | Unset = UNSET
+        if not isinstance(self.signature_scheme, Unset):
+            signature_scheme = self.signature_scheme
+
         url = self.url
 
         field_dict: dict[str, Any] = {}
@@ -105,6 +115,8 @@ class EndpointUpdate:
             field_dict["payload_filter"] = payload_filter
         if rate_limit_per_second is not UNSET:
             field_dict["rate_limit_per_second"] = rate_limit_per_second
+        if signature_scheme is not UNSET:
+            field_dict["signature_scheme"] = signature_scheme
         if url is not UNSET:
             field_dict["url"] = url
 
@@ -181,6 +193,13 @@ class EndpointUpdate:
 
         rate_limit_per_second = _parse_rate_limit_per_second(d.pop("rate_limit_per_second", UNSET))
 
+        _signature_scheme = d.pop("signature_scheme", UNSET)
+        signature_scheme: EndpointUpdateSignatureScheme | Unset
+        if isinstance(_signature_scheme, Unset):
+            signature_scheme = UNSET
+        else:
+            signature_scheme = check_endpoint_update_signature_scheme(_signature_scheme)
+
         url = d.pop("url", UNSET)
 
         endpoint_update = cls(
@@ -192,6 +211,7 @@ class EndpointUpdate:
             metadata=metadata,
             payload_filter=payload_filter,
             rate_limit_per_second=rate_limit_per_second,
+            signature_scheme=signature_scheme,
             url=url,
         )
 
