@@ -5,7 +5,7 @@ Sorting ids sorts by creation time (to the millisecond), which keyset pagination
 
 import os
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
@@ -31,3 +31,11 @@ def id_bound(prefix: str, at: datetime) -> str:
     """
     ms = min(max(int(at.timestamp() * 1000), 0), (1 << 48) - 1)
     return _encode(prefix, ms << 80)
+
+
+def id_time(id_: str) -> datetime:
+    """When ``new_id`` made ``id_`` (to the millisecond): the inverse of ``id_bound``."""
+    value = 0
+    for char in id_.rsplit("_", 1)[-1]:
+        value = value << 5 | _ALPHABET.index(char)
+    return datetime.fromtimestamp((value >> 80) / 1000, tz=UTC)
