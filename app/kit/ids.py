@@ -7,12 +7,24 @@ import os
 import time
 from datetime import UTC, datetime
 
+from app.kit.clock import utc_now
+
+_REAL_UTC_NOW = utc_now
+
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 
 def new_id(prefix: str) -> str:
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = _now_ms() << 80 | int.from_bytes(os.urandom(10), "big")
     return _encode(prefix, value)
+
+
+def _now_ms() -> int:
+    # The clock seam, so that ids age with the rows a test moves in time (retention reads a
+    # row's age from its id); time_ns is ~3x cheaper than utc_now() on the publish path.
+    if utc_now is _REAL_UTC_NOW:
+        return time.time_ns() // 1_000_000
+    return int(utc_now().timestamp() * 1000)
 
 
 def _encode(prefix: str, value: int) -> str:

@@ -2,6 +2,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from app.kit.ids import id_bound, id_time, new_id
+from tests.conftest import Clock
 
 
 class TestNewId:
@@ -50,3 +51,8 @@ class TestIdTime:
         before = datetime.now(UTC) - timedelta(milliseconds=1)
         made = id_time(new_id("att"))
         assert before <= made <= datetime.now(UTC)
+
+    def test_ids_follow_the_clock_seam_when_a_test_moves_it(self, clock: Clock) -> None:
+        clock.advance(86_400)
+        made = id_time(new_id("msg"))
+        assert made >= datetime.now(UTC) + timedelta(hours=23)
