@@ -78,6 +78,18 @@ async def published(
     return tenant, endpoints, messages
 
 
+async def tried_once(
+    sessions: Any, ctx: DeliveryContext, receiver: Receiver, *, ok: int
+) -> tuple[dict[str, Endpoint], dict[str, list[str]]]:
+    """Given ``ok`` messages delivered to endpoint "ok" and one to "flaky" whose receiver
+    answered 500 (pending, with one failed try): the endpoints and message ids by path."""
+    receiver.on("/flaky", 500)
+    _, endpoints, messages = await published(sessions, receiver, {"ok": ok, "flaky": 1})
+    for endpoint in endpoints.values():
+        await send_deliveries(ctx, await delivery_ids(sessions, endpoint.id))
+    return endpoints, messages
+
+
 @contextmanager
 def statements_run() -> Iterator[list[str]]:
     """Every SQL statement any engine of this process runs inside the block."""
@@ -104,13 +116,9 @@ class TestRetention:
         client: Client,
     ) -> None:
         # Given two messages delivered to "ok" and one to "flaky" that failed once (pending)
-        receiver.on("/flaky", 500)
-        _, endpoints, messages = await published(sessions, receiver, {"ok": 2, "flaky": 1})
-        for endpoint in endpoints.values():
-            await send_deliveries(ctx, await delivery_ids(sessions, endpoint.id))
+        _, messages = await tried_once(sessions, ctx, receiver, ok=2)
         pending_message = messages["flaky"][0]
-        pending_attempts = await ids_of(sessions, Attempt.id)
-        assert len(pending_attempts) == 3 and len(receiver.requests) == 3
+        assert len(await ids_of(sessions, Attempt.id)) == 3 and len(receiver.requests) == 3
         # ...31 days ago, and a message published now
         clock.advance(31 * DAY)
         async with sessions() as session:
@@ -162,10 +170,7 @@ class TestRetention:
         clock: Clock,
     ) -> None:
         # Given a delivered message and a pending one with a failed try, two days ago
-        receiver.on("/flaky", 500)
-        _, endpoints, _ = await published(sessions, receiver, {"ok": 1, "flaky": 1})
-        for endpoint in endpoints.values():
-            await send_deliveries(ctx, await delivery_ids(sessions, endpoint.id))
+        endpoints, _ = await tried_once(sessions, ctx, receiver, ok=1)
         clock.advance(2 * DAY)
         attempts_only = msgspec.structs.replace(
             settings,
