@@ -192,6 +192,10 @@ def cmd_scheduler(_: argparse.Namespace) -> None:
     settings = _settings(needs_broker="scheduler")
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     jobs = JobQueue(build_broker(settings.broker_url))
+    if settings.metrics_port:  # retention's counters live in this process
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.metrics_port, addr=settings.host)
 
     async def run() -> None:
         engine = create_engine(settings.database_url, pool_size=2)

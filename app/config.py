@@ -89,7 +89,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     portal_logo_url: str = ""  # same-origin path or https URL of a logo (empty: the name only)
     portal_theme: Literal["auto", "light", "dark"] = "auto"
     portal_frame_ancestors: tuple[str, ...] = ()  # origins that may embed it (empty: none)
-    payload_retention_days: float = 30.0  # payloads older than this are purged (0: kept forever)
+    # Retention, per kind of row, in days (0: kept forever). A pending delivery, its message and
+    # its attempts are never purged; a deleted endpoint goes once its deliveries have gone.
+    payload_retention_days: float = 30.0  # message bodies
+    attempt_retention_days: float = 30.0  # HTTP tries (each up to 20 KB of response body)
+    delivery_retention_days: float = 30.0  # finished deliveries, with their attempts
+    message_retention_days: float = 30.0  # messages with no pending delivery, and all they hold
     retention_batch_size: int = 1_000  # rows per purge transaction
     retention_interval_seconds: float = 300.0  # how often the scheduler purges
 
@@ -154,6 +159,12 @@ _POSITIVE = (
     "retention_batch_size",
     "retention_interval_seconds",
 )
+RETENTION_DAYS = (
+    "payload_retention_days",
+    "attempt_retention_days",
+    "delivery_retention_days",
+    "message_retention_days",
+)
 _TUPLES = {
     "retry_schedule",
     "egress_allow",
@@ -211,8 +222,9 @@ def _check(settings: Settings) -> None:
         ("http://", "https://")
     ):
         raise ConfigError(f"{_var('operator_webhook_url')}: must be an http(s) URL")
-    if settings.payload_retention_days < 0:
-        raise ConfigError(f"{_var('payload_retention_days')}: days, or 0 to keep payloads")
+    for field in RETENTION_DAYS:
+        if getattr(settings, field) < 0:
+            raise ConfigError(f"{_var(field)}: days, or 0 to keep forever")
     for origin in settings.cors_allow_origins:
         if origin != "*" and not origin.startswith(("http://", "https://")):
             raise ConfigError(f"{_var('cors_allow_origins')}: {origin!r} is not an origin")

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.errors import Unauthorized
 from app.health import repository as health
 from app.kit.clock import utc_now
+from app.kit.ids import id_time
+from app.retention import repository as retention
 
 PUBLISHED = Counter("hookrelay_messages_published_total", "Messages accepted by the publish API")
 BACKLOG = Gauge(
@@ -40,6 +42,11 @@ INBOUND_REJECTED = Counter(
     ["source", "cause"],
 )
 CIRCUITS = Gauge("hookrelay_endpoint_circuits", "Endpoints by circuit state", ["state"])
+RETENTION_OLDEST_AGE = Gauge(
+    "hookrelay_retention_oldest_age_seconds",
+    "Age of the oldest retained row, by kind (0: none): what retention keeps, at a glance",
+    ["kind"],
+)
 GAUGES_CACHE_SECONDS = 2.0
 
 
@@ -48,12 +55,16 @@ async def refresh(sessions: async_sessionmaker[AsyncSession]) -> bool:
     now = utc_now()
     async with sessions() as session:
         found = await health.backlog(session, now=now)
+        oldest_ids = await retention.oldest_ids(session)
     BACKLOG.set(found.due)
     oldest = found.oldest_due_at
     BACKLOG_AGE.set(0 if oldest is None else max((now - oldest).total_seconds(), 0))
     PARKED.set(found.parked)
     for circuit_state in ("closed", "open", "half_open"):
         CIRCUITS.labels(circuit_state).set(found.circuits.get(circuit_state, 0))
+    for kind, oldest_id in oldest_ids.items():
+        age = 0.0 if oldest_id is None else (now - id_time(oldest_id)).total_seconds()
+        RETENTION_OLDEST_AGE.labels(kind).set(max(age, 0.0))
     return True
 
 

@@ -46,8 +46,11 @@ async def publish(
     event_type: str = "invoice.paid",
     payload: dict[str, Any] | None = None,
     event_id: str | None = None,
+    channels: list[str] | None = None,
 ) -> Message:
-    data = MessageCreate(event_type=event_type, payload=payload or {"n": 1}, event_id=event_id)
+    data = MessageCreate(
+        event_type=event_type, payload=payload or {"n": 1}, event_id=event_id, channels=channels
+    )
     published = await messages.publish(
         session, tenant, data, max_payload_bytes=256 * 1024, deliveries_per_task=50
     )

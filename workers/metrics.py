@@ -27,6 +27,12 @@ CIRCUIT_HELD = Counter(
     "hookrelay_circuit_held_total", "Deliveries parked because their endpoint's circuit is open"
 )
 
+RETENTION_PURGED = Counter(
+    "hookrelay_retention_purged_rows_total",
+    "Rows removed by retention (the scheduler's), by kind",
+    ["kind"],
+)
+
 
 def observe(outcome: Outcome) -> None:
     ATTEMPTS.labels("succeeded" if outcome.succeeded else (outcome.error_kind or "other")).inc()

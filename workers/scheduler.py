@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from functools import partial
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,7 +23,9 @@ from app.deliveries import service as recoveries
 from app.kit.clock import utc_now
 from app.kit.ids import id_bound
 from app.kit.jobs import JobQueue
+from app.retention import repository as retention
 from app.sources import repository as inbound
+from workers import metrics
 from workers.contracts import RunRecovery, SendDeliveries
 
 log = structlog.get_logger(__name__)
@@ -56,35 +61,89 @@ async def run_once(
 
 
 async def purge_once(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> int:
-    """Purge payloads older than ``payload_retention_days``, ``retention_batch_size`` rows per
-    short transaction (the time bound is a message id bound, so the primary key drives each
-    delete and no lock is held long); return the count purged. Attempts are kept."""
-    if settings.payload_retention_days <= 0:
-        return 0
-    before_id = id_bound("msg", utc_now() - timedelta(days=settings.payload_retention_days))
-    purged = 0
+    """One retention round: finish the pending deliveries of deleted endpoints (unsent), then
+    purge every kind past its ``*_retention_days`` (0: kept forever), ``retention_batch_size``
+    rows per short transaction (time bounds are id bounds, so a primary key drives each batch
+    and no lock is held long); count them in ``/metrics`` and return how many rows went."""
+    now = utc_now()
+    failed = await _drain(
+        sessions, settings, partial(retention.fail_deleted_endpoint_deliveries, now=now)
+    )
+    purged: Counter[str] = Counter()
+    for kind, step in _purges(settings, now):
+        purged.update(await _drain_purge(sessions, settings, kind, step))
+    for kind, count in purged.items():
+        metrics.RETENTION_PURGED.labels(kind).inc(count)
+    if failed or purged:
+        log.info("retention_purged", deleted_endpoint_deliveries_failed=failed, **purged)
+    return sum(purged.values())
+
+
+PurgeStep = Callable[..., Awaitable[retention.Purged]]  # (session, *, limit)
+
+
+def _purges(settings: Settings, now: datetime) -> list[tuple[str, PurgeStep]]:
+    """Each purge with the kind whose rows fill its batches, oldest-dependent first; a kind
+    kept forever (0 days) is left out, the others run whatever it is."""
+
+    def before(prefix: str, days: float) -> str:
+        return id_bound(prefix, now - timedelta(days=days))
+
+    steps: list[tuple[str, PurgeStep]] = []
+    by_age = (
+        ("attempts", "att", settings.attempt_retention_days, retention.purge_attempts),
+        ("deliveries", "dlv", settings.delivery_retention_days, retention.purge_deliveries),
+        ("messages", "msg", settings.message_retention_days, retention.purge_messages),
+        ("payloads", "msg", settings.payload_retention_days, _purge_payloads),
+        ("inbound_events", "iev", settings.message_retention_days, retention.purge_inbound_events),
+    )
+    for kind, prefix, days, purge in by_age:
+        if days > 0:
+            steps.append((kind, partial(purge, before_id=before(prefix, days))))
+    steps.append(("endpoints", retention.purge_deleted_endpoints))
+    steps.append(("inbound_dedup", partial(_purge_inbound, now=now)))
+    return steps
+
+
+async def _purge_payloads(session: AsyncSession, *, before_id: str, limit: int) -> retention.Purged:
+    return {"payloads": await repository.purge_payloads(session, before_id=before_id, limit=limit)}
+
+
+async def _purge_inbound(session: AsyncSession, *, limit: int, now: datetime) -> retention.Purged:
+    """Expired dedup keys and rejected requests past their age (the inbound gateway's rules)."""
+    return {"inbound_dedup": await inbound.purge(session, now=now, limit=limit)}
+
+
+async def _drain_purge(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, kind: str, step: PurgeStep
+) -> Counter[str]:
+    """Run one purge batch after batch until a batch of ``kind`` comes back short."""
+    purged: Counter[str] = Counter()
+
+    async def batch(session: AsyncSession, *, limit: int) -> int:
+        found = await step(session, limit=limit)
+        purged.update({k: v for k, v in found.items() if v})
+        return found.get(kind, 0)
+
+    await _drain(sessions, settings, batch)
+    return purged
+
+
+async def _drain(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    step: Callable[..., Awaitable[int]],
+) -> int:
+    """Commit ``step`` batch after batch (each its own transaction) until one comes back short."""
+    total = 0
     while True:
         async with sessions() as session:
-            count = await repository.purge_payloads(
-                session, before_id=before_id, limit=settings.retention_batch_size
-            )
+            count = await step(session, limit=settings.retention_batch_size)
             await session.commit()
-        purged += count
+        total += count
         if count < settings.retention_batch_size:
-            break
+            return total
         await asyncio.sleep(0)  # let the scheduling rounds in between
-    if purged:
-        log.info("payloads_purged", count=purged, before_id=before_id)
-    return purged + await _purge_inbound(settings, sessions)
-
-
-async def _purge_inbound(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> int:
-    """Expired dedup keys and rejected requests past their age (one batch a round: both stay
-    small, since rejected requests are also bounded per source as they are stored)."""
-    async with sessions() as session:
-        count = await inbound.purge(session, now=utc_now(), limit=settings.retention_batch_size)
-        await session.commit()
-    return count
 
 
 async def _retain_forever(
@@ -106,7 +165,7 @@ async def run_forever(
     stop: asyncio.Event,
 ) -> None:
     """Run rounds until ``stop`` is set; a full round runs again at once, errors back off.
-    Payload retention runs beside them every ``retention_interval_seconds``."""
+    Retention runs beside them every ``retention_interval_seconds``."""
     retention = asyncio.create_task(_retain_forever(settings, sessions, stop))
     try:
         await _schedule_forever(settings, sessions, jobs, stop)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, TypedDict, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import Table, bindparam, delete, exists, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.bulk import insert_from_json, rows_json
@@ -432,10 +432,14 @@ async def resume_parked(session: AsyncSession, endpoint_id: str) -> None:
 
 async def purge_payloads(session: AsyncSession, *, before_id: str, limit: int) -> int:
     """Delete up to ``limit`` payloads of messages whose id is below ``before_id`` (the oldest
-    first, along the primary key); the count deleted. Messages, deliveries and attempts stay."""
+    first, along the primary key) and that no pending delivery still needs; the count deleted.
+    Messages, deliveries and attempts stay."""
+    needed = exists().where(
+        Delivery.message_id == MessagePayload.message_id, Delivery.status == PENDING
+    )
     oldest = (
         select(MessagePayload.message_id)
-        .where(MessagePayload.message_id < before_id)
+        .where(MessagePayload.message_id < before_id, ~needed)
         .order_by(MessagePayload.message_id)
         .limit(limit)
     )

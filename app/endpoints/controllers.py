@@ -76,7 +76,8 @@ class EndpointController(Controller):
     async def remove(
         self, session: Session, tenant: FromPath[str], endpoint: FromPath[str]
     ) -> None:
-        """Delete an endpoint and its deliveries."""
+        """Delete an endpoint: gone at once, its pending deliveries fail unsent, and its
+        deliveries and attempts stay readable (``endpoint_deleted``) until retention."""
         owner = await tenants.get(session, tenant)
         await service.delete(session, owner, endpoint)
 

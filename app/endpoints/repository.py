@@ -1,6 +1,10 @@
-"""Every query on endpoints. ``readable`` is what a tenant may read; every lookup starts there."""
+"""Every query on endpoints. ``readable`` is what a tenant may read; every lookup starts there.
+A deleted endpoint (``deleted_at`` set) is not readable: it is gone for lists, gets, matching and
+publish; only the history it leaves (deliveries, attempts) still names it."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,8 +15,8 @@ from app.models import Endpoint
 
 
 def readable(tenant_id: str) -> Select[Endpoint]:
-    """The endpoints of one tenant: the only way this module reads them."""
-    return select(Endpoint).where(Endpoint.tenant_id == tenant_id)
+    """The endpoints of one tenant, deleted ones left out: the only way this module reads them."""
+    return select(Endpoint).where(Endpoint.tenant_id == tenant_id, Endpoint.deleted_at.is_(None))
 
 
 async def get(session: AsyncSession, tenant_id: str, endpoint_id: str) -> Endpoint | None:
@@ -43,3 +47,13 @@ async def subscriptions(session: AsyncSession, tenant_id: str) -> list[tuple[str
     )
     rows = await session.execute(columns.where(Endpoint.disabled.is_(False)))
     return [(id_, Subscription(types, channels, filter_)) for id_, types, channels, filter_ in rows]
+
+
+async def deleted_among(session: AsyncSession, endpoint_ids: Collection[str]) -> set[str]:
+    """Which of these endpoints are deleted (how the delivery log marks their history)."""
+    if not endpoint_ids:
+        return set()
+    query = select(Endpoint.id).where(
+        Endpoint.id.in_(sorted(set(endpoint_ids))), Endpoint.deleted_at.is_not(None)
+    )
+    return set((await session.scalars(query)).all())

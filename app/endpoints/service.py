@@ -23,6 +23,7 @@ from app.models import Endpoint, Tenant
 from app.signing_keys.service import ensure_key
 
 DISABLED_THROUGH_API = "disabled through the API"
+ENDPOINT_DELETED = "endpoint deleted"
 
 # Headers that Hookrelay sets itself or that belong to the connection: a customer may not set them.
 RESERVED_HEADERS = frozenset(
@@ -215,5 +216,15 @@ async def rotate_secret(
 
 
 async def delete(session: AsyncSession, tenant: Tenant, endpoint_id: str) -> None:
-    await session.delete(await get(session, tenant, endpoint_id))
+    await soft_delete(session, await get(session, tenant, endpoint_id))
+
+
+async def soft_delete(session: AsyncSession, endpoint: Endpoint) -> None:
+    """Delete an endpoint in constant time, whatever its history: one row is marked. It is gone
+    for every reader and for matching at once, and disabled, so no worker sends to it again (a
+    claimed delivery parks); retention finishes its pending deliveries as failed, then purges
+    its history in short batches with the rest, and finally the row (``app.retention``)."""
+    endpoint.deleted_at = utc_now()
+    endpoint.disabled = True
+    endpoint.disabled_reason = ENDPOINT_DELETED
     await session.flush()

@@ -39,7 +39,9 @@ async def backlog(session: AsyncSession, *, now: datetime) -> Backlog:
         select(func.count()).where(Delivery.status == PENDING, Delivery.next_attempt_at.is_(None))
     )
     rows = await session.execute(
-        select(Endpoint.circuit_state, func.count()).group_by(Endpoint.circuit_state)
+        select(Endpoint.circuit_state, func.count())
+        .where(Endpoint.deleted_at.is_(None))
+        .group_by(Endpoint.circuit_state)
     )
     circuits = {circuit_state: count for circuit_state, count in rows}
     return Backlog(due=due, oldest_due_at=oldest, parked=parked or 0, circuits=circuits)

@@ -5,14 +5,26 @@ Sorting ids sorts by creation time (to the millisecond), which keyset pagination
 
 import os
 import time
-from datetime import datetime
+from datetime import UTC, datetime
+
+from app.kit.clock import utc_now
+
+_REAL_UTC_NOW = utc_now
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 
 def new_id(prefix: str) -> str:
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = _now_ms() << 80 | int.from_bytes(os.urandom(10), "big")
     return _encode(prefix, value)
+
+
+def _now_ms() -> int:
+    # The clock seam, so that ids age with the rows a test moves in time (retention reads a
+    # row's age from its id); time_ns is ~3x cheaper than utc_now() on the publish path.
+    if utc_now is _REAL_UTC_NOW:
+        return time.time_ns() // 1_000_000
+    return int(utc_now().timestamp() * 1000)
 
 
 def _encode(prefix: str, value: int) -> str:
@@ -31,3 +43,11 @@ def id_bound(prefix: str, at: datetime) -> str:
     """
     ms = min(max(int(at.timestamp() * 1000), 0), (1 << 48) - 1)
     return _encode(prefix, ms << 80)
+
+
+def id_time(id_: str) -> datetime:
+    """When ``new_id`` made ``id_`` (to the millisecond): the inverse of ``id_bound``."""
+    value = 0
+    for char in id_.rsplit("_", 1)[-1]:
+        value = value << 5 | _ALPHABET.index(char)
+    return datetime.fromtimestamp((value >> 80) / 1000, tz=UTC)

@@ -29,7 +29,11 @@ def present(schema: type[Out], row: object, **extra: Any) -> Out:
     from_attributes=True)``, which the publish path answers with for every message.
     """
     values = {
-        name: extra[name] if name in extra else getattr(row, name)
+        name: extra[name] if name in extra else getattr(row, name, _ABSENT)
         for name in schema.__struct_fields__
     }
-    return schema(**values)
+    # A field the row lacks takes the schema's default (a required one still fails, loudly).
+    return schema(**{name: value for name, value in values.items() if value is not _ABSENT})
+
+
+_ABSENT: Any = object()

@@ -117,12 +117,14 @@ class MessageController(Controller):
         """The message's delivery to each endpoint it matched."""
         owner = await tenants.get(session, tenant)
         found = await log.deliveries_of(session, owner, message)
+        deleted = await log.deleted_endpoints(session, (delivery for delivery, _ in found))
         data = [
             present(
                 DeliveryOut,
                 delivery,
                 last_status_code=last.status_code if last is not None else None,
                 last_error_kind=last.error_kind if last is not None else None,
+                endpoint_deleted=delivery.endpoint_id in deleted,
             )
             for delivery, last in found
         ]
@@ -143,5 +145,6 @@ class MessageController(Controller):
         found = await log.attempts_of(
             session, owner, message, endpoint_id=endpoint_id, cursor=cursor, limit=limit
         )
-        data = [present(AttemptOut, a) for a in found]
+        deleted = await log.deleted_endpoints(session, found)
+        data = [present(AttemptOut, a, endpoint_deleted=a.endpoint_id in deleted) for a in found]
         return page_of(data, [a.id for a in found], limit)

@@ -3,10 +3,12 @@ deliveries and its attempts; all within the tenant (``repository.readable``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.endpoints import repository as endpoints
 from app.errors import InvalidRequest, NotFound
 from app.messages import repository
 from app.messages.schemas import MessageFilter
@@ -65,3 +67,8 @@ async def attempts_of(
     return await repository.attempts_of(
         session, message, endpoint_id=endpoint_id, cursor=cursor, limit=limit
     )
+
+
+async def deleted_endpoints(session: AsyncSession, rows: Iterable[Delivery | Attempt]) -> set[str]:
+    """The deleted endpoints among those the rows name (their history reads on, marked)."""
+    return await endpoints.deleted_among(session, {row.endpoint_id for row in rows})

@@ -39,7 +39,9 @@ class MessageOut(msgspec.Struct):
 
 class DeliveryOut(msgspec.Struct):
     """A message's delivery to one endpoint: its status, tries so far, when the next is due,
-    and how the last try ended (``last_status_code``/``last_error_kind``; null before any)."""
+    and how the last try ended (``last_status_code``/``last_error_kind``; null before any).
+    A delivery still pending when its endpoint was deleted ends ``failed``, unsent, with
+    ``endpoint_deleted`` true."""
 
     id: str
     message_id: str
@@ -53,6 +55,7 @@ class DeliveryOut(msgspec.Struct):
     trigger: str
     created_at: datetime
     updated_at: datetime
+    endpoint_deleted: bool = False  # its endpoint was deleted: history kept until retention
 
 
 class AttemptOut(msgspec.Struct):
@@ -73,6 +76,7 @@ class AttemptOut(msgspec.Struct):
     created_at: datetime
     request_headers: dict[str, str] | None = None  # as sent, signatures and secrets redacted
     response_headers: dict[str, str] | None = None
+    endpoint_deleted: bool = False  # its endpoint was deleted: history kept until retention
 
 
 class MessageFilter(msgspec.Struct, kw_only=True):

@@ -23,6 +23,13 @@ class Endpoint(TimestampMixin, Base):
             postgresql_where=text("circuit_state <> 'closed'"),
             sqlite_where=text("circuit_state <> 'closed'"),
         ),
+        # Deleted endpoints waiting for retention (few: each leaves once its history has gone).
+        Index(
+            "ix_endpoints_deleted",
+            "deleted_at",
+            postgresql_where=text("deleted_at IS NOT NULL"),
+            sqlite_where=text("deleted_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[str] = id_column()
@@ -59,3 +66,6 @@ class Endpoint(TimestampMixin, Base):
     send_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set by a delete: the endpoint is gone for the API, matching and sending at once; its row
+    # stays (disabled) so that its history reads on, until retention has purged that history.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

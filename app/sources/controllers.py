@@ -165,10 +165,9 @@ class DestinationController(Controller):
     async def remove(
         self, session: Session, source: FromPath[str], destination: FromPath[str]
     ) -> None:
-        """Delete a destination and its deliveries."""
+        """Delete a destination; its pending deliveries fail, its log stays until retention."""
         found = await service.destination(session, source, destination)
-        await session.delete(found)
-        await session.flush()
+        await endpoints.soft_delete(session, found)
 
     @get("/{destination:str}/secret", operation_id="get_destination_secret")
     async def secret(

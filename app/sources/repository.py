@@ -217,7 +217,7 @@ async def payload(session: AsyncSession, message_id: str) -> bytes | None:
 
 
 async def destinations(session: AsyncSession, tenant_id: str) -> Sequence[Endpoint]:
-    query = select(Endpoint).where(Endpoint.tenant_id == tenant_id)
+    query = select(Endpoint).where(Endpoint.tenant_id == tenant_id, Endpoint.deleted_at.is_(None))
     return (await session.scalars(query)).all()
 
 

@@ -362,8 +362,9 @@ class TestScreens:
             assert "cannot be undone" in (await browser.get(f"{base}/delete")).text
             gone = await browser.post(f"{base}/delete", data={"csrf": csrf})
             assert gone.status_code == 303
-            async with sessions() as session:
-                assert await session.get(Endpoint, endpoint_id) is None
+            async with sessions() as session:  # deleted; its row waits for retention
+                found = await session.get(Endpoint, endpoint_id)
+                assert found is not None and found.deleted_at is not None
             assert (await browser.get(base)).status_code == 404
 
     async def test_log_filters_paging_and_recovery(

@@ -1,7 +1,8 @@
 import time
 from datetime import UTC, datetime, timedelta
 
-from app.kit.ids import id_bound, new_id
+from app.kit.ids import id_bound, id_time, new_id
+from tests.conftest import Clock
 
 
 class TestNewId:
@@ -38,3 +39,20 @@ class TestIdBound:
 
     def test_times_before_the_epoch_clamp_to_zero(self) -> None:
         assert id_bound("msg", datetime(1960, 1, 1, tzinfo=UTC)) == "msg_" + "0" * 26
+
+
+class TestIdTime:
+    def test_the_time_of_an_id_is_the_time_of_its_bound(self) -> None:
+        at = datetime(2026, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC)
+        assert id_time(id_bound("msg", at)) == at
+        assert id_time(id_bound("msg", at)[:-3] + "zzz") == at  # random bits do not count
+
+    def test_a_new_id_reads_back_its_making_time(self) -> None:
+        before = datetime.now(UTC) - timedelta(milliseconds=1)
+        made = id_time(new_id("att"))
+        assert before <= made <= datetime.now(UTC)
+
+    def test_ids_follow_the_clock_seam_when_a_test_moves_it(self, clock: Clock) -> None:
+        clock.advance(86_400)
+        made = id_time(new_id("msg"))
+        assert made >= datetime.now(UTC) + timedelta(hours=23)

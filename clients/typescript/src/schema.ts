@@ -178,7 +178,7 @@ export interface paths {
         get: operations["get_destination"];
         put?: never;
         post?: never;
-        /** Delete a destination and its deliveries. */
+        /** Delete a destination; its pending deliveries fail, its log stays until retention. */
         delete: operations["delete_destination"];
         options?: never;
         head?: never;
@@ -375,7 +375,10 @@ export interface paths {
         get: operations["get_endpoint"];
         put?: never;
         post?: never;
-        /** Delete an endpoint and its deliveries. */
+        /**
+         * Delete an endpoint: gone at once, its pending deliveries fail unsent, and its
+         * @description deliveries and attempts stay readable (``endpoint_deleted``) until retention.
+         */
         delete: operations["delete_endpoint"];
         options?: never;
         head?: never;
@@ -878,6 +881,8 @@ export interface components {
             created_at: string;
             delivery_id: string;
             duration_ms: number;
+            /** @default false */
+            endpoint_deleted?: boolean;
             endpoint_id: string;
             error_detail: string | null;
             error_kind: string | null;
@@ -899,6 +904,8 @@ export interface components {
             attempt_count: number;
             /** Format: date-time */
             created_at: string;
+            /** @default false */
+            endpoint_deleted?: boolean;
             endpoint_id: string;
             id: string;
             last_attempt_at: string | null;
@@ -5101,6 +5108,7 @@ export interface operations {
                      *           "created_at": "2026-01-15T09:30:00Z",
                      *           "delivery_id": "dlv_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "duration_ms": 87,
+                     *           "endpoint_deleted": false,
                      *           "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "error_detail": "no response within 15 s",
                      *           "error_kind": "timeout",
@@ -5124,6 +5132,7 @@ export interface operations {
                      *         {
                      *           "attempt_count": 1,
                      *           "created_at": "2026-01-15T09:30:00Z",
+                     *           "endpoint_deleted": false,
                      *           "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "id": "dlv_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "last_attempt_at": "2026-01-15T09:30:00Z",
@@ -5280,6 +5289,7 @@ export interface operations {
                      *       {
                      *         "attempt_count": 1,
                      *         "created_at": "2026-01-15T09:30:00Z",
+                     *         "endpoint_deleted": false,
                      *         "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *         "id": "dlv_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *         "last_attempt_at": "2026-01-15T09:30:00Z",
@@ -6992,6 +7002,7 @@ export interface operations {
                      *           "created_at": "2026-01-15T09:30:00Z",
                      *           "delivery_id": "dlv_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "duration_ms": 87,
+                     *           "endpoint_deleted": false,
                      *           "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "error_detail": "no response within 15 s",
                      *           "error_kind": "timeout",
@@ -7156,6 +7167,7 @@ export interface operations {
                      *       "created_at": "2026-01-15T09:30:00Z",
                      *       "delivery_id": "dlv_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "duration_ms": 87,
+                     *       "endpoint_deleted": false,
                      *       "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "error_detail": "no response within 15 s",
                      *       "error_kind": "timeout",
@@ -9996,6 +10008,7 @@ export interface operations {
                      *           "created_at": "2026-01-15T09:30:00Z",
                      *           "delivery_id": "dlv_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "duration_ms": 87,
+                     *           "endpoint_deleted": false,
                      *           "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "error_detail": "no response within 15 s",
                      *           "error_kind": "timeout",
@@ -10159,6 +10172,7 @@ export interface operations {
                      *         {
                      *           "attempt_count": 1,
                      *           "created_at": "2026-01-15T09:30:00Z",
+                     *           "endpoint_deleted": false,
                      *           "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "id": "dlv_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "last_attempt_at": "2026-01-15T09:30:00Z",
@@ -10298,6 +10312,7 @@ export interface operations {
                      * @example {
                      *       "attempt_count": 1,
                      *       "created_at": "2026-01-15T09:30:00Z",
+                     *       "endpoint_deleted": false,
                      *       "endpoint_id": "ep_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "id": "dlv_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "last_attempt_at": "2026-01-15T09:30:00Z",

@@ -34,6 +34,7 @@ class AttemptOut:
         status (str):
         status_code (int | None):
         trigger (str):
+        endpoint_deleted (bool | Unset):  Default: False.
         request_headers (AttemptOutRequestHeadersType0 | None | Unset):
         response_headers (AttemptOutResponseHeadersType0 | None | Unset):
     """
@@ -51,6 +52,7 @@ class AttemptOut:
     status: str
     status_code: int | None
     trigger: str
+    endpoint_deleted: bool | Unset = False
     request_headers: AttemptOutRequestHeadersType0 | None | Unset = UNSET
     response_headers: AttemptOutResponseHeadersType0 | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -88,6 +90,8 @@ class AttemptOut:
 
         trigger = self.trigger
 
+        endpoint_deleted = self.endpoint_deleted
+
         request_headers: dict[str, Any] | None | Unset
         if isinstance(self.request_headers, Unset):
             request_headers = UNSET
@@ -123,6 +127,8 @@ class AttemptOut:
                 "trigger": trigger,
             }
         )
+        if endpoint_deleted is not UNSET:
+            field_dict["endpoint_deleted"] = endpoint_deleted
         if request_headers is not UNSET:
             field_dict["request_headers"] = request_headers
         if response_headers is not UNSET:
@@ -177,6 +183,8 @@ class AttemptOut:
 
         trigger = d.pop("trigger")
 
+        endpoint_deleted = d.pop("endpoint_deleted", UNSET)
+
         def _parse_request_headers(data: object) -> AttemptOutRequestHeadersType0 | None | Unset:
             if data is None:
                 return data
@@ -225,6 +233,7 @@ class AttemptOut:
             status=status,
             status_code=status_code,
             trigger=trigger,
+            endpoint_deleted=endpoint_deleted,
             request_headers=request_headers,
             response_headers=response_headers,
         )

@@ -7,6 +7,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="DeliveryOut")
 
 
@@ -26,6 +28,7 @@ class DeliveryOut:
         status (str):
         trigger (str):
         updated_at (datetime.datetime):
+        endpoint_deleted (bool | Unset):  Default: False.
     """
 
     attempt_count: int
@@ -40,6 +43,7 @@ class DeliveryOut:
     status: str
     trigger: str
     updated_at: datetime.datetime
+    endpoint_deleted: bool | Unset = False
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,6 +81,8 @@ class DeliveryOut:
 
         updated_at = self.updated_at.isoformat()
 
+        endpoint_deleted = self.endpoint_deleted
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -95,6 +101,8 @@ class DeliveryOut:
                 "updated_at": updated_at,
             }
         )
+        if endpoint_deleted is not UNSET:
+            field_dict["endpoint_deleted"] = endpoint_deleted
 
         return field_dict
 
@@ -161,6 +169,8 @@ class DeliveryOut:
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 
+        endpoint_deleted = d.pop("endpoint_deleted", UNSET)
+
         delivery_out = cls(
             attempt_count=attempt_count,
             created_at=created_at,
@@ -174,6 +184,7 @@ class DeliveryOut:
             status=status,
             trigger=trigger,
             updated_at=updated_at,
+            endpoint_deleted=endpoint_deleted,
         )
 
         delivery_out.additional_properties = d

@@ -77,7 +77,9 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
-    """Delete an endpoint and its deliveries.
+    """Delete an endpoint: gone at once, its pending deliveries fail unsent, and its
+
+     deliveries and attempts stay readable (``endpoint_deleted``) until retention.
 
     Args:
         tenant (str):
@@ -109,7 +111,9 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> Any | Problem | None:
-    """Delete an endpoint and its deliveries.
+    """Delete an endpoint: gone at once, its pending deliveries fail unsent, and its
+
+     deliveries and attempts stay readable (``endpoint_deleted``) until retention.
 
     Args:
         tenant (str):
@@ -136,7 +140,9 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
-    """Delete an endpoint and its deliveries.
+    """Delete an endpoint: gone at once, its pending deliveries fail unsent, and its
+
+     deliveries and attempts stay readable (``endpoint_deleted``) until retention.
 
     Args:
         tenant (str):
@@ -166,7 +172,9 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> Any | Problem | None:
-    """Delete an endpoint and its deliveries.
+    """Delete an endpoint: gone at once, its pending deliveries fail unsent, and its
+
+     deliveries and attempts stay readable (``endpoint_deleted``) until retention.
 
     Args:
         tenant (str):

@@ -77,7 +77,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
-    """Delete a destination and its deliveries.
+    """Delete a destination; its pending deliveries fail, its log stays until retention.
 
     Args:
         source (str):
@@ -109,7 +109,7 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> Any | Problem | None:
-    """Delete a destination and its deliveries.
+    """Delete a destination; its pending deliveries fail, its log stays until retention.
 
     Args:
         source (str):
@@ -136,7 +136,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
-    """Delete a destination and its deliveries.
+    """Delete a destination; its pending deliveries fail, its log stays until retention.
 
     Args:
         source (str):
@@ -166,7 +166,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> Any | Problem | None:
-    """Delete a destination and its deliveries.
+    """Delete a destination; its pending deliveries fail, its log stays until retention.
 
     Args:
         source (str):
