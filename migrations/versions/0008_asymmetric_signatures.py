@@ -1,7 +1,7 @@
 """asymmetric signatures: an endpoint's signature scheme and its ed25519 signing keys
 
-Revision ID: 0007a
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01
 
 ``endpoints.signature_scheme``: ``v1`` (HMAC, every existing endpoint), ``v1a`` (ed25519) or
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007a"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
