@@ -464,6 +464,16 @@ async def wake_due_probes(session: AsyncSession, *, now: datetime, limit: int = 
     return woken
 
 
+async def parked_ids(session: AsyncSession, endpoint_id: str) -> list[str]:
+    """The endpoint's parked deliveries, oldest first."""
+    query = select(Delivery.id).where(
+        Delivery.endpoint_id == endpoint_id,
+        Delivery.status == PENDING,
+        Delivery.next_attempt_at.is_(None),
+    )
+    return list(await session.scalars(query.order_by(Delivery.id)))
+
+
 async def resume_parked(session: AsyncSession, endpoint_id: str) -> None:
     """Make an enabled endpoint's parked deliveries due now; the scheduler picks them up."""
     await session.execute(

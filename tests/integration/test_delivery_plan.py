@@ -10,29 +10,21 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from app.deliveries import service as recoveries
+from app.endpoints import service as endpoints
 from app.kit.clock import utc_now
 from app.kit.jobs import JobQueue, take_buffer
-from app.messages import service as messages
-from app.messages.schemas import MessageCreate
 from app.models import Delivery, Endpoint, Tenant
 from tests.conftest import Clock
-from tests.factories import create_endpoint, create_tenant
+from tests.factories import create_endpoint, create_tenant, publish_batch
 from tests.integration.test_scheduler import stub_broker, take_ids
 from workers.contracts import SendDeliveries
 from workers.scheduler import run_once
 
 
-async def publish_batch(sessions: Any, tenant: Tenant, count: int) -> list[str]:
+async def publish_ids(sessions: Any, tenant: Tenant, count: int) -> list[str]:
     """Publish ``count`` messages in one batch; return the delivery ids it enqueued."""
-    async with sessions() as session:
-        tenant = await session.merge(tenant)
-        items = [MessageCreate(event_type="invoice.paid", payload={"n": n}) for n in range(count)]
-        await messages.publish_many(
-            session, tenant, items, max_payload_bytes=256 * 1024, deliveries_per_task=50
-        )
-        await session.commit()
-        tasks = take_buffer(session)
-    return [i for t in tasks if isinstance(t, SendDeliveries) for i in t.delivery_ids]
+    return [i for task in await publish_batch(sessions, tenant, count) for i in task]
 
 
 async def line(sessions: Any, endpoint_id: str) -> list[Delivery]:
@@ -64,7 +56,7 @@ class TestPublishPlansARateLimitedLine:
         tenant, limited, free = await limited_and_free(sessions, rate=10)
         before = utc_now()
 
-        enqueued = await publish_batch(sessions, tenant, 30)
+        enqueued = await publish_ids(sessions, tenant, 30)
 
         planned = await line(sessions, limited.id)
         assert [d.id for d in planned if d.id in enqueued] == [d.id for d in planned[:11]]
@@ -79,9 +71,9 @@ class TestPublishPlansARateLimitedLine:
 
     async def test_a_later_publish_joins_the_end_of_the_line(self, sessions: Any) -> None:
         tenant, limited, _ = await limited_and_free(sessions, rate=10)
-        await publish_batch(sessions, tenant, 30)
+        await publish_ids(sessions, tenant, 30)
 
-        enqueued = await publish_batch(sessions, tenant, 5)
+        enqueued = await publish_ids(sessions, tenant, 5)
 
         planned = await line(sessions, limited.id)
         assert gaps(planned) == {0.1}
@@ -97,7 +89,7 @@ class TestPublishPlansARateLimitedLine:
             )
             await session.commit()
 
-        enqueued = await publish_batch(sessions, tenant, 3)
+        enqueued = await publish_ids(sessions, tenant, 3)
 
         planned = await line(sessions, limited.id)
         assert planned[0].next_attempt_at == resume_at
@@ -105,7 +97,7 @@ class TestPublishPlansARateLimitedLine:
 
     async def test_a_line_sent_to_its_end_starts_anew_now(self, sessions: Any) -> None:
         tenant, limited, _ = await limited_and_free(sessions, rate=1)
-        await publish_batch(sessions, tenant, 5)
+        await publish_ids(sessions, tenant, 5)
         async with sessions() as session:  # as if all five were sent
             await session.execute(
                 update(Delivery)
@@ -115,7 +107,7 @@ class TestPublishPlansARateLimitedLine:
             await session.commit()
         before = utc_now()
 
-        await publish_batch(sessions, tenant, 1)
+        await publish_ids(sessions, tenant, 1)
 
         (waiting,) = [d for d in await line(sessions, limited.id) if d.status == "pending"]
         assert before <= waiting.next_attempt_at <= utc_now()  # type: ignore[operator]
@@ -124,7 +116,7 @@ class TestPublishPlansARateLimitedLine:
         self, sessions: Any, make_settings: Any, database_url: str, clock: Clock
     ) -> None:
         tenant, limited, _ = await limited_and_free(sessions, rate=10)
-        enqueued = await publish_batch(sessions, tenant, 30)
+        enqueued = await publish_ids(sessions, tenant, 30)
         planned = [d.id for d in await line(sessions, limited.id)]
         broker = stub_broker()
         settings = make_settings(database_url)
@@ -139,3 +131,81 @@ class TestPublishPlansARateLimitedLine:
         clock.advance(10)
         await run_once(settings, sessions, JobQueue(broker))
         assert set(take_ids(broker)) == set(planned[11 + len(taken) :])
+
+
+async def park_and_enable(sessions: Any, *endpoint_ids: str) -> None:
+    """Park every delivery of the endpoints (as while they were disabled), then enable them."""
+    async with sessions() as session:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.endpoint_id.in_(endpoint_ids))
+            .values(next_attempt_at=None, enqueued_at=None)
+        )
+        for endpoint_id in endpoint_ids:
+            endpoint = await session.get_one(Endpoint, endpoint_id)
+            endpoint.disabled = True
+            await endpoints.set_disabled(session, endpoint, False)
+        await session.commit()
+
+
+class TestAResumedBacklogFollowsTheLine:
+    async def test_a_rate_limited_endpoint_enabled_again_resumes_along_its_line(
+        self, sessions: Any
+    ) -> None:
+        # Given two endpoints, one limited to 2 a second, each with 20 deliveries parked
+        tenant, limited, free = await limited_and_free(sessions, rate=2)
+        await publish_ids(sessions, tenant, 20)
+        before = utc_now()
+
+        # When both are enabled again
+        await park_and_enable(sessions, limited.id, free.id)
+
+        # Then the limited one's backlog comes due one half second apart, oldest first, from
+        # now (not all at once, to go round the workers' claims only to be held back again)
+        resumed = await line(sessions, limited.id)
+        assert [d.id for d in resumed] == sorted(d.id for d in resumed)
+        assert gaps(resumed) == {0.5}
+        assert before <= resumed[0].next_attempt_at <= utc_now()  # type: ignore[operator]
+        assert all((d.status, d.attempt_count) == ("pending", 0) for d in resumed)
+        # and the other's is due at once, as before
+        assert gaps(await line(sessions, free.id)) == {0.0}
+
+    async def test_a_recovery_of_a_rate_limited_endpoint_requeues_along_its_line(
+        self, sessions: Any
+    ) -> None:
+        # Given an endpoint limited to 2 a second whose 20 deliveries all failed
+        tenant, limited, _ = await limited_and_free(sessions, rate=2)
+        await publish_ids(sessions, tenant, 20)
+        async with sessions() as session:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.endpoint_id == limited.id)
+                .values(status="failed", attempt_count=3, next_attempt_at=None, enqueued_at=None)
+            )
+            await session.commit()
+
+        # When a recovery requeues them
+        async with sessions() as session:
+            recovery = await recoveries.start_recovery(
+                session, tenant, limited.id, since=utc_now() - timedelta(hours=1), until=None
+            )
+            take_buffer(session)
+            await recoveries.requeue_batch(session, recovery, after_message_id="", batch_size=50)
+            await session.commit()
+            enqueued = [
+                i
+                for t in take_buffer(session)
+                if isinstance(t, SendDeliveries)
+                for i in t.delivery_ids
+            ]
+
+        # Then a second's worth is enqueued; the rest wait their turn, half a second apart, for
+        # their one manual try, uncharged meanwhile
+        requeued = await line(sessions, limited.id)
+        assert {d.id for d in requeued[:3]} == set(enqueued) and len(enqueued) == 3
+        assert gaps(requeued[3:]) == {0.5}  # the first three are due now; the rest in line
+        assert requeued[3].next_attempt_at - requeued[0].next_attempt_at == timedelta(seconds=1.5)  # type: ignore[operator]
+        assert all(
+            (d.status, d.trigger, d.attempt_count) == ("pending", "manual", 3) for d in requeued
+        )
+        assert all(d.enqueued_at is None for d in requeued[3:])

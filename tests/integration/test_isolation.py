@@ -15,29 +15,13 @@ from typing import Any
 from sqlalchemy import select, update
 
 from app.kit.clock import utc_now
-from app.kit.jobs import take_buffer
-from app.messages import service as messages
-from app.messages.schemas import MessageCreate
 from app.models import Delivery, Endpoint, Tenant
-from tests.factories import create_endpoint, create_tenant, done_before_and_rows
+from tests.factories import create_endpoint, create_tenant, done_before_and_rows, publish_batch
 from tests.integration.receiver import Receiver, running_receiver
-from workers.contracts import SendDeliveries
 from workers.delivery import DeliveryContext
 from workers.dispatch import Dispatcher
 
 WORKER_THREADS = 8  # Dramatiq's threads per worker, each awaiting one task's dispatch
-
-
-async def publish_to(sessions: Any, tenant: Tenant, count: int) -> list[list[str]]:
-    """Publish ``count`` messages in one batch; return the tasks it put on the broker."""
-    async with sessions() as session:
-        tenant = await session.merge(tenant)
-        items = [MessageCreate(event_type="invoice.paid", payload={"n": n}) for n in range(count)]
-        await messages.publish_many(
-            session, tenant, items, max_payload_bytes=256 * 1024, deliveries_per_task=50
-        )
-        await session.commit()
-        return [t.delivery_ids for t in take_buffer(session) if isinstance(t, SendDeliveries)]
 
 
 async def pending_ids(sessions: Any, endpoint_id: str) -> list[str]:
@@ -76,7 +60,7 @@ async def healthy_latencies(
 ) -> list[float]:
     """Publish 20 to the healthy endpoint, queue their tasks behind ``ahead``, and return how
     long each took from the start to arrive."""
-    await publish_to(sessions, tenant, 20)
+    await publish_batch(sessions, tenant, 20)
     ids = await pending_ids(sessions, endpoint_id)
     seen = len(healthy.requests)
     dispatcher = Dispatcher(ctx)
@@ -115,7 +99,7 @@ class TestGuarantee4Isolation:
                 slow.rate_limit_per_second = 1
                 await session.commit()
             baseline = await healthy_latencies(ctx, sessions, healthy, acme, ok.id)
-            backlog = await publish_to(sessions, busy, 10_000)
+            backlog = await publish_batch(sessions, busy, 10_000)
             loaded = await healthy_latencies(ctx, sessions, healthy, acme, ok.id, ahead=backlog)
             line = await planned_line(sessions, slow.id)
 
@@ -163,8 +147,8 @@ class TestGuarantee4Isolation:
                     )
                 )
                 await session.commit()
-            await publish_to(sessions, down, 300)
-            await publish_to(sessions, acme, 20)
+            await publish_batch(sessions, down, 300)
+            await publish_batch(sessions, acme, 20)
             bad_ids = await pending_ids(sessions, bad.id)
             ok_ids = await pending_ids(sessions, ok.id)
 
