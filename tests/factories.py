@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.endpoints import service as endpoints
 from app.endpoints.schemas import EndpointCreate
 from app.kit.crypto import SecretBox
+from app.kit.jobs import take_buffer
 from app.messages import service as messages
 from app.messages.schemas import MessageCreate
 from app.models import Attempt, Delivery, Endpoint, Message, Tenant
 from app.tenants import service as tenants
 from app.tenants.schemas import TenantCreate
 from tests.conftest import SECRET_KEY
+from workers.contracts import SendDeliveries
 from workers.delivery import DeliveryContext
 from workers.dispatch import Dispatcher
 
@@ -55,6 +57,20 @@ async def publish(
         session, tenant, data, max_payload_bytes=256 * 1024, deliveries_per_task=50
     )
     return published.message
+
+
+async def publish_batch(sessions: Any, tenant: Tenant, count: int) -> list[list[str]]:
+    """Publish ``count`` messages in one batch and commit; return the tasks it put on the broker
+    (each a list of delivery ids)."""
+    async with sessions() as session:
+        tenant = await session.merge(tenant)
+        items = [MessageCreate(event_type="invoice.paid", payload={"n": n}) for n in range(count)]
+        await messages.publish_many(
+            session, tenant, items, max_payload_bytes=256 * 1024, deliveries_per_task=50
+        )
+        await session.commit()
+        tasks = take_buffer(session)
+    return [t.delivery_ids for t in tasks if isinstance(t, SendDeliveries)]
 
 
 async def send_deliveries(

@@ -18,7 +18,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.deliveries import repository
+from app.deliveries import planning, repository
 from app.deliveries.repository import AttemptRow, ClaimedDelivery, DeliveryChange
 from app.kit.clock import utc_now
 from app.kit.ids import new_id
@@ -262,7 +262,7 @@ async def _apply(session: AsyncSession, results: list[Result], settings: Setting
     await session.flush()
     await repository.record(session, recorder.attempts, recorder.changes)
     for endpoint_id in recorder.resume:
-        await repository.resume_parked(session, endpoint_id)
+        await planning.resume_parked(session, endpoint_id, now=now)
     if operator is not None:
         for event_type, payload in recorder.events:
             await ops.emit(session, operator, event_type, payload)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, TypedDict, cast
 
-from sqlalchemy import Table, bindparam, delete, exists, insert, or_, select, text, update
+from sqlalchemy import Table, bindparam, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.bulk import insert_from_json, rows_json
@@ -342,6 +342,58 @@ async def hold(session: AsyncSession, holds: Sequence[tuple[str, datetime | None
         await session.execute(_HOLD, rows)
 
 
+class RateLimit(NamedTuple):
+    """A rate-limited endpoint as publish's plan sees it: its limit, its next free slot, and the
+    due time of the last delivery in its line (None: no line)."""
+
+    endpoint_id: str
+    per_second: int
+    send_after: datetime | None
+    tail: datetime | None
+
+
+# How many of an endpoint's newest deliveries its line's tail is read from: ids made in the same
+# millisecond do not sort in publish order, so the very last one may not be the latest planned.
+_TAIL_WINDOW = 64
+
+
+async def rate_limits(session: AsyncSession, endpoint_ids: Sequence[str]) -> list[RateLimit]:
+    """The rate-limited ones among ``endpoint_ids``, each with the tail of its line."""
+    if not endpoint_ids:
+        return []
+    limited = await session.execute(
+        select(Endpoint.id, Endpoint.rate_limit_per_second, Endpoint.send_after).where(
+            Endpoint.id.in_(endpoint_ids), Endpoint.rate_limit_per_second.is_not(None)
+        )
+    )
+    return [
+        RateLimit(endpoint_id, per_second, send_after, await _line_tail(session, endpoint_id))
+        for endpoint_id, per_second, send_after in limited
+        if per_second  # 0 is no limit, as for the dispatcher
+    ]
+
+
+async def _line_tail(session: AsyncSession, endpoint_id: str) -> datetime | None:
+    """The latest due time among the endpoint's newest untried pending deliveries.
+
+    Read from the newest few along (endpoint_id, message_id), whatever their state: filtering
+    first would walk an endpoint's whole delivered history when it has no line.
+    """
+    newest = (
+        select(Delivery.next_attempt_at, Delivery.status, Delivery.attempt_count)
+        .where(Delivery.endpoint_id == endpoint_id)
+        .order_by(Delivery.message_id.desc())
+        .limit(_TAIL_WINDOW)
+        .subquery()
+    )
+    tail: datetime | None = await session.scalar(
+        select(func.max(newest.c.next_attempt_at)).where(
+            newest.c.status == PENDING, newest.c.attempt_count == 0
+        )
+    )
+    return tail
+
+
 async def lock_endpoints(session: AsyncSession, ids: Sequence[str]) -> dict[str, Endpoint]:
     """The endpoints, row-locked in id order (one order among workers: no deadlocks).
 
@@ -414,6 +466,16 @@ async def wake_due_probes(session: AsyncSession, *, now: datetime, limit: int = 
         )
         woken += len(result.all())
     return woken
+
+
+async def parked_ids(session: AsyncSession, endpoint_id: str) -> list[str]:
+    """The endpoint's parked deliveries, oldest first."""
+    query = select(Delivery.id).where(
+        Delivery.endpoint_id == endpoint_id,
+        Delivery.status == PENDING,
+        Delivery.next_attempt_at.is_(None),
+    )
+    return list(await session.scalars(query.order_by(Delivery.id)))
 
 
 async def resume_parked(session: AsyncSession, endpoint_id: str) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.deliveries import log_repository as repository
+from app.deliveries import planning
 from app.deliveries.schemas import UndeliveredFilter
 from app.endpoints import service as endpoints
 from app.errors import Conflict, InvalidRequest, NotFound
@@ -125,9 +126,11 @@ async def requeue_batch(
     )
     now = utc_now()
     if rows:
-        ids = await repository.requeue_failed(session, [row.id for row in rows], now=now)
-        if ids:
-            enqueue(session, SendDeliveries(delivery_ids=ids, trigger=MANUAL))
+        requeued = set(await repository.requeue_failed(session, [r.id for r in rows], now=now))
+        ids = [row.id for row in rows if row.id in requeued]  # by message id: the line's order
+        due = await planning.replan(session, recovery.endpoint_id, ids, now=now) if ids else []
+        if due:
+            enqueue(session, SendDeliveries(delivery_ids=due, trigger=MANUAL))
         recovery.requeued += len(ids)
     if len(rows) < batch_size:
         recovery.status = DONE

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.deliveries import repository as deliveries
+from app.deliveries import planning
 from app.endpoints import repository
 from app.endpoints.schemas import EndpointCreate, EndpointUpdate
 from app.errors import InvalidRequest, NotFound
@@ -184,7 +184,7 @@ async def set_disabled(
         endpoint.circuit_state = "closed"
         endpoint.circuit_failures = 0
         endpoint.circuit_next_probe_at = None
-        await deliveries.resume_parked(session, endpoint.id)
+        await planning.resume_parked(session, endpoint.id, now=utc_now())
     await session.flush()
     return endpoint
 

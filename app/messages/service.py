@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.deliveries import planning
 from app.endpoints import repository as endpoints
 from app.errors import AppError
 from app.event_types import service as event_types
@@ -122,7 +123,8 @@ async def _create_deliveries(
     deliveries_per_task: int,
     only_endpoint: Endpoint | None = None,
 ) -> None:
-    """One pending delivery per message x matching enabled endpoint; tasks sent after commit."""
+    """One pending delivery per message x matching enabled endpoint; tasks sent after commit
+    for those due now (a rate-limited endpoint's line: ``app.deliveries.planning``)."""
     if only_endpoint is not None:
         subscribed = [(only_endpoint.id, Subscription(["*"]))]
     else:
@@ -147,7 +149,7 @@ async def _create_deliveries(
     ]
     if not rows:
         return
+    ids = await planning.plan(session, rows, now=utc_now())
     await repository.insert_deliveries(session, rows)
-    ids = [row["id"] for row in rows]
     for start in range(0, len(ids), deliveries_per_task):
         enqueue(session, SendDeliveries(delivery_ids=ids[start : start + deliveries_per_task]))

@@ -37,13 +37,18 @@ from workers.scheduler import run_once
 async def setup(
     sessions: Any, url: str, *, messages: int = 1, rate: int | None = None
 ) -> tuple[Endpoint, list[str]]:
-    """Given an endpoint at ``url`` and ``messages`` published to it: the delivery ids, in order."""
+    """Given an endpoint at ``url`` and ``messages`` published to it: the delivery ids, in order.
+
+    A ``rate`` is set once they are published, so all are due at once (as a recovery or a resumed
+    backlog makes them) and the dispatcher's own pacing is under test; publish's plan of a
+    rate-limited endpoint's line is tested in test_delivery_plan.
+    """
     async with sessions() as session:
         tenant = await create_tenant(session)
         endpoint = await create_endpoint(session, tenant, url=url)
-        endpoint.rate_limit_per_second = rate
         for n in range(messages):
             await publish(session, tenant, payload={"n": n})
+        endpoint.rate_limit_per_second = rate
         await session.commit()
     return endpoint, await delivery_ids(sessions, endpoint.id)
 

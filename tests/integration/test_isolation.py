@@ -5,35 +5,23 @@ second with 10,000 waiting, does not delay other endpoints' deliveries."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import statistics
 import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select, update
 
 from app.kit.clock import utc_now
-from app.messages import service as messages
-from app.messages.schemas import MessageCreate
 from app.models import Delivery, Endpoint, Tenant
-from tests.factories import create_endpoint, create_tenant, done_before_and_rows
+from tests.factories import create_endpoint, create_tenant, done_before_and_rows, publish_batch
 from tests.integration.receiver import Receiver, running_receiver
 from workers.delivery import DeliveryContext
 from workers.dispatch import Dispatcher
 
 WORKER_THREADS = 8  # Dramatiq's threads per worker, each awaiting one task's dispatch
-
-
-async def publish_to(sessions: Any, tenant: Tenant, count: int) -> None:
-    async with sessions() as session:
-        tenant = await session.merge(tenant)
-        items = [MessageCreate(event_type="invoice.paid", payload={"n": n}) for n in range(count)]
-        await messages.publish_many(
-            session, tenant, items, max_payload_bytes=256 * 1024, deliveries_per_task=50
-        )
-        await session.commit()
 
 
 async def pending_ids(sessions: Any, endpoint_id: str) -> list[str]:
@@ -72,7 +60,7 @@ async def healthy_latencies(
 ) -> list[float]:
     """Publish 20 to the healthy endpoint, queue their tasks behind ``ahead``, and return how
     long each took from the start to arrive."""
-    await publish_to(sessions, tenant, 20)
+    await publish_batch(sessions, tenant, 20)
     ids = await pending_ids(sessions, endpoint_id)
     seen = len(healthy.requests)
     dispatcher = Dispatcher(ctx)
@@ -86,16 +74,21 @@ def p95(values: Sequence[float]) -> float:
     return statistics.quantiles(values, n=20)[-1]
 
 
+async def planned_line(sessions: Any, endpoint_id: str) -> list[Delivery]:
+    async with sessions() as session:
+        query = select(Delivery).where(Delivery.endpoint_id == endpoint_id)
+        return list(await session.scalars(query.order_by(Delivery.next_attempt_at)))
+
+
 class TestGuarantee4Isolation:
-    @pytest.mark.xfail(
-        strict=True,
-        reason="open (issue 13): the backlog's 200 tasks sit ahead of the healthy ones in the "
-        "broker's FIFO, and all 10,000 rows are leased, then held back, before them; healthy p95 "
-        "0.03 s alone, 1.4-1.5 s behind the backlog (2.4-3.2 s before the set-based hold)",
-    )
     async def test_guarantee_4_rate_limited_endpoint_with_10000_waiting_does_not_delay_others(
         self, make_ctx: Any, sessions: Any
     ) -> None:
+        # Once, publish enqueued all 10,000 at once: 200 tasks at the head of the broker's FIFO,
+        # each leasing 50 rows the limit could not send, then holding them back, before any
+        # healthy task (healthy p95 0.03 s alone, 1.4-2.6 s behind them). Publish now plans a
+        # rate-limited endpoint's line (app.deliveries.planning): the FIFO ahead of the healthy
+        # tasks is exactly what publish enqueued.
         ctx = make_ctx()
         async with running_receiver() as healthy, running_receiver() as limited:
             async with sessions() as session:
@@ -106,11 +99,23 @@ class TestGuarantee4Isolation:
                 slow.rate_limit_per_second = 1
                 await session.commit()
             baseline = await healthy_latencies(ctx, sessions, healthy, acme, ok.id)
-            await publish_to(sessions, busy, 10_000)
-            backlog = chunks(await pending_ids(sessions, slow.id))
+            backlog = await publish_batch(sessions, busy, 10_000)
             loaded = await healthy_latencies(ctx, sessions, healthy, acme, ok.id, ahead=backlog)
+            line = await planned_line(sessions, slow.id)
 
-        # Then the healthy endpoint's p95 stays within 3x (plus a quarter second of noise) of its
+        # Then publish enqueued only what the limit can send within a second; the rest wait in
+        # the database, untried, one a second apart, for the scheduler to enqueue as they come due
+        assert sum(map(len, backlog)) <= 2
+        waiting = [d for d in line if d.status == "pending"]
+        assert len(line) == 10_000 and len(waiting) >= 10_000 - 5
+        assert all(d.attempt_count == 0 and d.next_attempt_at is not None for d in waiting)
+        gaps = {
+            round((b.next_attempt_at - a.next_attempt_at).total_seconds(), 3)  # type: ignore[operator]
+            for a, b in itertools.pairwise(waiting[5:])  # past those the first task may hold
+        }
+        assert gaps == {1.0}
+
+        # And the healthy endpoint's p95 stays within 3x (plus a quarter second of noise) of its
         # p95 without the neighbour, measured in this same test on this same machine
         assert p95(loaded) <= 3 * p95(baseline) + 0.25, (p95(baseline), p95(loaded))
         assert len(limited.requests) <= 5  # and the neighbour kept to its 1/s meanwhile
@@ -142,8 +147,8 @@ class TestGuarantee4Isolation:
                     )
                 )
                 await session.commit()
-            await publish_to(sessions, down, 300)
-            await publish_to(sessions, acme, 20)
+            await publish_batch(sessions, down, 300)
+            await publish_batch(sessions, acme, 20)
             bad_ids = await pending_ids(sessions, bad.id)
             ok_ids = await pending_ids(sessions, ok.id)
 
