@@ -1136,6 +1136,20 @@ export interface components {
             p95: number | null;
             p99: number | null;
         };
+        /**
+         * PortalBranding
+         * @description The portal page's look for one link, over the operator's ``PORTAL_*`` settings: each field left out keeps the operator's.
+         */
+        PortalBranding: {
+            /** @default null */
+            logo_url?: string | null;
+            /** @default null */
+            name?: string | null;
+            /** @default null */
+            primary_color?: string | null;
+            /** @default null */
+            theme?: ("auto" | "dark" | "light") | null;
+        };
         /** PortalSession */
         PortalSession: {
             /** Format: date-time */
@@ -1148,6 +1162,8 @@ export interface components {
          * @description A new portal token; ``expires_in_seconds`` defaults to ``HOOKRELAY_PORTAL_TOKEN_TTL_SECONDS``.
          */
         PortalTokenCreate: {
+            /** @default null */
+            branding?: components["schemas"]["PortalBranding"] | null;
             /** @default  */
             description?: string;
             /** @default null */
@@ -1157,6 +1173,7 @@ export interface components {
         };
         /** PortalTokenMinted */
         PortalTokenMinted: {
+            branding: components["schemas"]["PortalBranding"] | null;
             /** Format: date-time */
             expires_at: string;
             id: string;
@@ -1167,6 +1184,7 @@ export interface components {
         };
         /** PortalTokenOut */
         PortalTokenOut: {
+            branding: components["schemas"]["PortalBranding"] | null;
             /** Format: date-time */
             created_at: string;
             description: string;
@@ -9645,6 +9663,12 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
+                     *           "branding": {
+                     *             "logo_url": "x",
+                     *             "name": "Acme Inc.",
+                     *             "primary_color": "x",
+                     *             "theme": "auto"
+                     *           },
                      *           "created_at": "2026-01-15T09:30:00Z",
                      *           "description": "Invoices of the billing service",
                      *           "expires_at": "2026-01-15T09:30:00Z",
@@ -9790,6 +9814,12 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "branding": {
+                 *         "logo_url": "x",
+                 *         "name": "Acme Inc.",
+                 *         "primary_color": "x",
+                 *         "theme": "auto"
+                 *       },
                  *       "description": "Invoices of the billing service",
                  *       "expires_in_seconds": 60,
                  *       "read_only": false
@@ -9807,6 +9837,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "branding": {
+                     *         "logo_url": "x",
+                     *         "name": "Acme Inc.",
+                     *         "primary_color": "x",
+                     *         "theme": "auto"
+                     *       },
                      *       "expires_at": "2026-01-15T09:30:00Z",
                      *       "id": "portal_token_minted_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "magic_link": "https://hookrelay.example.com/portal/login?code=Vq2x7Kp0sLm4Nf8RtY1wZc",
@@ -9990,6 +10026,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "branding": {
+                     *         "logo_url": "x",
+                     *         "name": "Acme Inc.",
+                     *         "primary_color": "x",
+                     *         "theme": "auto"
+                     *       },
                      *       "created_at": "2026-01-15T09:30:00Z",
                      *       "description": "Invoices of the billing service",
                      *       "expires_at": "2026-01-15T09:30:00Z",
