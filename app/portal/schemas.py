@@ -13,17 +13,25 @@ Lifetime = Annotated[int, Meta(ge=60, le=90 * 86_400)]
 # A same-origin path or an https URL (its host joins the page's img-src for the session); no
 # quotes, spaces or angle brackets, and no protocol-relative ``//host``.
 LogoUrl = Annotated[
-    str, Meta(max_length=2048, pattern=r"^(/[^/\\\s]|https://[^/\\\s])[^\s\"'<>\\]*$")
+    str,
+    Meta(
+        max_length=2048,
+        pattern=r"^(/[^/\\\s]|https://[^/\\\s])[^\s\"'<>\\]*$",
+        examples=["https://cdn.acme.example/logo.svg"],
+    ),
 ]
+
+ProductName = Annotated[str, Meta(min_length=1, max_length=80, examples=["Acme Webhooks"])]
+Colour = Annotated[str, Meta(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#2f5bd3"])]
 
 
 class PortalBranding(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """The portal page's look for one link, over the operator's ``PORTAL_*`` settings: each field
     left out keeps the operator's."""
 
-    name: Annotated[str, Meta(min_length=1, max_length=80)] | None = None
+    name: ProductName | None = None
     logo_url: LogoUrl | None = None
-    primary_color: Annotated[str, Meta(pattern=r"^#[0-9a-fA-F]{6}$")] | None = None
+    primary_color: Colour | None = None
     theme: Literal["auto", "light", "dark"] | None = None
 
 

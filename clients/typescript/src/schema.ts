@@ -9664,9 +9664,9 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "branding": {
-                     *             "logo_url": "x",
+                     *             "logo_url": "https://cdn.acme.example/logo.svg",
                      *             "name": "Acme Inc.",
-                     *             "primary_color": "x",
+                     *             "primary_color": "#2f5bd3",
                      *             "theme": "auto"
                      *           },
                      *           "created_at": "2026-01-15T09:30:00Z",
@@ -9815,9 +9815,9 @@ export interface operations {
                 /**
                  * @example {
                  *       "branding": {
-                 *         "logo_url": "x",
+                 *         "logo_url": "https://cdn.acme.example/logo.svg",
                  *         "name": "Acme Inc.",
-                 *         "primary_color": "x",
+                 *         "primary_color": "#2f5bd3",
                  *         "theme": "auto"
                  *       },
                  *       "description": "Invoices of the billing service",
@@ -9838,9 +9838,9 @@ export interface operations {
                     /**
                      * @example {
                      *       "branding": {
-                     *         "logo_url": "x",
+                     *         "logo_url": "https://cdn.acme.example/logo.svg",
                      *         "name": "Acme Inc.",
-                     *         "primary_color": "x",
+                     *         "primary_color": "#2f5bd3",
                      *         "theme": "auto"
                      *       },
                      *       "expires_at": "2026-01-15T09:30:00Z",
@@ -10027,9 +10027,9 @@ export interface operations {
                     /**
                      * @example {
                      *       "branding": {
-                     *         "logo_url": "x",
+                     *         "logo_url": "https://cdn.acme.example/logo.svg",
                      *         "name": "Acme Inc.",
-                     *         "primary_color": "x",
+                     *         "primary_color": "#2f5bd3",
                      *         "theme": "auto"
                      *       },
                      *       "created_at": "2026-01-15T09:30:00Z",
