@@ -9,7 +9,8 @@ LOCK   := constraints.txt
 TS       := clients/typescript
 TS_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: dev test lint typecheck check bench faults fuzz clean clients clients-check lock test-latest
+.PHONY: dev test lint typecheck check bench faults fuzz clean clients clients-check lock test-latest \
+        portal-screenshots
 
 # The project with its dev tools, and the generated Python SDK (the SDK tests use it).
 $(STAMP): pyproject.toml clients/python/pyproject.toml $(LOCK)
@@ -51,6 +52,11 @@ clients-check: $(STAMP) $(TS_STAMP)
 ## tests/bench/RESULTS.md; fails when a delivery is lost or duplicated.
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_delivery.py --suite
+
+## Screenshots of every portal screen, light and dark, into docs/portal/ (starts `hookrelay dev`,
+## seeds a tenant with endpoints, messages and attempts, drives Debian's chromium).
+portal-screenshots: $(STAMP)
+	$(BIN)/python tests/e2e/portal_screenshots.py --out docs/portal
 
 ## The fault suite at full length on the production shape (about 25 min: a receiver stays down
 ## for 10 real minutes); `make test` runs the same tests scaled down.

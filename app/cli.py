@@ -245,6 +245,7 @@ def cmd_portal_link(args: argparse.Namespace) -> None:
 
     settings = _settings()
     configure_logging(log_format=settings.log_format, level=settings.log_level)
+    branding = _branding(args.branding)
 
     async def mint() -> str:
         engine = create_engine(settings.database_url, pool_size=1)
@@ -258,6 +259,7 @@ def cmd_portal_link(args: argparse.Namespace) -> None:
                     lifetime_seconds=args.ttl,
                     description=args.description,
                     read_only=args.read_only,
+                    branding=branding,
                 )
         finally:
             await engine.dispose()
@@ -268,6 +270,22 @@ def cmd_portal_link(args: argparse.Namespace) -> None:
     except NotFound as exc:
         print(f"hookrelay: {exc.detail}", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def _branding(given: str | None) -> dict[str, str] | None:
+    """``--branding`` checked as the API checks it, or exit with the reason."""
+    import msgspec
+
+    from app.portal.schemas import PortalBranding
+
+    if not given:
+        return None
+    try:
+        decoded = msgspec.json.decode(given, type=PortalBranding)
+    except msgspec.DecodeError as exc:  # bad JSON, or a value the API would refuse
+        raise SystemExit(f"hookrelay: --branding: {exc}") from None
+    branding: dict[str, str] = msgspec.to_builtins(decoded)
+    return branding or None
 
 
 def cmd_api_keys(args: argparse.Namespace) -> None:
@@ -417,6 +435,10 @@ def main(argv: list[str] | None = None) -> None:
     parsers["portal-link"].add_argument("--ttl", type=int, help="lifetime in seconds")
     parsers["portal-link"].add_argument(
         "--description", default="minted with hookrelay portal-link"
+    )
+    parsers["portal-link"].add_argument(
+        "--branding",
+        help='this link\'s look, JSON: {"name", "logo_url", "primary_color", "theme"}',
     )
     from app.sources.commands import add_arguments
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Literal
@@ -47,6 +47,8 @@ class Principal:
     tenant_id: str | None = None
     token_id: str | None = None  # the portal token's id, or the admin key's
     read_only: bool = False  # a read-only portal token: views everything, changes nothing
+    # The portal page's look for this token's link (white-label), over the operator's.
+    branding: Mapping[str, str] | None = field(default=None, compare=False)
 
     @property
     def is_admin(self) -> bool:
@@ -119,7 +121,11 @@ def _portal_principal(row: PortalToken | None) -> tuple[Principal, float | None]
     if left <= 0:
         return None
     principal = Principal(
-        "portal", tenant_id=row.tenant_id, token_id=row.id, read_only=row.read_only
+        "portal",
+        tenant_id=row.tenant_id,
+        token_id=row.id,
+        read_only=row.read_only,
+        branding=row.branding,
     )
     return principal, time.monotonic() + min(PORTAL_CACHE_SECONDS, left)
 

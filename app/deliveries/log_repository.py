@@ -265,7 +265,9 @@ def _bucket_of(dialect: str, bucket_seconds: int) -> ColumnElement[Any]:
         seconds: ColumnElement[int] = cast(func.extract("epoch", Attempt.created_at), BigInteger)
     else:
         seconds = cast(func.strftime("%s", Attempt.created_at), Integer)
-    return seconds / bucket_seconds
+    # Floor division: "/" is true division in SQLAlchemy 2 (a numeric per attempt, so every
+    # attempt was its own group and the whole window went to Python).
+    return seconds // bucket_seconds
 
 
 async def attempt_buckets(

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, false
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.kit.clock import utc_now
@@ -12,6 +12,7 @@ class PortalToken(Base):
 
     ``link_hash`` is the one-time code of its magic link; ``link_used_at`` is set when it is used.
     ``read_only``: the token may view everything of its tenant and change nothing.
+    ``branding``: the page's name, logo, colour and theme for this link (null: the operator's).
     """
 
     __tablename__ = "portal_tokens"
@@ -23,6 +24,7 @@ class PortalToken(Base):
     link_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     description: Mapped[str] = mapped_column(Text, default="")
     read_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    branding: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -1,5 +1,6 @@
 from typing import Any, cast
 
+import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -8,10 +9,25 @@ from app.kit.deps import Cursor, Limit, Session
 from app.kit.openapi import problem_response
 from app.kit.pagination import Page, page_of
 from app.kit.schemas import present
+from app.models import PortalToken
 from app.portal import service
-from app.portal.schemas import PortalSession, PortalTokenCreate, PortalTokenMinted, PortalTokenOut
+from app.portal.schemas import (
+    PortalBranding,
+    PortalSession,
+    PortalTokenCreate,
+    PortalTokenMinted,
+    PortalTokenOut,
+)
 from app.portal_web.sign_in import continue_page, wants_html
 from app.tenants import service as tenants
+
+
+def branding_of(row: PortalToken) -> PortalBranding | None:
+    return None if row.branding is None else msgspec.convert(row.branding, PortalBranding)
+
+
+def token_out(row: PortalToken) -> PortalTokenOut:
+    return present(PortalTokenOut, row, branding=branding_of(row))
 
 
 class PortalTokenController(Controller):
@@ -38,9 +54,14 @@ class PortalTokenController(Controller):
             lifetime_seconds=data.expires_in_seconds,
             description=data.description,
             read_only=data.read_only,
+            branding=msgspec.to_builtins(data.branding) if data.branding else None,
         )
         return present(
-            PortalTokenMinted, minted.row, token=minted.token, magic_link=minted.magic_link
+            PortalTokenMinted,
+            minted.row,
+            token=minted.token,
+            magic_link=minted.magic_link,
+            branding=branding_of(minted.row),
         )
 
     @get("/", operation_id="list_portal_tokens")
@@ -50,7 +71,7 @@ class PortalTokenController(Controller):
         """List a tenant's portal tokens, newest first (their values are never shown again)."""
         owner = await tenants.get(session, tenant)
         rows = await service.list_(session, owner, cursor=cursor, limit=limit)
-        return page_of([present(PortalTokenOut, r) for r in rows], [r.id for r in rows], limit)
+        return page_of([token_out(r) for r in rows], [r.id for r in rows], limit)
 
     @get("/{token_id:str}", operation_id="get_portal_token")
     async def read(
@@ -58,7 +79,7 @@ class PortalTokenController(Controller):
     ) -> PortalTokenOut:
         """Get a portal token (without its value)."""
         owner = await tenants.get(session, tenant)
-        return present(PortalTokenOut, await service.get(session, owner, token_id))
+        return token_out(await service.get(session, owner, token_id))
 
     @delete("/{token_id:str}", operation_id="revoke_portal_token")
     async def revoke(

@@ -46,8 +46,10 @@ async def mint(
     lifetime_seconds: int | None = None,
     description: str = "",
     read_only: bool = False,
+    branding: dict[str, str] | None = None,
 ) -> Minted:
-    """A new token row (default lifetime ``PORTAL_TOKEN_TTL_SECONDS``), its token and magic link."""
+    """A new token row (default lifetime ``PORTAL_TOKEN_TTL_SECONDS``), its token and magic link;
+    ``branding`` (name, logo_url, primary_color, theme) is the look of this link's page."""
     code = secrets.token_urlsafe(32)
     token = derive_token(settings.secret_keys[0], code)
     lifetime = lifetime_seconds or settings.portal_token_ttl_seconds
@@ -58,6 +60,7 @@ async def mint(
         link_hash=hash_key(code),
         description=description,
         read_only=read_only,
+        branding=branding or None,
         expires_at=utc_now() + timedelta(seconds=lifetime),
         created_at=utc_now(),
     )

@@ -21,8 +21,16 @@ VIEWER = "portal_viewer"
 READ_ONLY_ALLOWED = ("/portal/logout",)
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
 def is_secure(connection: ASGIConnection[Any, Any, Any, Any], settings: Settings) -> bool:
-    return connection.url.scheme == "https" or settings.public_url.startswith("https://")
+    """Whether the page's cookies may be ``Secure``: served over https, or, for an embeddable
+    portal, from a loopback host (a secure context to browsers, so a developer's iframe works)."""
+    if connection.url.scheme == "https" or settings.public_url.startswith("https://"):
+        return True
+    loopback = (connection.url.hostname or "") in LOOPBACK_HOSTS
+    return bool(settings.portal_frame_ancestors) and loopback
 
 
 async def require_viewer(
@@ -66,10 +74,12 @@ CurrentViewer = NamedDependency[Viewer]
 """The signed-in viewer of a page, injected by name."""
 
 
-def content_security_policy(settings: Settings) -> str:
+def content_security_policy(settings: Settings, *, logo_url: str = "") -> str:
+    """The page's CSP; ``logo_url`` is a link's own logo (its host may serve images too)."""
     images = ["'self'", "data:"]
-    if settings.portal_logo_url.startswith("https://"):
-        images.append("/".join(settings.portal_logo_url.split("/", 3)[:3]))
+    for url in {settings.portal_logo_url, logo_url}:
+        if url.startswith("https://"):
+            images.append("/".join(url.split("/", 3)[:3]))
     ancestors = " ".join(settings.portal_frame_ancestors) or "'none'"
     return "; ".join(
         [
@@ -85,9 +95,12 @@ def content_security_policy(settings: Settings) -> str:
     )
 
 
-def page_headers(settings: Settings) -> dict[str, str]:
+def page_headers(settings: Settings, viewer: Viewer | None = None) -> dict[str, str]:
+    branding = (viewer.principal.branding if viewer else None) or {}
     return {
-        "content-security-policy": content_security_policy(settings),
+        "content-security-policy": content_security_policy(
+            settings, logo_url=branding.get("logo_url", "")
+        ),
         "x-content-type-options": "nosniff",
         "referrer-policy": "no-referrer",
         "cache-control": "no-store",
@@ -101,10 +114,12 @@ class PageHeaders:
         self.app = app
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        headers = page_headers(scope["app"].state.settings)
+        settings = scope["app"].state.settings
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                # Read at the answer: the guard has found the session's viewer (and its logo).
+                headers = page_headers(settings, scope.get("state", {}).get(VIEWER))
                 mutable = MutableScopeHeaders.from_message(message)
                 for name, value in headers.items():
                     mutable[name] = value

@@ -54,11 +54,14 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
 
 
-def brand(settings: Settings) -> dict[str, str]:
+def brand(settings: Settings, viewer: Viewer | None = None) -> dict[str, str]:
+    """The page's look: the link's own branding (minted with its token) over the operator's."""
+    own = (viewer.principal.branding if viewer else None) or {}
     return {
-        "name": settings.portal_product_name,
-        "logo_url": settings.portal_logo_url,
-        "theme": settings.portal_theme,
+        "name": own.get("name") or settings.portal_product_name,
+        "logo_url": own.get("logo_url") or settings.portal_logo_url,
+        "primary_color": own.get("primary_color") or settings.portal_primary_color,
+        "theme": own.get("theme") or settings.portal_theme,
     }
 
 
@@ -75,7 +78,7 @@ def page(
     """A page of the portal: ``name`` under templates/, with the brand and the viewer."""
     return Template(
         template_name=name,
-        context={"brand": brand(settings), "viewer": viewer, "nav": "", **context},
+        context={"brand": brand(settings, viewer), "viewer": viewer, "nav": "", **context},
         status_code=status_code,
         media_type="text/html",
         cookies=cookies,

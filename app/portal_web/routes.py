@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar import Request, Response, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
+from litestar.params import FromQuery
 from litestar.static_files import create_static_files_router
 
 from app.errors import AppError
@@ -38,9 +40,11 @@ def page_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
 
 
 @get("/portal/theme.css", include_in_schema=False, media_type="text/css", cache_control=None)
-async def theme_css(state: State) -> str:
-    """The operator's brand colour as a stylesheet (no inline style under the CSP)."""
-    return f":root {{ --brand: {state.settings.portal_primary_color}; }}\n"
+async def theme_css(state: State, color: FromQuery[str] = "") -> str:
+    """The brand colour as a stylesheet (no inline style under the CSP): the link's, given as
+    ``?color=rrggbb``, else the operator's."""
+    chosen = f"#{color}" if re.fullmatch(r"[0-9a-fA-F]{6}", color) else None
+    return f":root {{ --brand: {chosen or state.settings.portal_primary_color}; }}\n"
 
 
 def portal_routers() -> list[Router]:

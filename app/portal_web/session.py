@@ -66,17 +66,31 @@ def csrf_ok(settings: Settings, token_id: str, given: str) -> bool:
     return _valid(settings, "csrf", token_id, given)
 
 
+@dataclass
+class PartitionedCookie(Cookie):
+    """A cookie with the ``Partitioned`` attribute (CHIPS), which Python's ``SimpleCookie``
+    learns only in 3.14."""
+
+    def to_header(self, **kwargs: Any) -> str:
+        return super().to_header(**kwargs) + "; Partitioned"
+
+
 def _cookie(name: str, value: str, *, max_age: int, secure: bool, embeddable: bool) -> Cookie:
-    # Inside a cross-site iframe a cookie is sent only with SameSite=None, which needs Secure.
-    same_site: Any = "none" if embeddable and secure else "lax"
-    return Cookie(
+    """A cookie of the page. Embeddable (``PORTAL_FRAME_ANCESTORS`` set) and secure, it is
+    ``SameSite=None; Secure; Partitioned``: inside a cross-site iframe a browser sends only
+    ``SameSite=None`` cookies (which need ``Secure``), and browsers that block third-party cookies
+    (Chromium does here) still keep a partitioned one, keyed to the embedding site, so the frame
+    has its own session that no other site can read. Losing Lax's cross-site shield is covered by
+    the CSRF token on every form. Otherwise ``Lax``."""
+    kind = PartitionedCookie if embeddable and secure else Cookie
+    return kind(
         key=name,
         value=value,
         path=COOKIE_PATH,
         max_age=max_age,
         httponly=True,
         secure=secure,
-        samesite=same_site,
+        samesite="none" if embeddable and secure else "lax",
     )
 
 
@@ -103,8 +117,10 @@ def session_token_id(settings: Settings, cookie: str | None) -> str | None:
     return token_id
 
 
-def cleared(name: str = COOKIE) -> Cookie:
-    return Cookie(key=name, value="", path=COOKIE_PATH, max_age=0, httponly=True)
+def cleared(settings: Settings, *, secure: bool, name: str = COOKIE) -> Cookie:
+    # With the attributes it was set with: a partitioned cookie is replaced only by one.
+    embeddable = bool(settings.portal_frame_ancestors)
+    return _cookie(name, "", max_age=0, secure=secure, embeddable=embeddable)
 
 
 def login_nonce(settings: Settings, *, secure: bool) -> tuple[Cookie, str]:

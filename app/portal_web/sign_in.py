@@ -85,13 +85,12 @@ class SignInController(Controller):
             )
         except Gone as exc:
             return page(state.settings, "signed_out.html", status_code=410, reason=exc.detail)
-        cookie = session_cookie(
-            state.settings, row.id, row.expires_at, secure=is_secure(request, state.settings)
-        )
+        secure = is_secure(request, state.settings)
+        cookie = session_cookie(state.settings, row.id, row.expires_at, secure=secure)
         return Redirect(
             safe_next(str(form.get("next", ""))),
             status_code=303,
-            cookies=[cookie, cleared(LOGIN_COOKIE)],
+            cookies=[cookie, cleared(state.settings, secure=secure, name=LOGIN_COOKIE)],
         )
 
     @get("/signed-out")
@@ -105,6 +104,9 @@ class SignOutController(Controller):
     include_in_schema = False
 
     @post("/logout", status_code=303)
-    async def sign_out(self, viewer: CurrentViewer) -> Redirect:
+    async def sign_out(
+        self, request: Request[Any, Any, Any], state: State, viewer: CurrentViewer
+    ) -> Redirect:
         """Sign out: the cookie goes (the portal token itself stays until it expires)."""
-        return Redirect("/portal/signed-out", status_code=303, cookies=[cleared()])
+        gone = cleared(state.settings, secure=is_secure(request, state.settings))
+        return Redirect("/portal/signed-out", status_code=303, cookies=[gone])

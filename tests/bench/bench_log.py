@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ import httpx  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 
 from app.kit.ids import _encode, id_bound  # noqa: E402
-from tests.e2e.harness import Stack, fresh_database  # noqa: E402
+from tests.e2e.harness import Stack, fresh_database, fresh_rabbitmq_vhost  # noqa: E402
 from tests.e2e.harness.processes import free_port  # noqa: E402
 from tests.e2e.harness.services import HOOKRELAY, Service, service_env, wait_ready  # noqa: E402
 
@@ -176,12 +177,13 @@ def _tables(
     yield ("message_channels", ("tenant_id", "channel", "message_id"), channels())
 
 
-def start_api(stack: Stack, database_url: str) -> Service:
-    """``hookrelay migrate`` then ``hookrelay api`` on the database (in-process broker)."""
+def start_api(stack: Stack, database_url: str, broker_url: str) -> Service:
+    """``hookrelay migrate`` then ``hookrelay api`` on the database (``hookrelay api`` needs a
+    real broker: a fresh RabbitMQ vhost; nothing is published)."""
     port, admin_key = free_port(), "hr_bench_log_key"
     env = service_env(stack.workdir, port, admin_key, {}) | {
         "HOOKRELAY_DATABASE_URL": database_url,
-        "HOOKRELAY_BROKER_URL": "memory://",
+        "HOOKRELAY_BROKER_URL": broker_url,
         "HOOKRELAY_SECRET_KEY": Fernet.generate_key().decode(),
     }
     subprocess.run([str(HOOKRELAY), "migrate"], cwd=stack.workdir, env=env, check=True)
@@ -189,6 +191,23 @@ def start_api(stack: Stack, database_url: str) -> Service:
     service = Service(f"http://127.0.0.1:{port}", admin_key)
     wait_ready(service, stack)
     return service
+
+
+def seed(service: Service, database_url: str, count: int) -> tuple[str, list[str]]:
+    """Tenant ``bench`` with endpoints A and B through the API, then ``count`` messages loaded;
+    the tenant's id and the endpoints' ids."""
+    with service.client(timeout_seconds=120) as client:
+        client.post("/api/v1/tenants", json={"uid": "bench", "name": "Bench"})
+        tenant_id: str = client.get("/api/v1/tenants/bench").json()["id"]
+        endpoints = [
+            client.post(
+                "/api/v1/tenants/bench/endpoints",
+                json={"url": "https://example.com/hook", "description": name},
+            ).json()["id"]
+            for name in ("A", "B")
+        ]
+    load(database_url, tenant_id, endpoints, count)
+    return tenant_id, endpoints
 
 
 # -- measuring --------------------------------------------------------------------------------
@@ -313,38 +332,43 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(argv)
-    with fresh_database() as url, tempfile.TemporaryDirectory() as workdir:
+@contextmanager
+def api_on_fresh_database() -> Iterator[tuple[str, Service]]:
+    """A fresh PostgreSQL database and RabbitMQ vhost, and ``hookrelay api`` on them."""
+    with (
+        fresh_database() as url,
+        fresh_rabbitmq_vhost() as broker_url,
+        tempfile.TemporaryDirectory() as workdir,
+    ):
         stack = Stack(Path(workdir))
         try:
-            service = start_api(stack, url)
-            with service.client(timeout_seconds=120) as client:
-                client.post("/api/v1/tenants", json={"uid": "bench", "name": "Bench"})
-                tenant_id = client.get("/api/v1/tenants/bench").json()["id"]
-                endpoints = [
-                    client.post(
-                        "/api/v1/tenants/bench/endpoints",
-                        json={"url": "https://example.com/hook", "description": name},
-                    ).json()["id"]
-                    for name in ("A", "B")
-                ]
-                load(url, tenant_id, endpoints, args.messages)
-                results = []
-                for name, path, params in cases(endpoints):
-                    result = measure(client, path, params, repeat=args.repeat, pages=args.pages)
-                    results.append((name, result))
-                    print(f"{name:32} {result}", flush=True)
-                    if args.explain and path == MESSAGES:
-                        print(explain(url, tenant_id, params), flush=True)
+            yield url, start_api(stack, url, broker_url)
         finally:
             stack.stop_all()
-    report = table(args.messages, results)
+
+
+def record(report: str, *, no_record: bool) -> None:
+    """Print a bench's table and append it to RESULTS.md (unless ``no_record``)."""
     print("\n" + report)
-    if not args.no_record:
+    if not no_record:
         with RESULTS.open("a") as file:
             file.write("\n" + report)
         print(f"appended to {RESULTS.relative_to(REPO_ROOT)}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    with api_on_fresh_database() as (url, service):
+        tenant_id, endpoints = seed(service, url, args.messages)
+        with service.client(timeout_seconds=120) as client:
+            results = []
+            for name, path, params in cases(endpoints):
+                result = measure(client, path, params, repeat=args.repeat, pages=args.pages)
+                results.append((name, result))
+                print(f"{name:32} {result}", flush=True)
+                if args.explain and path == MESSAGES:
+                    print(explain(url, tenant_id, params), flush=True)
+    record(table(args.messages, results), no_record=args.no_record)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ are attached to the report of a test that failed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,10 @@ import pytest
 # The checks in the harness are plain asserts; rewritten, their failures show the values.
 pytest.register_assert_rewrite("tests.e2e.harness")
 
+from playwright.async_api import Browser, async_playwright  # noqa: E402
+
 from tests.e2e.harness import Stack, fresh_database, fresh_rabbitmq_vhost  # noqa: E402
+from tests.e2e.portal_browser import ChromiumMissing, chromium_path  # noqa: E402
 
 STACK_KEY = pytest.StashKey[Stack]()
 SUMMARY_KEY = pytest.StashKey[list[str]]()
@@ -47,6 +50,20 @@ def broker_url(stack: Stack) -> Iterator[str]:
             yield url
         finally:
             stack.stop_all()
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """One headless Debian chromium for the whole run (each test opens its own context); a
+    missing chromium fails the test that needs it."""
+    try:
+        path = chromium_path()
+    except ChromiumMissing as exc:
+        pytest.fail(f"{exc} (see .ci/run)")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=path)
+        yield launched
+        await launched.close()
 
 
 @pytest.fixture

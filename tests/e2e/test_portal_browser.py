@@ -1,25 +1,35 @@
-"""The portal page in a real Chromium (Debian's, driven by PyPI's playwright), on the embedded
-shape (``hookrelay dev``) with a real receiver that verifies every signature.
+"""The portal page in a real Chromium (Debian's, driven by PyPI's playwright; one browser for
+the whole run, see tests/e2e/conftest.py): the journey on both runtime shapes with a real
+receiver that verifies every signature, the portal embedded in another site's iframe, and an
+accessibility pass over every screen.
 
-A missing chromium FAILS these tests: CI installs it (``.ci/run``), and a skipped browser test
-would hide a missing install step behind a green run. Never ``playwright install`` (it downloads
-browsers from a CDN this machine does not reach)."""
+A missing chromium FAILS these tests (``.ci/run`` installs it); never ``playwright install``."""
 
 from __future__ import annotations
 
 import json
-import re
-import shutil
-from collections.abc import AsyncIterator, Iterator
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack
+from functools import partial
+from html import escape
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
-from tests.e2e.harness import Stack, start_embedded, start_receiver
+from tests.e2e.harness import (
+    Stack,
+    fresh_database,
+    fresh_rabbitmq_vhost,
+    start_embedded,
+    start_production,
+    start_receiver,
+)
 from tests.e2e.harness.processes import Receiver
 from tests.e2e.harness.services import Service
+from tests.e2e.portal_browser import journey, magic_link, send_test_event, signed_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -28,114 +38,143 @@ SETTINGS = {"HOOKRELAY_PORTAL_PRODUCT_NAME": "Acme Webhooks"}
 expect.set_options(timeout=20_000)
 
 
-def chromium_path() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.fail("chromium is not installed: apt-get install -y chromium (see .ci/run)")
-    return found
+class SiteServer:
+    """Another site: a tiny static file server on 127.0.0.1, reached as ``localhost`` so that it
+    is cross-site to the portal on ``127.0.0.1`` (ports alone do not make two sites)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        handler = partial(QuietFiles, directory=str(root))
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.origin = f"http://localhost:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def embedding(self, name: str, src: str) -> str:
+        """The URL of a page of this site that shows ``src`` in an iframe."""
+        page = f'<!doctype html><title>Host</title><iframe title="Webhooks" src="{escape(src)}"'
+        (self.root / name).write_text(page + ' width="900" height="700"></iframe>')
+        return f"{self.origin}/{name}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, Receiver]]:
-    """One ``hookrelay dev`` and one receiver for the module's browser tests."""
+def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SiteServer, SiteServer]]:
+    """Two other sites: the first is allowed to embed the portal, the second is not."""
+    allowed = SiteServer(tmp_path_factory.mktemp("allowed-site"))
+    refused = SiteServer(tmp_path_factory.mktemp("refused-site"))
+    yield allowed, refused
+    allowed.close()
+    refused.close()
+
+
+@pytest.fixture(scope="module")
+def running(
+    tmp_path_factory: pytest.TempPathFactory, sites: tuple[SiteServer, SiteServer]
+) -> Iterator[tuple[Service, Receiver]]:
+    """One ``hookrelay dev`` (embeddable by the first site) and one receiver."""
     stack = Stack(tmp_path_factory.mktemp("portal-browser"))
+    settings = SETTINGS | {"HOOKRELAY_PORTAL_FRAME_ANCESTORS": sites[0].origin}
     try:
-        yield start_embedded(stack, settings=SETTINGS), start_receiver(stack)
+        yield start_embedded(stack, settings=settings), start_receiver(stack)
     finally:
         stack.stop_all()
 
 
 @pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    path = chromium_path()
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=path)
-        yield launched
-        await launched.close()
+def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, Receiver]]:
+    """``api``, ``worker`` and ``scheduler`` processes on a fresh PostgreSQL database and
+    RabbitMQ vhost (not embeddable: the session cookie stays SameSite=Lax), and a receiver."""
+    with ExitStack() as resources:
+        database_url = resources.enter_context(fresh_database())
+        broker_url = resources.enter_context(fresh_rabbitmq_vhost())
+        stack = Stack(tmp_path_factory.mktemp("portal-browser-production"))
+        resources.callback(stack.stop_all)  # before the database and vhost go
+        service = start_production(
+            stack, database_url=database_url, broker_url=broker_url, settings=SETTINGS
+        )
+        yield service, start_receiver(stack)
 
 
-def magic_link(service: Service, tenant: str) -> str:
-    admin = service.client()
-    if admin.get(f"/api/v1/tenants/{tenant}").status_code == 404:
-        assert admin.post("/api/v1/tenants", json={"uid": tenant, "name": tenant}).is_success
-    admin.post(
-        "/api/v1/event-types",
-        json={
-            "name": "invoice.paid",
-            "description": "An invoice was paid",
-            "example": {"amount": 42},
-        },
-    )
-    minted = admin.post(f"/api/v1/tenants/{tenant}/portal-tokens", json={})
-    assert minted.status_code == 201, minted.text
-    link: str = minted.json()["magic_link"]
-    return link
-
-
-async def signed_in(browser: Browser, link: str, **context: Any) -> Page:
-    page = await (await browser.new_context(**context)).new_page()
-    page.on("dialog", lambda dialog: dialog.accept())  # the confirm() before a change
-    await page.goto(link)
-    await page.get_by_role("button", name="Continue").click()
-    await expect(page.get_by_role("heading", name="Endpoints")).to_be_visible()
-    return page
-
-
+@pytest.mark.parametrize("shape", ["running", "production"])
 async def test_journey_magic_link_to_sign_out(
-    browser: Browser, running: tuple[Service, Receiver]
+    browser: Browser, request: pytest.FixtureRequest, shape: str
 ) -> None:
-    service, receiver = running
-    page = await signed_in(browser, magic_link(service, "journey"))
+    service, receiver = request.getfixturevalue(shape)
+    page = await signed_in(browser, magic_link(service, f"journey-{shape}"))
     await expect(page.get_by_text("Acme Webhooks")).to_be_visible()  # the operator's name
+    await journey(page, receiver, f"/journey-{shape}")
+    await page.context.close()
 
-    # Create an endpoint on the receiver, with a payload filter.
-    await page.get_by_role("link", name="Add endpoint").click()
-    await page.get_by_label("URL").fill(receiver.url("/journey"))
-    await page.get_by_label("Find event types").fill("invoice")
-    await page.get_by_label(re.compile(r"^invoice\.paid")).check()
-    await page.get_by_text("Advanced: channels, filter, rate limit, headers").click()
-    await page.get_by_label("Payload filter (JSON; empty: every payload)").fill(
-        '{"path": "$.amount", "op": "gt", "value": 10}'
+
+async def test_embedded_in_an_allowed_sites_iframe_signs_in_and_works(
+    browser: Browser, running: tuple[Service, Receiver], sites: tuple[SiteServer, SiteServer]
+) -> None:
+    """In a cross-site iframe the link signs in (the partitioned SameSite=None session cookie),
+    deep-links to one endpoint, wears the link's own branding, and its forms work."""
+    service, receiver = running
+    link = magic_link(
+        service,
+        "embedded",
+        branding={"name": "Globex Hooks", "theme": "dark", "primary_color": "#aa3300"},
     )
-    await page.get_by_role("button", name="Create endpoint").click()
-    await expect(page.get_by_text("Endpoint created.")).to_be_visible()
-
-    # The receiver learns the secret from the page (Reveal), then verifies what it gets.
-    await page.get_by_role("link", name="Reveal").click()
-    secret = (await page.locator("#secret").text_content() or "").strip()
-    assert secret.startswith("whsec_")
-    receiver.set_secrets({"/journey": secret})
-
-    # A test event (the catalog's example passes the filter), followed into the log.
-    await expect(page.get_by_label("Payload (JSON; empty: the type's example)")).to_have_value(
-        re.compile(r'"amount": 42')
+    admin = service.client()
+    made = admin.post(
+        "/api/v1/tenants/embedded/endpoints",
+        json={"url": receiver.url("/embedded"), "event_types": ["invoice.paid"]},
     )
-    await page.get_by_role("button", name="Send test event").click()
-    await expect(page.get_by_text("Test event sent")).to_be_visible()
-    attempt = page.locator("details.attempt summary").first
-    await expect(attempt).to_contain_text("succeeded")
-    await expect(attempt).to_contain_text("204")
-    assert [r["verified"] for r in receiver.records() if r["path"] == "/journey"] == [True]
+    endpoint_id = made.json()["id"]
+    secret = admin.get(f"/api/v1/tenants/embedded/endpoints/{endpoint_id}/secret").json()
+    receiver.set_secrets({"/embedded": secret["secret"]})
+    host = sites[0].embedding("embed.html", f"{link}&next=/portal/endpoints/{endpoint_id}")
+    page = await (await browser.new_context()).new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    await page.goto(host)
+    frame = page.frame_locator("iframe")
+    await expect(frame.get_by_role("heading", name="Sign in to Acme Webhooks")).to_be_visible()
+    await frame.get_by_role("button", name="Continue").click()
 
-    # It is in the delivery log.
-    message_url = page.url
-    await page.get_by_role("link", name="Delivery log").first.click()
-    await expect(page.locator("#log-rows")).to_contain_text("invoice.paid")
+    # The deep link: the endpoint's own page, in the link's branding (dark, Globex's name).
+    await expect(frame.get_by_role("heading", name=receiver.url("/embedded"))).to_be_visible()
+    await expect(frame.get_by_text("Globex Hooks")).to_be_visible()
+    await expect(frame.locator("html")).to_have_attribute("data-theme", "dark")
+    brand = await frame.locator("body").evaluate(
+        "b => getComputedStyle(b).getPropertyValue('--brand').trim()"
+    )
+    assert brand == "#aa3300"
+    cookies = await page.context.cookies()
+    session = next(c for c in cookies if c["name"] == "hookrelay_portal")
+    assert (session["sameSite"], session["secure"], session["httpOnly"]) == ("None", True, True)
 
-    # Rotate the secret, then disable the endpoint.
-    await page.goto(message_url)
-    await page.locator("table a[href^='/portal/endpoints/']").first.click()
-    await page.get_by_role("button", name="Rotate secret").click()
-    await expect(page.get_by_text("Secret rotated.")).to_be_visible()
-    assert (await page.locator("#secret").text_content() or "").strip() not in ("", secret)
-    await page.get_by_role("button", name="Disable").click()
-    await expect(page.get_by_text("Disabled", exact=True)).to_be_visible()
+    # A form posts from inside the frame (session cookie and CSRF token both reach the API).
+    inner = page.frames[1]
+    await send_test_event(inner)
+    await frame.get_by_role("button", name="Sign out").click()
+    await expect(frame.get_by_role("heading", name="You are signed out")).to_be_visible()
+    await page.context.close()
 
-    # Sign out: the session is over.
-    await page.get_by_role("button", name="Sign out").click()
-    await expect(page.get_by_role("heading", name="You are signed out")).to_be_visible()
-    await page.goto(page.url.replace("/portal/signed-out", "/portal/endpoints"))
-    await expect(page.get_by_role("heading", name="You are signed out")).to_be_visible()
+
+async def test_a_site_not_allowed_cannot_frame_the_portal(
+    browser: Browser, running: tuple[Service, Receiver], sites: tuple[SiteServer, SiteServer]
+) -> None:
+    """The portal's CSP frame-ancestors names the allowed sites only: the browser refuses to
+    show it in another site's iframe (and the link stays unused)."""
+    service, _ = running
+    link = magic_link(service, "refused")
+    page = await (await browser.new_context()).new_page()
+    refusals: list[str] = []
+    page.on("console", lambda message: refusals.append(message.text))
+    await page.goto(sites[1].embedding("embed.html", link))
+    frame = page.frames[1]
+    assert "frame-ancestors" in " ".join(refusals), refusals
+    assert await frame.get_by_role("button", name="Continue").count() == 0
     await page.context.close()
 
 

@@ -41,7 +41,8 @@ async def add_attempts(
         await session.commit()
 
 
-async def test_series_counts_attempts_per_bucket(client: Client, sessions: Any) -> None:
+async def endpoint_and_message(client: Client) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Tenant acme with one endpoint and one message (delivered to it)."""
     await client.post("/api/v1/tenants", json={"uid": "acme", "name": "Acme"})
     endpoint = (
         await client.post("/api/v1/tenants/acme/endpoints", json={"url": "https://example.com/h"})
@@ -51,6 +52,11 @@ async def test_series_counts_attempts_per_bucket(client: Client, sessions: Any) 
             "/api/v1/tenants/acme/messages", json={"event_type": "a.b", "payload": {}}
         )
     ).json()
+    return endpoint, message
+
+
+async def test_series_counts_attempts_per_bucket(client: Client, sessions: Any) -> None:
+    endpoint, message = await endpoint_and_message(client)
     now = utc_now()
     await add_attempts(
         sessions,
@@ -80,3 +86,24 @@ async def test_series_counts_attempts_per_bucket(client: Client, sessions: Any) 
 
     refused = await client.get(f"{base}?window=1y")
     assert refused.status_code in (400, 422) and refused.json()["code"]
+
+
+async def test_the_database_groups_a_bucket_into_one_row(client: Client, sessions: Any) -> None:
+    """One row per (bucket, status) leaves the database, not one per attempt (true division
+    once made every attempt its own group: 21 s for a 30-day chart at 1M attempts)."""
+    from app.deliveries import log_repository
+
+    endpoint, message = await endpoint_and_message(client)
+    hour_start = utc_now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    times = [(hour_start + timedelta(minutes=m), "succeeded", m) for m in (1, 7, 20, 41, 59)]
+    await add_attempts(sessions, message["id"], times)
+    async with sessions() as session:
+        rows = await log_repository.attempt_buckets(
+            session,
+            [endpoint["id"]],
+            first_bucket=int(hour_start.timestamp()) // 3600,
+            bucket_seconds=3600,
+        )
+    assert [(int(r[1]), r[2], r[3], r[4]) for r in rows] == [
+        (int(hour_start.timestamp()) // 3600, "succeeded", 5, 128)
+    ]

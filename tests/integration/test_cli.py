@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,7 +71,7 @@ def test_portal_link_mints_a_token_for_a_tenant(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'hookrelay.db'}"
     migrate(url)
 
-    async def tenant_then(check: bool, code: str = "") -> str | None:
+    async def tenant_then(check: bool, code: str = "") -> tuple[str, Any] | None:
         engine = create_engine(url)
         try:
             async with session_factory(engine)() as session:
@@ -82,7 +83,7 @@ def test_portal_link_mints_a_token_for_a_tenant(tmp_path: Path) -> None:
                 row = await session.scalar(
                     select(PortalToken).where(PortalToken.link_hash == digest)
                 )
-                return None if row is None else row.tenant_id
+                return None if row is None else (row.tenant_id, row.branding)
         finally:
             await engine.dispose()
 
@@ -97,6 +98,13 @@ def test_portal_link_mints_a_token_for_a_tenant(tmp_path: Path) -> None:
     link = result.stdout.strip()
     assert link.startswith("https://hooks.example.com/portal/login?code=")
     assert asyncio.run(tenant_then(True, link.split("code=")[1])) is not None
+
+    branded = run("portal-link", "acme", "--branding", '{"name": "Globex"}', env=env, cwd=tmp_path)
+    assert branded.returncode == 0, branded.stderr
+    found = asyncio.run(tenant_then(True, branded.stdout.strip().split("code=")[1]))
+    assert found is not None and found[1] == {"name": "Globex"}
+    refused = run("portal-link", "acme", "--branding", '{"theme": "neon"}', env=env, cwd=tmp_path)
+    assert refused.returncode != 0 and "--branding" in refused.stderr
 
     missing = run("portal-link", "nobody", env=env, cwd=tmp_path)
     assert missing.returncode == 1

@@ -1246,6 +1246,20 @@ export interface components {
             p95: number | null;
             p99: number | null;
         };
+        /**
+         * PortalBranding
+         * @description The portal page's look for one link, over the operator's ``PORTAL_*`` settings: each field left out keeps the operator's.
+         */
+        PortalBranding: {
+            /** @default null */
+            logo_url?: string | null;
+            /** @default null */
+            name?: string | null;
+            /** @default null */
+            primary_color?: string | null;
+            /** @default null */
+            theme?: ("auto" | "dark" | "light") | null;
+        };
         /** PortalSession */
         PortalSession: {
             /** Format: date-time */
@@ -1258,6 +1272,8 @@ export interface components {
          * @description A new portal token; ``expires_in_seconds`` defaults to ``HOOKRELAY_PORTAL_TOKEN_TTL_SECONDS``.
          */
         PortalTokenCreate: {
+            /** @default null */
+            branding?: components["schemas"]["PortalBranding"] | null;
             /** @default  */
             description?: string;
             /** @default null */
@@ -1267,6 +1283,7 @@ export interface components {
         };
         /** PortalTokenMinted */
         PortalTokenMinted: {
+            branding: components["schemas"]["PortalBranding"] | null;
             /** Format: date-time */
             expires_at: string;
             id: string;
@@ -1277,6 +1294,7 @@ export interface components {
         };
         /** PortalTokenOut */
         PortalTokenOut: {
+            branding: components["schemas"]["PortalBranding"] | null;
             /** Format: date-time */
             created_at: string;
             description: string;
@@ -10452,6 +10470,12 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
+                     *           "branding": {
+                     *             "logo_url": "https://cdn.acme.example/logo.svg",
+                     *             "name": "Acme Inc.",
+                     *             "primary_color": "#2f5bd3",
+                     *             "theme": "auto"
+                     *           },
                      *           "created_at": "2026-01-15T09:30:00Z",
                      *           "description": "Invoices of the billing service",
                      *           "expires_at": "2026-01-15T09:30:00Z",
@@ -10597,6 +10621,12 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "branding": {
+                 *         "logo_url": "https://cdn.acme.example/logo.svg",
+                 *         "name": "Acme Inc.",
+                 *         "primary_color": "#2f5bd3",
+                 *         "theme": "auto"
+                 *       },
                  *       "description": "Invoices of the billing service",
                  *       "expires_in_seconds": 60,
                  *       "read_only": false
@@ -10614,6 +10644,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "branding": {
+                     *         "logo_url": "https://cdn.acme.example/logo.svg",
+                     *         "name": "Acme Inc.",
+                     *         "primary_color": "#2f5bd3",
+                     *         "theme": "auto"
+                     *       },
                      *       "expires_at": "2026-01-15T09:30:00Z",
                      *       "id": "portal_token_minted_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "magic_link": "https://hookrelay.example.com/portal/login?code=Vq2x7Kp0sLm4Nf8RtY1wZc",
@@ -10797,6 +10833,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "branding": {
+                     *         "logo_url": "https://cdn.acme.example/logo.svg",
+                     *         "name": "Acme Inc.",
+                     *         "primary_color": "#2f5bd3",
+                     *         "theme": "auto"
+                     *       },
                      *       "created_at": "2026-01-15T09:30:00Z",
                      *       "description": "Invoices of the billing service",
                      *       "expires_at": "2026-01-15T09:30:00Z",

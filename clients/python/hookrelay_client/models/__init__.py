@@ -66,6 +66,8 @@ from .page_source_out import PageSourceOut
 from .page_tenant_out import PageTenantOut
 from .page_undelivered_out import PageUndeliveredOut
 from .percentiles import Percentiles
+from .portal_branding import PortalBranding
+from .portal_branding_theme_type_0 import PortalBrandingThemeType0
 from .portal_session import PortalSession
 from .portal_token_create import PortalTokenCreate
 from .portal_token_minted import PortalTokenMinted
@@ -160,6 +162,8 @@ __all__ = (
     "PageTenantOut",
     "PageUndeliveredOut",
     "Percentiles",
+    "PortalBranding",
+    "PortalBrandingThemeType0",
     "PortalSession",
     "PortalTokenCreate",
     "PortalTokenMinted",

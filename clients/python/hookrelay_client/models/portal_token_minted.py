@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.portal_branding import PortalBranding
+
 
 T = TypeVar("T", bound="PortalTokenMinted")
 
@@ -14,6 +18,7 @@ T = TypeVar("T", bound="PortalTokenMinted")
 class PortalTokenMinted:
     """
     Attributes:
+        branding (None | PortalBranding):
         expires_at (datetime.datetime):
         id (str):
         magic_link (str):
@@ -22,6 +27,7 @@ class PortalTokenMinted:
         token (str):
     """
 
+    branding: None | PortalBranding
     expires_at: datetime.datetime
     id: str
     magic_link: str
@@ -31,6 +37,14 @@ class PortalTokenMinted:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.portal_branding import PortalBranding  # noqa: PLC0415
+
+        branding: dict[str, Any] | None
+        if isinstance(self.branding, PortalBranding):
+            branding = self.branding.to_dict()
+        else:
+            branding = self.branding
+
         expires_at = self.expires_at.isoformat()
 
         id = self.id
@@ -47,6 +61,7 @@ class PortalTokenMinted:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "branding": branding,
                 "expires_at": expires_at,
                 "id": id,
                 "magic_link": magic_link,
@@ -60,7 +75,25 @@ class PortalTokenMinted:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.portal_branding import PortalBranding  # noqa: PLC0415
+
         d = dict(src_dict)
+
+        def _parse_branding(data: object) -> None | PortalBranding:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                branding_type_0 = PortalBranding.from_dict(data)
+
+                return branding_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | PortalBranding, data)
+
+        branding = _parse_branding(d.pop("branding"))
+
         expires_at = datetime.datetime.fromisoformat(d.pop("expires_at"))
 
         id = d.pop("id")
@@ -74,6 +107,7 @@ class PortalTokenMinted:
         token = d.pop("token")
 
         portal_token_minted = cls(
+            branding=branding,
             expires_at=expires_at,
             id=id,
             magic_link=magic_link,

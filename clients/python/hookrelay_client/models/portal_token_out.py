@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.portal_branding import PortalBranding
+
 
 T = TypeVar("T", bound="PortalTokenOut")
 
@@ -14,6 +18,7 @@ T = TypeVar("T", bound="PortalTokenOut")
 class PortalTokenOut:
     """
     Attributes:
+        branding (None | PortalBranding):
         created_at (datetime.datetime):
         description (str):
         expires_at (datetime.datetime):
@@ -24,6 +29,7 @@ class PortalTokenOut:
         tenant_id (str):
     """
 
+    branding: None | PortalBranding
     created_at: datetime.datetime
     description: str
     expires_at: datetime.datetime
@@ -35,6 +41,14 @@ class PortalTokenOut:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.portal_branding import PortalBranding  # noqa: PLC0415
+
+        branding: dict[str, Any] | None
+        if isinstance(self.branding, PortalBranding):
+            branding = self.branding.to_dict()
+        else:
+            branding = self.branding
+
         created_at = self.created_at.isoformat()
 
         description = self.description
@@ -63,6 +77,7 @@ class PortalTokenOut:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "branding": branding,
                 "created_at": created_at,
                 "description": description,
                 "expires_at": expires_at,
@@ -78,7 +93,25 @@ class PortalTokenOut:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.portal_branding import PortalBranding  # noqa: PLC0415
+
         d = dict(src_dict)
+
+        def _parse_branding(data: object) -> None | PortalBranding:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                branding_type_0 = PortalBranding.from_dict(data)
+
+                return branding_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | PortalBranding, data)
+
+        branding = _parse_branding(d.pop("branding"))
+
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         description = d.pop("description")
@@ -122,6 +155,7 @@ class PortalTokenOut:
         tenant_id = d.pop("tenant_id")
 
         portal_token_out = cls(
+            branding=branding,
             created_at=created_at,
             description=description,
             expires_at=expires_at,
