@@ -9,7 +9,7 @@ LOCK   := constraints.txt
 TS       := clients/typescript
 TS_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: dev test lint typecheck check bench faults clean clients clients-check lock test-latest
+.PHONY: dev test lint typecheck check bench bench-publish faults clean clients clients-check lock test-latest
 
 # The project with its dev tools, and the generated Python SDK (the SDK tests use it).
 $(STAMP): pyproject.toml clients/python/pyproject.toml $(LOCK)
@@ -51,6 +51,11 @@ clients-check: $(STAMP) $(TS_STAMP)
 ## tests/bench/RESULTS.md; fails when a delivery is lost or duplicated.
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_delivery.py --suite
+
+## The publish path against a minimal INSERT-and-COMMIT app on the same stack, alternated in one
+## run (issue 15): single and batch publishes/s, latency, API CPU per publish; a section in RESULTS.md.
+bench-publish: $(STAMP)
+	$(BIN)/python tests/bench/bench_publish.py
 
 ## The fault suite at full length on the production shape (about 25 min: a receiver stays down
 ## for 10 real minutes); `make test` runs the same tests scaled down.
