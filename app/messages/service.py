@@ -9,7 +9,8 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.endpoints import repository as endpoints
+from app.endpoints import cache as endpoints
+from app.endpoints.cache import Subscriptions
 from app.errors import AppError
 from app.event_types import service as event_types
 from app.kit.clock import utc_now
@@ -87,19 +88,27 @@ async def publish_many(
         for item in items
     ]
     inserted = await repository.insert_messages(session, messages)
-    new = [(m, b, i) for m, b, i in zip(messages, bodies, items, strict=True) if m.id in inserted]
-    if new:
+    new = [
+        (m, b, i) for m, b, i in zip(messages, bodies, items, strict=True) if m.id in inserted.ids
+    ]
+    if new and inserted.endpoints_version is not None:
         await repository.insert_payloads(session, [(m.id, b) for m, b, _ in new])
+        if only_endpoint is not None:
+            subscribed = [(only_endpoint.id, Subscription(["*"]))]
+        else:
+            subscribed = await endpoints.subscriptions(
+                session, tenant.id, version=inserted.endpoints_version
+            )
         await _create_deliveries(
             session,
             tenant.id,
             [(m, i.payload) for m, _, i in new],
+            subscribed,
             deliveries_per_task=deliveries_per_task,
-            only_endpoint=only_endpoint,
         )
     return [
         Published(message=message, payload=item.payload, created=True)
-        if message.id in inserted
+        if message.id in inserted.ids
         else await _replayed(session, tenant, item)
         for message, item in zip(messages, items, strict=True)
     ]
@@ -118,15 +127,11 @@ async def _create_deliveries(
     session: AsyncSession,
     tenant_id: str,
     messages: list[tuple[Message, dict[str, Any]]],
+    subscribed: Subscriptions,
     *,
     deliveries_per_task: int,
-    only_endpoint: Endpoint | None = None,
 ) -> None:
     """One pending delivery per message x matching enabled endpoint; tasks sent after commit."""
-    if only_endpoint is not None:
-        subscribed = [(only_endpoint.id, Subscription(["*"]))]
-    else:
-        subscribed = await endpoints.subscriptions(session, tenant_id)
     rows: list[dict[str, Any]] = [
         {
             "id": new_id("dlv"),
