@@ -24,6 +24,11 @@ def forget_cached() -> None:
     _cache.clear()
 
 
+def cached(tenant_id: str) -> tuple[int, Subscriptions] | None:
+    """The tenant's subscriptions last read, with the ``endpoints_version`` they are valid for."""
+    return _cache.get(tenant_id)
+
+
 async def subscriptions(session: AsyncSession, tenant_id: str, *, version: int) -> Subscriptions:
     """The tenant's enabled endpoints and what they subscribe, as of ``endpoints_version``."""
     hit = _cache.get(tenant_id)

@@ -87,25 +87,18 @@ async def publish_many(
         )
         for item in items
     ]
-    inserted = await repository.insert_messages(session, messages)
-    new = [
-        (m, b, i) for m, b, i in zip(messages, bodies, items, strict=True) if m.id in inserted.ids
-    ]
-    if new and inserted.endpoints_version is not None:
-        await repository.insert_payloads(session, [(m.id, b) for m, b, _ in new])
-        if only_endpoint is not None:
-            subscribed = [(only_endpoint.id, Subscription(["*"]))]
-        else:
-            subscribed = await endpoints.subscriptions(
-                session, tenant.id, version=inserted.endpoints_version
-            )
-        await _create_deliveries(
-            session,
-            tenant.id,
-            [(m, i.payload) for m, _, i in new],
-            subscribed,
-            deliveries_per_task=deliveries_per_task,
+    payloads = [item.payload for item in items]
+    inserted = await _insert(session, tenant.id, messages, bodies, payloads, only_endpoint)
+    rows = inserted.deliveries
+    if inserted.ids and not inserted.deliveries_written:
+        subscribed = await endpoints.subscriptions(
+            session, tenant.id, version=inserted.endpoints_version or 0
         )
+        new = [(m, p) for m, p in zip(messages, payloads, strict=True) if m.id in inserted.ids]
+        rows = _delivery_rows(tenant.id, new, subscribed)
+        if rows:
+            await repository.insert_deliveries(session, rows)
+    _enqueue(session, [row["id"] for row in rows], deliveries_per_task=deliveries_per_task)
     return [
         Published(message=message, payload=item.payload, created=True)
         if message.id in inserted.ids
@@ -123,16 +116,43 @@ async def _replayed(session: AsyncSession, tenant: Tenant, item: MessageCreate) 
     return Published(message=found, payload=payload, created=False)
 
 
-async def _create_deliveries(
+class _Inserted(msgspec.Struct):
+    ids: set[str]
+    endpoints_version: int | None
+    deliveries_written: bool
+    deliveries: list[dict[str, Any]]  # those written (when deliveries_written)
+
+
+async def _insert(
     session: AsyncSession,
+    tenant_id: str,
+    messages: list[Message],
+    bodies: list[bytes],
+    payloads: list[dict[str, Any]],
+    only_endpoint: Endpoint | None,
+) -> _Inserted:
+    """Write the messages with the deliveries planned from the cached subscriptions, in one
+    statement where the database allows; without a cache entry, or when the tenant's endpoints
+    changed since it was taken, the deliveries are left for the caller to plan afresh."""
+    if only_endpoint is not None:
+        version, subscribed = None, [(only_endpoint.id, Subscription(["*"]))]
+    else:
+        version, subscribed = endpoints.cached(tenant_id) or (-1, [])
+    planned = _delivery_rows(tenant_id, list(zip(messages, payloads, strict=True)), subscribed)
+    inserted = await repository.insert_published(
+        session, messages, bodies, planned, planned_version=version
+    )
+    written = [row for row in planned if row["message_id"] in inserted.ids]
+    return _Inserted(inserted.ids, inserted.endpoints_version, inserted.deliveries_written, written)
+
+
+def _delivery_rows(
     tenant_id: str,
     messages: list[tuple[Message, dict[str, Any]]],
     subscribed: Subscriptions,
-    *,
-    deliveries_per_task: int,
-) -> None:
-    """One pending delivery per message x matching enabled endpoint; tasks sent after commit."""
-    rows: list[dict[str, Any]] = [
+) -> list[dict[str, Any]]:
+    """One pending delivery per message x matching enabled endpoint."""
+    return [
         {
             "id": new_id("dlv"),
             "tenant_id": tenant_id,
@@ -150,9 +170,9 @@ async def _create_deliveries(
         for endpoint_id, subscription in subscribed
         if subscription.accepts(message.event_type, message.channels, payload)
     ]
-    if not rows:
-        return
-    await repository.insert_deliveries(session, rows)
-    ids = [row["id"] for row in rows]
+
+
+def _enqueue(session: AsyncSession, ids: list[str], *, deliveries_per_task: int) -> None:
+    """Buffer the deliveries' tasks on the unit of work: sent after its commit."""
     for start in range(0, len(ids), deliveries_per_task):
         enqueue(session, SendDeliveries(delivery_ids=ids[start : start + deliveries_per_task]))
