@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
+import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -66,7 +67,17 @@ def create(engine: AsyncEngine) -> Litestar:
         yield
         await engine.dispose()
 
-    return Litestar([publish], lifespan=[lifespan], logging_config=None, debug=False)
+    def log_error(_: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+        traceback.print_exception(exc)  # the bench prints this process's log when a trial fails
+        return Response(b"", status_code=500)
+
+    return Litestar(
+        [publish],
+        lifespan=[lifespan],
+        exception_handlers={Exception: log_error},
+        logging_config=None,
+        debug=False,
+    )
 
 
 def main() -> None:
