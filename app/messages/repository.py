@@ -162,7 +162,7 @@ async def _insert_published_stepwise(
     *,
     planned_version: int | None,
 ) -> Inserted:
-    """``insert_published`` statement by statement (SQLite, and messages with channels)."""
+    """``insert_published`` statement by statement (SQLite)."""
     inserted = await insert_messages(session, messages)
     if not inserted.ids:
         return inserted

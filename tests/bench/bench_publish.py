@@ -299,7 +299,9 @@ def run(args: argparse.Namespace, stack: Stack) -> Run:
             )
         )
         if args.api_workers:
+            # Their connections back to the pool of a shared PostgreSQL (100 on this machine).
             stack.stop("api")
+            stack.stop("baseline")
             url, pid = start_api_workers(stack, args.api_workers)
             what = f"hookrelay single, {args.api_workers} API workers"
             trial(f"{what} (warm-up)", url, tenant, headers, pid, seconds=2, **common)
