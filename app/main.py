@@ -58,7 +58,7 @@ def create_app(
     """The API. ``background`` jobs (the embedded scheduler) run on its event loop until shutdown."""
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    jobs = job_queue_for(broker)
+    jobs = job_queue_for(broker, deliveries_per_task=settings.deliveries_per_task)
     state = State(
         {
             "settings": settings,
