@@ -354,9 +354,11 @@ def record(run: Run, args: argparse.Namespace) -> None:
         f"batches), trials of {args.seconds:g} s alternated with the baseline; ranges are the "
         f"lowest and highest trial. {args.note}\n\n"
     )
-    text = "\n".join([*table(run), "", share_of_baseline(run)]) + "\n"
-    with RESULTS.open("a") as out:
-        out.write(heading + text)
+    section = heading + "\n".join([*table(run), "", share_of_baseline(run)]) + "\n"
+    text = RESULTS.read_text()
+    # Before the fault suite's table, which is kept last (its rows are added at the end).
+    at = text.find("\n## Fault suite")
+    RESULTS.write_text(text + section if at < 0 else text[:at] + section + text[at:])
     print(f"appended to {RESULTS.relative_to(REPO_ROOT)}")
 
 
