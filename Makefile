@@ -9,8 +9,8 @@ LOCK   := constraints.txt
 TS       := clients/typescript
 TS_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: dev test lint typecheck check bench faults fuzz clean clients clients-check lock test-latest \
-        portal-screenshots
+.PHONY: dev test lint typecheck check bench bench-publish faults fuzz clean clients clients-check lock \
+        test-latest portal-screenshots
 
 # The project with its dev tools, and the generated Python SDK (the SDK tests use it).
 $(STAMP): pyproject.toml clients/python/pyproject.toml $(LOCK)
@@ -57,6 +57,11 @@ bench: $(STAMP)
 ## seeds a tenant with endpoints, messages and attempts, drives Debian's chromium).
 portal-screenshots: $(STAMP)
 	$(BIN)/python tests/e2e/portal_screenshots.py --out docs/portal
+
+## The publish path against a minimal INSERT-and-COMMIT app on the same stack, alternated in one
+## run (issue 15): single and batch publishes/s, latency, API CPU per publish; a section in RESULTS.md.
+bench-publish: $(STAMP)
+	$(BIN)/python tests/bench/bench_publish.py
 
 ## The fault suite at full length on the production shape (about 25 min: a receiver stays down
 ## for 10 real minutes); `make test` runs the same tests scaled down.

@@ -63,6 +63,33 @@ def _serve(settings: Settings, broker: object, background: list[object]) -> None
     uvicorn.Server(config).run()
 
 
+def api_app() -> object:
+    """The API of one of ``hookrelay api``'s worker processes (uvicorn imports this factory in
+    each process it starts: an app, its engine and its broker connection cannot cross a fork)."""
+    from app.main import create_app
+    from workers.broker import build_broker
+
+    settings = _settings(needs_broker="api")
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    return create_app(settings, build_broker(settings.broker_url))
+
+
+def _serve_workers(settings: Settings) -> None:
+    """``api_workers`` processes behind one listening socket (uvicorn's supervisor restarts one
+    that dies); each builds its own app through ``api_app``."""
+    import uvicorn
+
+    uvicorn.run(
+        "app.cli:api_app",
+        factory=True,
+        workers=settings.api_workers,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+    )
+
+
 def _start_worker(settings: Settings, broker: object) -> object:
     import dramatiq
 
@@ -162,6 +189,9 @@ def cmd_api(_: argparse.Namespace) -> None:
     key_file = _bootstrap(settings)
     if key_file:
         log.warning("admin_api_key_generated", file=str(key_file), note="read it, then delete it")
+    if settings.api_workers > 1:
+        _serve_workers(settings)
+        return
     _serve(settings, build_broker(settings.broker_url), [])
 
 

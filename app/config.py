@@ -99,6 +99,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     retention_interval_seconds: float = 300.0  # how often the scheduler purges
 
     # Machinery.
+    api_workers: int = 1  # `hookrelay api` processes on one port (uvicorn's supervisor above 1)
     worker_threads: int = 8
     worker_connections: int = 256
     # Dramatiq's idle wait (ms). Its Redis consumer polls an idle queue with a backoff growing to
@@ -137,6 +138,7 @@ _POSITIVE = (
     "max_response_body_bytes",
     "max_payload_bytes",
     "max_inbound_body_bytes",
+    "api_workers",
     "worker_threads",
     "worker_connections",
     "worker_idle_poll_ms",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import msgspec
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -65,16 +67,44 @@ def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
         engine = create_async_engine(url)
         _sqlite_setup(engine.sync_engine)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_recycle=1800,
         # psycopg parses json columns (an endpoint's headers, old secrets) on every claimed row;
         # msgspec does it in a fraction of the standard library's time, to the same values.
         json_deserializer=msgspec.json.decode,
     )
+    _ping_when_idle(engine.sync_engine)
+    return engine
+
+
+# A pooled connection used this recently is taken as alive. SQLAlchemy's pool_pre_ping pinged on
+# every checkout: a round trip (and two autocommit switches) on every request, a sixth of a
+# publish's (issue 15). A connection cut while in the pool (a database restart) fails its next
+# statement instead; SQLAlchemy then drops the whole pool, and that request answers 503
+# (``app.errors``: nothing was stored, the caller retries), as do requests during the restart.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: Any) -> None:
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _fresh(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_seconds = time.monotonic() - record.info.get("checked_in_at", 0.0)
+        if idle_seconds < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the pool then connects afresh
+            raise DisconnectionError() from exc
+        if not alive:
+            raise DisconnectionError()
 
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:

@@ -27,7 +27,7 @@ from app.kit.bad_characters import RefuseNul
 from app.kit.crypto import SecretBox
 from app.kit.deps import provide_session
 from app.kit.egress import EgressPolicy
-from app.kit.jobs import JobQueue
+from app.kit.jobs import BackgroundJobQueue, job_queue_for
 from app.kit.openapi import ContractPlugin, openapi_config, openapi_json
 from app.kit.strict_bodies import StrictBodies
 from app.kit.throttle import Throttled
@@ -60,7 +60,7 @@ def create_app(
     """The API. ``background`` jobs (the embedded scheduler) run on its event loop until shutdown."""
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    jobs = JobQueue(broker)
+    jobs = job_queue_for(broker, deliveries_per_task=settings.deliveries_per_task)
     state = State(
         {
             "settings": settings,
@@ -89,6 +89,8 @@ def create_app(
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if isinstance(jobs, BackgroundJobQueue):
+                await asyncio.to_thread(jobs.close)
             await engine.dispose()
 
     api = Router(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings, load_settings
 from app.db import create_engine, migrate, session_factory
+from app.endpoints import cache as endpoint_cache
 from app.event_types import service as event_types
 from app.kit import clock as clock_module
 from app.models import Base
@@ -113,6 +114,7 @@ async def sessions(engine: AsyncEngine):  # type: ignore[no-untyped-def]
             await conn.execute(text(f"DELETE FROM {table.name}"))
     tenants.forget_cached()
     event_types.forget_cached()
+    endpoint_cache.forget_cached()
     return session_factory(engine)
 
 

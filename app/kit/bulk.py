@@ -17,14 +17,21 @@ import msgspec
 from sqlalchemy import TextClause, text
 
 
+def insert_sql(table: str, types: Mapping[str, str], *, param: str = "rows") -> str:
+    """``INSERT INTO table (columns)`` from the rows of the ``:param`` JSON array (column: type),
+    read as ``r`` (so that a caller may add ``JOIN … ON … r.column`` or ``WHERE``)."""
+    columns = ", ".join(f'"{name}"' for name in types)
+    selected = ", ".join(f'r."{name}"' for name in types)
+    record = ", ".join(f'"{name}" {kind}' for name, kind in types.items())
+    return (
+        f"INSERT INTO {table} ({columns}) SELECT {selected} "
+        f"FROM json_to_recordset(CAST(:{param} AS json)) AS r({record})"
+    )
+
+
 def insert_from_json(table: str, types: Mapping[str, str]) -> TextClause:
     """``INSERT INTO table (columns)`` from the rows of the ``:rows`` JSON array (column: type)."""
-    columns = ", ".join(f'"{name}"' for name in types)
-    record = ", ".join(f'"{name}" {kind}' for name, kind in types.items())
-    return text(
-        f"INSERT INTO {table} ({columns}) SELECT {columns} "
-        f"FROM json_to_recordset(CAST(:rows AS json)) AS r({record})"
-    )
+    return text(insert_sql(table, types))
 
 
 def rows_json(rows: Sequence[Mapping[str, object]]) -> str:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import msgspec
-from sqlalchemy import Select, and_, exists, func, insert, select, text
+from sqlalchemy import Select, and_, exists, func, insert, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kit.bulk import insert_from_json, rows_json
+from app.kit.bulk import insert_from_json, insert_sql, rows_json
 from app.kit.ids import id_bound
 from app.kit.pagination import paginate
 from app.messages.schemas import MessageFilter
@@ -34,33 +34,49 @@ def readable(model: type[Owned], tenant_id: str) -> Select[Owned]:
 # "insertmanyvalues" renders them as one multi-row INSERT … RETURNING). Building `.values(rows)`
 # per request compiled a new statement every publish: ~7 % of the API's CPU.
 _TABLES = Base.metadata.tables
+_MESSAGES = _TABLES["messages"]
+# Each inserted row also brings back its tenant's endpoints_version, read in the same statement:
+# publish's subscription cache is checked against it without a round trip of its own.
+# (Written out: SQLAlchemy does not correlate a subquery in RETURNING to the inserted row.)
+_RETURNING: tuple[Any, ...] = (
+    _MESSAGES.c.id,
+    literal_column(
+        "(SELECT tenants.endpoints_version FROM tenants WHERE tenants.id = messages.tenant_id)"
+    ),
+)
 _INSERT_MESSAGES = {
-    "postgresql": pg_insert(_TABLES["messages"])
+    "postgresql": pg_insert(_MESSAGES)
     .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
-    .returning(_TABLES["messages"].c.id),
-    "sqlite": sqlite_insert(_TABLES["messages"])
+    .returning(*_RETURNING),
+    "sqlite": sqlite_insert(_MESSAGES)
     .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
-    .returning(_TABLES["messages"].c.id),
+    .returning(*_RETURNING),
 }
 
+_DELIVERY_COLUMNS = {
+    "id": "varchar",
+    "tenant_id": "varchar",
+    "message_id": "varchar",
+    "endpoint_id": "varchar",
+    "status": "varchar",
+    "attempt_count": "integer",
+    "next_attempt_at": "timestamptz",
+    "enqueued_at": "timestamptz",
+    "created_at": "timestamptz",
+    "updated_at": "timestamptz",
+    "trigger": "varchar",
+}
+_MESSAGE_COLUMNS = {
+    "id": "varchar",
+    "tenant_id": "varchar",
+    "event_type": "varchar",
+    "event_id": "varchar",
+    "channels": "json",
+    "created_at": "timestamptz",
+}
 # PostgreSQL: a publish's deliveries in one statement (app.kit.bulk); as an executemany they were
 # one INSERT per row, the costliest statement of the whole pipeline per delivery.
-_INSERT_DELIVERIES_PG = insert_from_json(
-    "deliveries",
-    {
-        "id": "varchar",
-        "tenant_id": "varchar",
-        "message_id": "varchar",
-        "endpoint_id": "varchar",
-        "status": "varchar",
-        "attempt_count": "integer",
-        "next_attempt_at": "timestamptz",
-        "enqueued_at": "timestamptz",
-        "created_at": "timestamptz",
-        "updated_at": "timestamptz",
-        "trigger": "varchar",
-    },
-)
+_INSERT_DELIVERIES_PG = insert_from_json("deliveries", _DELIVERY_COLUMNS)
 
 # The body is JSON text (UTF-8, control characters escaped), so it travels as a JSON string.
 _INSERT_PAYLOADS_PG = text(
@@ -68,31 +84,100 @@ _INSERT_PAYLOADS_PG = text(
     "FROM json_to_recordset(CAST(:rows AS json)) AS r(message_id varchar, body text)"
 )
 
+# PostgreSQL: a whole publish in one statement, one round trip (issue 15: a publish made six).
+# Messages whose event_id is taken insert nothing, nor do their payloads and deliveries; the
+# deliveries, planned from cached subscriptions, are written only if the tenant's
+# endpoints_version is still the one they were planned with (else the caller reads and adds them).
+_PUBLISH_PG = text(
+    f"""
+WITH new AS (
+    {insert_sql("messages", _MESSAGE_COLUMNS, param="messages")}
+    ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING id
+), version AS (
+    SELECT endpoints_version FROM tenants WHERE id = :tenant_id
+), payloads AS (
+    INSERT INTO message_payloads (message_id, body)
+    SELECT r.message_id, convert_to(r.body, 'UTF8')
+    FROM json_to_recordset(CAST(:payloads AS json)) AS r(message_id varchar, body text)
+    JOIN new ON new.id = r.message_id
+), deliveries AS (
+    {insert_sql("deliveries", _DELIVERY_COLUMNS, param="deliveries")}
+    JOIN new ON new.id = r.message_id
+    WHERE (SELECT endpoints_version FROM version)
+        = COALESCE(CAST(:planned_version AS integer), (SELECT endpoints_version FROM version))
+)
+SELECT new.id, (SELECT endpoints_version FROM version) FROM new
+"""
+)
+
 
 def _is_postgresql(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def insert_messages(session: AsyncSession, messages: list[Message]) -> set[str]:
-    """Insert the message rows and their channels; the ids inserted (a taken ``event_id``
-    inserts nothing).
+class Inserted(msgspec.Struct, frozen=True):
+    ids: set[str]
+    endpoints_version: int | None  # the tenant's, as the insert saw it (None: nothing inserted)
+    deliveries_written: bool = False
 
-    One ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` on SQLite and PostgreSQL alike: no
-    savepoint, and a concurrent duplicate waits for the first to commit, then conflicts.
-    """
-    rows = [
-        {
-            "id": m.id,
-            "tenant_id": m.tenant_id,
-            "event_type": m.event_type,
-            "event_id": m.event_id,
-            "channels": m.channels,
-            "created_at": m.created_at,
-        }
-        for m in messages
+
+async def insert_published(
+    session: AsyncSession,
+    messages: list[Message],
+    bodies: list[bytes],
+    deliveries: list[dict[str, Any]],
+    *,
+    planned_version: int | None,
+) -> Inserted:
+    """Insert messages, their payloads and, if the tenant's ``endpoints_version`` is still
+    ``planned_version`` (None: whatever it is), the ``deliveries`` planned for them; those of a
+    message whose ``event_id`` is taken are left out with it."""
+    if not _is_postgresql(session):
+        return await _insert_published_stepwise(
+            session, messages, bodies, deliveries, planned_version=planned_version
+        )
+    payloads = [
+        {"message_id": m.id, "body": b.decode()} for m, b in zip(messages, bodies, strict=True)
     ]
-    statement = _INSERT_MESSAGES[session.get_bind().dialect.name]
-    ids = set((await session.execute(statement, rows)).scalars())
+    params = {
+        "tenant_id": messages[0].tenant_id,
+        "messages": rows_json([_message_row(m) for m in messages]),
+        "payloads": rows_json(payloads),
+        "deliveries": rows_json(deliveries),
+        "planned_version": planned_version,
+    }
+    returned = (await session.execute(_PUBLISH_PG, params)).all()
+    ids = {row[0] for row in returned}
+    await _insert_channels(session, messages, ids)
+    version = max((row[1] for row in returned), default=None)
+    written = planned_version is None or version == planned_version
+    return Inserted(ids, version, deliveries_written=bool(ids) and written)
+
+
+async def _insert_published_stepwise(
+    session: AsyncSession,
+    messages: list[Message],
+    bodies: list[bytes],
+    deliveries: list[dict[str, Any]],
+    *,
+    planned_version: int | None,
+) -> Inserted:
+    """``insert_published`` statement by statement (SQLite)."""
+    inserted = await insert_messages(session, messages)
+    if not inserted.ids:
+        return inserted
+    new_bodies = [(m.id, b) for m, b in zip(messages, bodies, strict=True) if m.id in inserted.ids]
+    await insert_payloads(session, new_bodies)
+    if planned_version is not None and inserted.endpoints_version != planned_version:
+        return inserted
+    rows = [row for row in deliveries if row["message_id"] in inserted.ids]
+    if rows:
+        await insert_deliveries(session, rows)
+    return Inserted(inserted.ids, inserted.endpoints_version, deliveries_written=True)
+
+
+async def _insert_channels(session: AsyncSession, messages: list[Message], ids: set[str]) -> None:
+    """The channel rows of the messages inserted (``ids``), for the log's channel filter."""
     channel_rows = [
         {"tenant_id": m.tenant_id, "channel": c, "message_id": m.id}
         for m in messages
@@ -101,7 +186,32 @@ async def insert_messages(session: AsyncSession, messages: list[Message]) -> set
     ]
     if channel_rows:
         await session.execute(insert(_TABLES["message_channels"]), channel_rows)
-    return ids
+
+
+def _message_row(m: Message) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "tenant_id": m.tenant_id,
+        "event_type": m.event_type,
+        "event_id": m.event_id,
+        "channels": m.channels,
+        "created_at": m.created_at,
+    }
+
+
+async def insert_messages(session: AsyncSession, messages: list[Message]) -> Inserted:
+    """Insert the message rows and their channels; the ids inserted (a taken ``event_id``
+    inserts nothing) and the tenant's ``endpoints_version``.
+
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` on SQLite and PostgreSQL alike: no
+    savepoint, and a concurrent duplicate waits for the first to commit, then conflicts.
+    """
+    rows = [_message_row(m) for m in messages]
+    statement = _INSERT_MESSAGES[session.get_bind().dialect.name]
+    returned = (await session.execute(statement, rows)).all()
+    ids = {row[0] for row in returned}
+    await _insert_channels(session, messages, ids)
+    return Inserted(ids, max((row[1] for row in returned), default=None))
 
 
 async def insert_payloads(session: AsyncSession, payloads: list[tuple[str, bytes]]) -> None:

@@ -10,7 +10,8 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.deliveries import planning
-from app.endpoints import repository as endpoints
+from app.endpoints import cache as endpoints
+from app.endpoints.cache import Subscriptions
 from app.errors import AppError
 from app.event_types import service as event_types
 from app.kit.clock import utc_now
@@ -87,20 +88,22 @@ async def publish_many(
         )
         for item in items
     ]
-    inserted = await repository.insert_messages(session, messages)
-    new = [(m, b, i) for m, b, i in zip(messages, bodies, items, strict=True) if m.id in inserted]
-    if new:
-        await repository.insert_payloads(session, [(m.id, b) for m, b, _ in new])
-        await _create_deliveries(
-            session,
-            tenant.id,
-            [(m, i.payload) for m, _, i in new],
-            deliveries_per_task=deliveries_per_task,
-            only_endpoint=only_endpoint,
+    payloads = [item.payload for item in items]
+    inserted = await _insert(session, tenant.id, messages, bodies, payloads, only_endpoint)
+    due_now = inserted.due_now
+    if inserted.ids and not inserted.deliveries_written:
+        subscribed = await endpoints.subscriptions(
+            session, tenant.id, version=inserted.endpoints_version or 0
         )
+        new = [(m, p) for m, p in zip(messages, payloads, strict=True) if m.id in inserted.ids]
+        rows = _delivery_rows(tenant.id, new, subscribed)
+        if rows:
+            due_now = await planning.plan(session, rows, now=now)
+            await repository.insert_deliveries(session, rows)
+    _enqueue(session, due_now, deliveries_per_task=deliveries_per_task)
     return [
         Published(message=message, payload=item.payload, created=True)
-        if message.id in inserted
+        if message.id in inserted.ids
         else await _replayed(session, tenant, item)
         for message, item in zip(messages, items, strict=True)
     ]
@@ -115,21 +118,46 @@ async def _replayed(session: AsyncSession, tenant: Tenant, item: MessageCreate) 
     return Published(message=found, payload=payload, created=False)
 
 
-async def _create_deliveries(
+class _Inserted(msgspec.Struct):
+    ids: set[str]
+    endpoints_version: int | None
+    deliveries_written: bool
+    due_now: list[str]  # of the deliveries written, those to enqueue now (the others wait in
+    # a rate-limited endpoint's line: ``app.deliveries.planning``)
+
+
+async def _insert(
     session: AsyncSession,
     tenant_id: str,
-    messages: list[tuple[Message, dict[str, Any]]],
-    *,
-    deliveries_per_task: int,
-    only_endpoint: Endpoint | None = None,
-) -> None:
-    """One pending delivery per message x matching enabled endpoint; tasks sent after commit
-    for those due now (a rate-limited endpoint's line: ``app.deliveries.planning``)."""
+    messages: list[Message],
+    bodies: list[bytes],
+    payloads: list[dict[str, Any]],
+    only_endpoint: Endpoint | None,
+) -> _Inserted:
+    """Write the messages with the deliveries planned from the cached subscriptions, in one
+    statement where the database allows; without a cache entry, or when the tenant's endpoints
+    changed since it was taken, the deliveries are left for the caller to plan afresh."""
     if only_endpoint is not None:
-        subscribed = [(only_endpoint.id, Subscription(["*"]))]
+        version, subscribed = None, [(only_endpoint.id, Subscription(["*"]))]
     else:
-        subscribed = await endpoints.subscriptions(session, tenant_id)
-    rows: list[dict[str, Any]] = [
+        version, subscribed = endpoints.cached(tenant_id) or (-1, [])
+    planned = _delivery_rows(tenant_id, list(zip(messages, payloads, strict=True)), subscribed)
+    due = await planning.plan(session, planned, now=messages[0].created_at) if planned else []
+    inserted = await repository.insert_published(
+        session, messages, bodies, planned, planned_version=version
+    )
+    owner = {row["id"]: row["message_id"] for row in planned}
+    due_now = [i for i in due if owner[i] in inserted.ids] if inserted.deliveries_written else []
+    return _Inserted(inserted.ids, inserted.endpoints_version, inserted.deliveries_written, due_now)
+
+
+def _delivery_rows(
+    tenant_id: str,
+    messages: list[tuple[Message, dict[str, Any]]],
+    subscribed: Subscriptions,
+) -> list[dict[str, Any]]:
+    """One pending delivery per message x matching enabled endpoint."""
+    return [
         {
             "id": new_id("dlv"),
             "tenant_id": tenant_id,
@@ -147,9 +175,9 @@ async def _create_deliveries(
         for endpoint_id, subscription in subscribed
         if subscription.accepts(message.event_type, message.channels, payload)
     ]
-    if not rows:
-        return
-    ids = await planning.plan(session, rows, now=utc_now())
-    await repository.insert_deliveries(session, rows)
+
+
+def _enqueue(session: AsyncSession, ids: list[str], *, deliveries_per_task: int) -> None:
+    """Buffer the deliveries' tasks on the unit of work: sent after its commit."""
     for start in range(0, len(ids), deliveries_per_task):
         enqueue(session, SendDeliveries(delivery_ids=ids[start : start + deliveries_per_task]))

@@ -1,4 +1,4 @@
-from sqlalchemy import String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, TimestampMixin, id_column
@@ -15,3 +15,6 @@ class Tenant(TimestampMixin, Base):
     # "customer", or "source": a source's hidden tenant, which owns its destinations and inbound
     # messages and is never reachable through tenant routes or portal tokens.
     kind: Mapped[str] = mapped_column(String(16), default="customer")
+    # Bumped by database triggers on every change to what the tenant's endpoints subscribe
+    # (migration 0007); publish's subscription cache is valid while it stays the same.
+    endpoints_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

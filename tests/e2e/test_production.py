@@ -95,3 +95,31 @@ def test_a_generated_admin_key_never_goes_to_the_logs(
     )
     assert answer.status_code == 200
     assert str(key_file) in api.tail() and key not in api.log_path.read_text()
+
+
+def test_api_workers_serve_publishes_from_several_processes(
+    stack: Stack, fresh_database_url: str
+) -> None:
+    """``HOOKRELAY_API_WORKERS=2``: ``hookrelay api`` runs two worker processes on one port, each
+    with its own engine, broker connection and caches; publishes through either are delivered."""
+    from pathlib import Path
+
+    from tests.e2e.harness import fresh_rabbitmq_vhost
+
+    receiver = start_receiver(stack)
+    with fresh_rabbitmq_vhost() as broker_url:
+        service = start_production(
+            stack,
+            database_url=fresh_database_url,
+            broker_url=broker_url,
+            settings={"HOOKRELAY_API_WORKERS": "2"},
+        )
+        api = stack.get("api").pid
+        children = Path(f"/proc/{api}/task/{api}/children").read_text().split()
+        assert len(children) >= 2, f"expected 2 worker processes under the api, got {children}"
+
+        setup = set_up_tenant(service, receiver, endpoints=2)
+        published = publish_many(service, setup.tenant, 100)
+
+        assert_fanned_out_once(service, receiver, setup, published, stack=stack)
+        stack.stop_all()  # before the vhost goes

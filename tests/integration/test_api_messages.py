@@ -3,7 +3,7 @@ from typing import Any
 import pytest
 from dramatiq.brokers.stub import StubBroker
 from litestar.testing import AsyncTestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
 
 from app.models import Delivery, Message, MessagePayload
 from tests.integration.conftest import queued_delivery_ids
@@ -13,14 +13,7 @@ Client = AsyncTestClient[Any]
 
 async def setup_tenant(client: Client, *endpoint_patterns: list[str]) -> list[str]:
     await client.post("/api/v1/tenants", json={"uid": "acme", "name": "Acme"})
-    ids = []
-    for patterns in endpoint_patterns:
-        response = await client.post(
-            "/api/v1/tenants/acme/endpoints",
-            json={"url": "https://example.com/hook", "event_types": patterns},
-        )
-        ids.append(response.json()["id"])
-    return ids
+    return await setup_tenant_endpoints(client, *endpoint_patterns)
 
 
 async def count(sessions: Any, model: Any) -> int:
@@ -262,3 +255,84 @@ class TestBatchPublish:
         )
         assert response.status_code == 400
         assert response.json()["code"] == "validation_error"
+
+
+class TestSubscriptionCache:
+    """Publish keeps each tenant's subscriptions per process while its endpoints_version (bumped
+    by database triggers) is unchanged: changes made anywhere reach the very next publish."""
+
+    async def publish(self, client: Client) -> set[str]:
+        response = await client.post(
+            "/api/v1/tenants/acme/messages", json={"event_type": "invoice.paid", "payload": {}}
+        )
+        assert response.status_code == 202, response.text
+        deliveries = await client.get(
+            f"/api/v1/tenants/acme/messages/{response.json()['id']}/deliveries"
+        )
+        return {d["endpoint_id"] for d in deliveries.json()["data"]}
+
+    async def test_unchanged_endpoints_are_read_once(self, client: Client, app: Any) -> None:
+        (endpoint,) = await setup_tenant(client, ["invoice.*"])
+        reads: list[str] = []
+
+        def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if "FROM endpoints" in statement:
+                reads.append(statement)
+
+        event.listen(app.state.engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            for _ in range(3):
+                assert await self.publish(client) == {endpoint}
+        finally:
+            event.remove(app.state.engine.sync_engine, "before_cursor_execute", seen)
+        assert len(reads) == 1
+
+    async def test_a_change_written_by_another_process_reaches_the_next_publish(
+        self, client: Client, sessions: Any
+    ) -> None:
+        # Given a cached endpoint set
+        first, second = await setup_tenant(client, ["invoice.*"], ["invoice.*"])
+        assert await self.publish(client) == {first, second}
+
+        # When other processes change endpoints behind this one's back (plain SQL, as a worker
+        # disabling an endpoint or another API process would), each publish sees the change
+        async def change(sql: str) -> None:
+            async with sessions() as session:
+                await session.execute(text(sql), {"first": first, "second": second})
+                await session.commit()
+
+        await change("UPDATE endpoints SET disabled = true WHERE id = :first")
+        assert await self.publish(client) == {second}
+        await change("UPDATE endpoints SET event_types = '[\"customer.*\"]' WHERE id = :second")
+        assert await self.publish(client) == set()
+        await change("UPDATE endpoints SET disabled = false WHERE id = :first")
+        assert await self.publish(client) == {first}
+        await change("DELETE FROM endpoints WHERE id = :first")
+        assert await self.publish(client) == set()
+        (third,) = await setup_tenant_endpoints(client, ["invoice.paid"])
+        assert await self.publish(client) == {third}
+
+    async def test_state_updates_leave_the_version_alone(
+        self, client: Client, sessions: Any
+    ) -> None:
+        (endpoint,) = await setup_tenant(client, ["invoice.*"])
+        version = "SELECT endpoints_version FROM tenants WHERE uid = 'acme'"
+        async with sessions() as session:
+            before = await session.scalar(text(version))
+            await session.execute(
+                text("UPDATE endpoints SET circuit_failures = 3 WHERE id = :id"), {"id": endpoint}
+            )
+            await session.commit()
+            assert await session.scalar(text(version)) == before
+
+
+async def setup_tenant_endpoints(client: Client, *endpoint_patterns: list[str]) -> list[str]:
+    ids = []
+    for patterns in endpoint_patterns:
+        response = await client.post(
+            "/api/v1/tenants/acme/endpoints",
+            json={"url": "https://example.com/hook", "event_types": patterns},
+        )
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    return ids

@@ -15,12 +15,14 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import func, select
 
-from app.kit.jobs import JobQueue, enqueue
+from app.config import Settings
+from app.kit.jobs import BackgroundJobQueue, JobQueue, enqueue
 from app.kit.uow import unit_of_work
-from app.models import Tenant
-from tests.conftest import RABBITMQ_URL, REDIS_URL
-from tests.factories import create_tenant
-from workers.contracts import Task
+from app.models import Delivery, Tenant
+from tests.conftest import RABBITMQ_URL, REDIS_URL, Clock
+from tests.factories import create_endpoint, create_tenant, publish
+from workers.contracts import DELIVERY_QUEUE, Task
+from workers.scheduler import run_once
 
 PROBE_QUEUE = f"hookrelay-test-{secrets.token_hex(4)}"
 
@@ -127,3 +129,57 @@ class TestEnqueueAfterCommit:
 
         # The request still succeeds; the scheduler re-enqueues from the database later.
         assert await tenant_count(sessions) == 1
+
+
+class TestBackgroundJobQueue:
+    """The API's queue sends from a thread of its own, after the commit, without the request."""
+
+    async def test_committed_tasks_are_sent_in_the_background(
+        self, sessions: Any, broker: dramatiq.Broker
+    ) -> None:
+        jobs = BackgroundJobQueue(broker)
+        async with unit_of_work(sessions, jobs) as session:
+            await create_tenant(session)
+            enqueue(session, Probe(value="a"))
+            assert queued(broker) == []
+        async with unit_of_work(sessions, jobs) as session:
+            enqueue(session, Probe(value="b"))
+        jobs.close()  # a clean stop sends what was handed over first
+
+        messages = queued(broker, expect=2)
+        assert [m["kwargs"] for m in messages] == [{"value": "a"}, {"value": "b"}]
+
+    async def test_guarantee_1_a_crash_before_the_background_send_loses_nothing(
+        self, settings: Settings, sessions: Any, clock: Clock
+    ) -> None:
+        # Given a publish committed (so answered 202) whose tasks were handed to the background
+        # sender of a process that died before sending them
+        class DiesBeforeSending(BackgroundJobQueue):
+            def _run(self) -> None:
+                return
+
+        lost = StubBroker()
+        lost.declare_queue(DELIVERY_QUEUE)
+        async with unit_of_work(sessions, DiesBeforeSending(lost)) as session:
+            tenant = await create_tenant(session)
+            for _ in range(3):
+                await create_endpoint(session, tenant)
+            message = await publish(session, tenant)
+        assert lost.queues[DELIVERY_QUEUE].qsize() == 0
+        async with sessions() as session:
+            ids = set(
+                await session.scalars(select(Delivery.id).where(Delivery.message_id == message.id))
+            )
+        assert len(ids) == 3
+
+        # When the scheduler looks, before and after its stuck bound
+        found = StubBroker()
+        found.declare_queue(DELIVERY_QUEUE)
+        assert await run_once(settings, sessions, JobQueue(found)) == 0
+        clock.advance(settings.stuck_after_seconds + 1)
+
+        # Then it enqueues every one of them again
+        assert await run_once(settings, sessions, JobQueue(found)) == 3
+        queue = found.queues[DELIVERY_QUEUE]
+        sent = [json.loads(queue.get_nowait()) for _ in range(queue.qsize())]
+        assert {i for m in sent for i in m["kwargs"]["delivery_ids"]} == ids
