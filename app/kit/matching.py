@@ -40,16 +40,21 @@ def _never(_: Any) -> bool:
 class Subscription:
     """An endpoint's patterns, channels and compiled filter, checked against many messages."""
 
-    __slots__ = ("channels", "event_types", "predicate")
+    __slots__ = ("channels", "event_types", "predicate", "rate_limited")
 
     def __init__(
         self,
         event_types: Sequence[str],
         channels: Sequence[str] | None = None,
         payload_filter: Any = None,
+        *,
+        rate_limited: bool = False,
     ) -> None:
         self.event_types = event_types
         self.channels = channels
+        # The endpoint has a rate limit: its new deliveries are planned along its line
+        # (``app.deliveries.planning``); publish skips that read for every other endpoint.
+        self.rate_limited = rate_limited
         self.predicate: Predicate | None = None
         if payload_filter is not None:
             try:

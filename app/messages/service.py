@@ -4,6 +4,7 @@ enabled endpoint; the deliveries are enqueued after the commit. (The log's reads
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -98,7 +99,7 @@ async def publish_many(
         new = [(m, p) for m, p in zip(messages, payloads, strict=True) if m.id in inserted.ids]
         rows = _delivery_rows(tenant.id, new, subscribed)
         if rows:
-            due_now = await planning.plan(session, rows, now=now)
+            due_now = await _plan(session, rows, subscribed, now=now)
             await repository.insert_deliveries(session, rows)
     _enqueue(session, due_now, deliveries_per_task=deliveries_per_task)
     return [
@@ -142,7 +143,7 @@ async def _insert(
     else:
         version, subscribed = endpoints.cached(tenant_id) or (-1, [])
     planned = _delivery_rows(tenant_id, list(zip(messages, payloads, strict=True)), subscribed)
-    due = await planning.plan(session, planned, now=messages[0].created_at) if planned else []
+    due = await _plan(session, planned, subscribed, now=messages[0].created_at)
     inserted = await repository.insert_published(
         session, messages, bodies, planned, planned_version=version
     )
@@ -175,6 +176,17 @@ def _delivery_rows(
         for endpoint_id, subscription in subscribed
         if subscription.accepts(message.event_type, message.channels, payload)
     ]
+
+
+async def _plan(
+    session: AsyncSession, rows: list[dict[str, Any]], subscribed: Subscriptions, *, now: datetime
+) -> list[str]:
+    """The ids of new delivery ``rows`` to enqueue now: all of them, unless a rate-limited
+    endpoint is among them, whose deliveries ``planning`` spreads along its line."""
+    limited = {endpoint_id for endpoint_id, sub in subscribed if sub.rate_limited}
+    if not any(row["endpoint_id"] in limited for row in rows):
+        return [row["id"] for row in rows]
+    return await planning.plan(session, rows, now=now)
 
 
 def _enqueue(session: AsyncSession, ids: list[str], *, deliveries_per_task: int) -> None:

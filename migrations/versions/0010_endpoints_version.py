@@ -10,7 +10,8 @@ comes back with the message INSERT of every publish: a different version is a ch
 set, read again. Triggers, not application code, bump it, so every writer (API, worker disabling
 an endpoint, retention, any future one) counts: an insert or delete of an endpoint, or an update
 of a column subscriptions read (``tenant_id``, ``event_types``, ``channels``, ``payload_filter``,
-``disabled``, ``deleted_at``). Circuit and rate-limit state updates do not touch it.
+``disabled``, ``deleted_at``, ``rate_limit_per_second``: publish plans a rate-limited
+endpoint's deliveries along its line). Circuit and rate-limit state updates do not touch it.
 """
 
 from collections.abc import Sequence
@@ -23,7 +24,9 @@ down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-COLUMNS = "tenant_id, event_types, channels, payload_filter, disabled, deleted_at"
+COLUMNS = (
+    "tenant_id, event_types, channels, payload_filter, disabled, deleted_at, rate_limit_per_second"
+)
 BUMP = "UPDATE tenants SET endpoints_version = endpoints_version + 1 WHERE id = {row}.tenant_id"
 
 POSTGRESQL = [

@@ -1,4 +1,5 @@
-"""The pool pings a connection only after it sat idle; a dead one is then replaced unseen."""
+"""The pool pings a connection only after it sat idle; a dead one is then replaced unseen
+(PostgreSQL only: the server that cuts connections, and the ping, are PostgreSQL's)."""
 
 from __future__ import annotations
 
@@ -17,15 +18,13 @@ async def backend_pid(engine: db.AsyncEngine) -> int:
 
 class TestPingWhenIdle:
     async def test_a_connection_cut_while_idle_is_replaced_before_use(
-        self, database_url: str, monkeypatch: pytest.MonkeyPatch
+        self, postgres_database: str, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        if not database_url.startswith("postgresql"):
-            pytest.skip("a server that cuts connections: PostgreSQL")
-        engine = create_engine(database_url, pool_size=1)
+        engine = create_engine(postgres_database, pool_size=1)
         try:
             # Given a pooled connection that the server has cut (as a restart does)
             first = await backend_pid(engine)
-            with psycopg.connect(database_url, autocommit=True) as admin:
+            with psycopg.connect(postgres_database, autocommit=True) as admin:
                 admin.execute("SELECT pg_terminate_backend(%s)", (first,))
 
             # When it is taken from the pool after its idle time (here: any)
@@ -37,12 +36,10 @@ class TestPingWhenIdle:
             await engine.dispose()
 
     async def test_a_connection_used_just_now_is_not_pinged(
-        self, database_url: str, monkeypatch: pytest.MonkeyPatch
+        self, postgres_database: str, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        if not database_url.startswith("postgresql"):
-            pytest.skip("the ping is PostgreSQL's")
         monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 60.0)  # however slow this machine is
-        engine = create_engine(database_url, pool_size=1)
+        engine = create_engine(postgres_database, pool_size=1)
         pings = 0
         original = engine.dialect.do_ping
 
