@@ -167,16 +167,22 @@ class _Connection(asyncio.Protocol):
 
     def _reset(self, limit: int) -> None:
         """Ready for an answer whose body is kept up to ``limit`` bytes."""
-        self.status = 0
-        self.headers: dict[str, str] = {}
+        self._begin_answer()
         self.body: list[bytes] = []
         self._kept = 0  # body bytes kept
-        self._seen = 0  # response bytes seen (head and body)
-        self._framed = False  # the answer says where its body ends
-        self._headers_done = False
+        self._seen = 0  # response bytes seen (interim answers, head, body, trailers)
         self.got_data = False
         self.reusable = False
         self._limit = limit
+
+    def _begin_answer(self) -> None:
+        self.status = 0
+        self.headers: dict[str, str] = {}
+        self._framed = False  # the answer says where its body ends
+        self._headers_done = False
+        # Bytes seen past this end the answer: a head (interim answers included) may not pass
+        # 64 KiB; then the body, trailers or chunk extensions are read this far at most.
+        self._max_seen = MAX_RESPONSE_HEAD_BYTES
 
     # One request at a time.
 
@@ -211,8 +217,8 @@ class _Connection(asyncio.Protocol):
             self.close()
             return
         self.got_data = True
-        if not self._headers_done and self._seen > MAX_RESPONSE_HEAD_BYTES:
-            self._fail(ResponseError("the response head is over 64 KiB"))
+        if self._seen > self._max_seen:
+            self._over_limit()
             return
         self._seen += len(data)
         try:
@@ -252,6 +258,7 @@ class _Connection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         self.status = self._parser.get_status_code()
         self._headers_done = True
+        self._max_seen = MAX_RESPONSE_HEAD_BYTES + self._limit + DRAIN_LIMIT_BYTES
         if self.status in (204, 304):
             self._framed = True
 
@@ -259,15 +266,21 @@ class _Connection(asyncio.Protocol):
         if self._kept < self._limit:
             self.body.append(body[: self._limit - self._kept])
             self._kept += len(self.body[-1])
-        if self._seen > self._limit + DRAIN_LIMIT_BYTES:
-            self._done(reusable=False)  # enough kept; not worth draining the rest
 
     def on_message_complete(self) -> None:
         if 100 <= self.status < 200 and self.status != 101:
-            self._reset(self._limit)  # an interim answer (103 Early Hints): the real one follows
-            self.got_data = True
+            self._begin_answer()  # an interim answer (103 Early Hints): the real one follows
             return
         self._done(reusable=self._parser.should_keep_alive())
+
+    def _over_limit(self) -> None:
+        if self._headers_done:
+            # The status and the body kept are the answer; what follows (a body, trailers or
+            # chunk extensions without end) is not worth reading, and would otherwise be read,
+            # or held by the parser, until the try's timeout.
+            self._done(reusable=False)
+        else:
+            self._fail(ResponseError("the response head is over 64 KiB"))
 
     def _done(self, *, reusable: bool) -> None:
         if self._waiter is not None and not self._waiter.done():

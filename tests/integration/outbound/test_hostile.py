@@ -1,0 +1,295 @@
+"""The outbound client against hostile receivers (issue 13): answers generated with hypothesis
+from the raw scripted servers of test_http.py, answers that never end, and stalls.
+
+Whatever a receiver sends, a try ends within its timeout as a parsed answer or a classified
+error kind (never ``other``, which is an exception nobody expected), keeps only bounded parts of
+the answer, and leaves the client able to send the next POST.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import ssl
+import tracemalloc
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import cast
+
+import pytest
+import trustme
+from hypothesis import HealthCheck, example, given, settings
+
+from tests.integration.outbound.hostile import (
+    OPEN,
+    Expected,
+    Plan,
+    Playing,
+    examples,
+    plans,
+    play,
+)
+from tests.integration.outbound.test_http import (
+    BODY,
+    OK,
+    Scripted,
+    sender,
+    serving,
+    tls_server_context,
+)
+from workers.delivery import Outcome, post
+from workers.http import (
+    DRAIN_LIMIT_BYTES,
+    MAX_HEADER_VALUE_CHARS,
+    MAX_RESPONSE_HEAD_BYTES,
+    MAX_RESPONSE_HEADERS,
+    Sender,
+)
+
+TIMEOUT_SECONDS = 0.15
+MAX_BODY_BYTES = 1024
+# Kinds a hostile answer may come to; "other" would be an exception the client did not expect.
+KINDS = {None, "http_status", "timeout", "connection"}
+
+
+async def try_once(
+    client: Sender,
+    url: str,
+    *,
+    timeout_seconds: float = TIMEOUT_SECONDS,
+    kinds: set[str | None] = KINDS,
+) -> Outcome:
+    """One try as the worker makes it; a try still running a second past its timeout has hung."""
+    outcome = await asyncio.wait_for(
+        post(client, url, BODY, {}, timeout_seconds=timeout_seconds, max_body_bytes=MAX_BODY_BYTES),
+        timeout_seconds + 1,
+    )
+    assert outcome.error_kind in kinds, outcome.error_detail
+    assert len(outcome.response_body) <= MAX_BODY_BYTES
+    headers = outcome.response_headers or {}
+    assert len(headers) <= MAX_RESPONSE_HEADERS
+    assert all(len(value) <= MAX_HEADER_VALUE_CHARS for value in headers.values())
+    return outcome
+
+
+@asynccontextmanager
+async def hostile(plan: Plan) -> AsyncIterator[tuple[Scripted, list[Playing]]]:
+    """A receiver that answers its first request with ``plan`` and every later one with OK."""
+    playing: list[Playing] = []
+
+    def answer(n: int, request: bytes) -> bytes:
+        if n > 1:
+            return OK
+        playing.append(play(plan, server.transports[-1]))
+        return b""
+
+    async with serving(answer) as server:
+        try:
+            yield server, playing
+        finally:
+            for p in playing:
+                p.stop()
+
+
+class TestGeneratedAnswers:
+    @settings(
+        max_examples=examples(40),
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.differing_executors,  # one run per event loop
+        ],
+    )
+    @given(plan=plans())
+    @example(plan=Plan(OK, end=OPEN, expected=Expected(200, b"ok")))
+    @example(
+        plan=Plan(b"HTTP/1.1 200 OK\r\n\r\nto the close", expected=Expected(200, b"to the close"))
+    )
+    async def test_every_answer_is_read_or_classified_and_the_next_post_works(
+        self, tmp_path: Path, plan: Plan
+    ) -> None:
+        async with hostile(plan) as (server, playing), sender(tmp_path) as client:
+            outcome = await try_once(client, server.url())
+            if plan.expected is not None:
+                assert (outcome.status_code, outcome.response_body) == (
+                    plan.expected.status,
+                    plan.expected.body[:MAX_BODY_BYTES].decode("utf-8", "replace"),
+                )
+            for p in playing:
+                p.stop()  # nothing more of the hostile answer: the next POST must read OK
+            for _ in range(3):
+                await asyncio.sleep(0)  # bytes already sent reach the client first
+            after = await try_once(client, server.url(), timeout_seconds=2)
+            assert (after.status_code, after.response_body) == (200, "ok")
+
+
+def endless(head: bytes, filler: bytes) -> Callable[[], asyncio.Protocol]:
+    """A receiver that answers every request with ``head`` then ``filler`` for ever, as fast as
+    the client reads (it writes only while the transport's buffer has room)."""
+
+    class Endless(asyncio.Protocol):
+        paused = False
+        answering = False
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = cast(asyncio.Transport, transport)
+
+        def data_received(self, data: bytes) -> None:
+            if b"\r\n\r\n" in data and not self.answering:
+                self.answering = True
+                self.transport.write(head)
+                self.pump()
+
+        def pause_writing(self) -> None:
+            self.paused = True
+
+        def resume_writing(self) -> None:
+            self.paused = False
+            self.pump()
+
+        def pump(self) -> None:
+            while not self.paused and not self.transport.is_closing():
+                self.transport.write(filler)
+
+    return Endless
+
+
+@asynccontextmanager
+async def serving_endless(head: bytes, filler: bytes) -> AsyncIterator[str]:
+    server = await asyncio.get_running_loop().create_server(endless(head, filler), "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/hook"
+    finally:
+        server.close()
+
+
+FILL = b"x" * 65536
+ENDLESS = {
+    "body_with_a_length": (b"HTTP/1.1 500 Oops\r\ncontent-length: 999999999999\r\n\r\n", FILL),
+    "chunked_body": (
+        b"HTTP/1.1 500 Oops\r\ntransfer-encoding: chunked\r\n\r\n",
+        b"%x\r\n%s\r\n" % (len(FILL), FILL),
+    ),
+    "body_to_the_close": (b"HTTP/1.1 500 Oops\r\n\r\n", FILL),
+    "chunk_extension": (b"HTTP/1.1 500 Oops\r\ntransfer-encoding: chunked\r\n\r\n5;e=", FILL),
+    "trailer_value": (
+        b"HTTP/1.1 500 Oops\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nx-t: ",
+        FILL,
+    ),
+    "trailer_lines": (
+        b"HTTP/1.1 500 Oops\r\ntransfer-encoding: chunked\r\n\r\n0\r\n",
+        b"x-t: v\r\n" * 8192,
+    ),
+    "header_value": (b"HTTP/1.1 500 Oops\r\nx-h: ", FILL),
+    "header_lines": (b"HTTP/1.1 500 Oops\r\n", b"x-h: v\r\n" * 8192),
+    "interim_answers": (b"", b"HTTP/1.1 100 Continue\r\nx-h: v\r\n\r\n" * 2048),
+}
+
+
+class TestEndlessAnswers:
+    @pytest.mark.parametrize("kind", list(ENDLESS))
+    async def test_an_endless_answer_is_cut_within_the_limits(
+        self, tmp_path: Path, kind: str
+    ) -> None:
+        # A 5 s timeout that loopback would fill with gigabytes: the limits must end it first.
+        head, filler = ENDLESS[kind]
+        async with serving_endless(head, filler) as url, sender(tmp_path) as client:
+            outcome = await try_once(client, url, timeout_seconds=5)
+        assert outcome.duration_ms < 2500
+        if outcome.status_code is None:
+            assert outcome.error_kind == "connection"
+            assert "64 KiB" in (outcome.error_detail or "")
+        else:
+            assert (outcome.status_code, outcome.error_kind) == (500, "http_status")
+            assert len(outcome.response_body) <= MAX_BODY_BYTES
+
+    async def test_memory_stays_bounded_across_many_endless_answers(self, tmp_path: Path) -> None:
+        # Given a receiver of each kind of endless answer, tried again and again by one client,
+        rounds = 5
+        async with AsyncExitStack() as stack:
+            urls = [await stack.enter_async_context(serving_endless(*a)) for a in ENDLESS.values()]
+            client = await stack.enter_async_context(sender(tmp_path))
+            tracemalloc.start()
+            try:
+                baseline, _ = tracemalloc.get_traced_memory()
+                held = []
+                for _ in range(rounds):
+                    for url in urls:
+                        await try_once(client, url, timeout_seconds=5)
+                    gc.collect()
+                    held.append(tracemalloc.get_traced_memory()[0])
+                _, peak = tracemalloc.get_traced_memory()
+            finally:
+                tracemalloc.stop()
+        # then the most held at once is a few answers' read limit (each receiver would have sent
+        # gigabytes within the timeout; an endless trailer was held whole: 150-190 MB here),
+        read_limit = MAX_RESPONSE_HEAD_BYTES + MAX_BODY_BYTES + DRAIN_LIMIT_BYTES
+        assert peak - baseline < 6 * read_limit
+        # and nothing accumulates from one round of tries to the next.
+        assert held[-1] - held[0] < 32 * 1024
+
+
+class TestStalls:
+    async def test_bytes_dripped_one_a_second_end_at_the_timeout(self, tmp_path: Path) -> None:
+        plan = Plan(OK, drip=True, delay_seconds=1.0)
+        async with hostile(plan) as (server, _), sender(tmp_path) as client:
+            outcome = await try_once(client, server.url(), timeout_seconds=0.5)
+        assert (outcome.status_code, outcome.error_kind) == (None, "timeout")
+        assert 450 <= outcome.duration_ms < 1500
+
+    async def test_a_tls_handshake_that_stalls_ends_at_the_connect_timeout(
+        self, tmp_path: Path
+    ) -> None:
+        # A TCP server that accepts and never speaks TLS; the whole try could wait 10 s.
+        async with (
+            raw_server(b"") as (port, accepted),
+            sender(tmp_path, connect_timeout_seconds=0.3) as client,
+        ):
+            outcome = await try_once(client, f"https://127.0.0.1:{port}/", timeout_seconds=10)
+        assert (outcome.status_code, outcome.error_kind) == (None, "timeout")
+        assert len(accepted) == 1
+        assert 250 <= outcome.duration_ms < 2000
+
+    async def test_a_tls_receiver_that_never_answers_ends_at_the_timeout(
+        self, tmp_path: Path
+    ) -> None:
+        authority = trustme.CA()
+        trusting = ssl.create_default_context()
+        authority.configure_trust(trusting)
+        context = tls_server_context(authority, "127.0.0.1")
+        async with (
+            serving(lambda n, r: b"", ssl_context=context) as server,
+            sender(tmp_path, ssl=trusting) as client,
+        ):
+            url = f"https://127.0.0.1:{server.port}/"
+            outcome = await try_once(client, url, timeout_seconds=0.5)
+        assert (outcome.status_code, outcome.error_kind) == (None, "timeout")
+        assert len(server.requests) == 1
+
+    async def test_plain_http_in_answer_to_a_tls_hello_is_a_tls_error(self, tmp_path: Path) -> None:
+        async with raw_server(OK) as (port, _), sender(tmp_path) as client:
+            url = f"https://127.0.0.1:{port}/"
+            outcome = await try_once(client, url, timeout_seconds=2, kinds={"tls"})
+        assert outcome.status_code is None
+
+
+@asynccontextmanager
+async def raw_server(greeting: bytes) -> AsyncIterator[tuple[int, list[asyncio.Transport]]]:
+    """A TCP server that writes ``greeting`` to each connection, then reads and says nothing."""
+    accepted: list[asyncio.Transport] = []
+
+    class Raw(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            accepted.append(cast(asyncio.Transport, transport))
+            if greeting:
+                accepted[-1].write(greeting)
+
+    server = await asyncio.get_running_loop().create_server(Raw, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1], accepted
+    finally:
+        server.close()
+        for transport in accepted:
+            transport.close()
