@@ -40,8 +40,10 @@ USER_AGENT = "Hookrelay/0.1 (+webhooks)"
 MAX_RESPONSE_HEADERS = 50
 MAX_HEADER_VALUE_CHARS = 1000
 # A receiver's answer is read this far at most; past it the connection is dropped, not drained.
+# Counted per read (no per-byte work on the hot path), so one read may pass a limit: a head that
+# arrives whole in one read of up to 256 KiB is parsed; the next read past 64 KiB fails it.
 MAX_RESPONSE_HEAD_BYTES = 64 * 1024
-DRAIN_LIMIT_BYTES = 256 * 1024
+DRAIN_LIMIT_BYTES = 256 * 1024  # past the head and the body kept: body, trailers, extensions
 DNS_TTL_SECONDS = 60.0
 KEEPALIVE_SECONDS = 30.0  # an idle connection older than this is closed, not reused
 

@@ -11,10 +11,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import cast
 
 from hypothesis import strategies as st
+
+from tests.integration.outbound.test_http import OK, Scripted, serving
 
 # HYPOTHESIS_PROFILE=fuzz multiplies every example count here (the suite's counts stay small).
 FUZZ_FACTOR = 50 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 1
@@ -268,11 +272,44 @@ def plans(draw: st.DrawFn) -> Plan:
     )
 
 
-def by_path(plans_by_path: dict[str, Plan]) -> Callable[[bytes], Plan | None]:
-    """The plan for a request, chosen by its path (``None``: no plan for that path)."""
+@asynccontextmanager
+async def hostile(
+    plan: Plan, *, every: bool = False
+) -> AsyncIterator[tuple[Scripted, list[Playing]]]:
+    """A receiver (test_http.py's scripted server) that answers its first request with ``plan``
+    and every later one with OK, or, with ``every``, every request with ``plan``."""
+    playing: list[Playing] = []
 
-    def choose(request: bytes) -> Plan | None:
-        path = request.split(b" ", 2)[1].decode()
-        return plans_by_path.get(path)
+    def answer(n: int, request: bytes) -> bytes:
+        if n > 1 and not every:
+            return OK
+        # One try at a time per receiver here, so the newest connection is the one asking.
+        playing.append(play(plan, server.transports[-1]))
+        return b""
 
-    return choose
+    async with serving(answer) as server:
+        try:
+            yield server, playing
+        finally:
+            for p in playing:
+                p.stop()
+
+
+@asynccontextmanager
+async def raw_server(greeting: bytes) -> AsyncIterator[tuple[int, list[asyncio.Transport]]]:
+    """A TCP server that writes ``greeting`` to each connection, then reads and says nothing."""
+    accepted: list[asyncio.Transport] = []
+
+    class Raw(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            accepted.append(cast(asyncio.Transport, transport))
+            if greeting:
+                accepted[-1].write(greeting)
+
+    server = await asyncio.get_running_loop().create_server(Raw, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1], accepted
+    finally:
+        server.close()
+        for transport in accepted:
+            transport.close()

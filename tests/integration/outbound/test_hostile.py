@@ -25,15 +25,14 @@ from tests.integration.outbound.hostile import (
     OPEN,
     Expected,
     Plan,
-    Playing,
     examples,
+    hostile,
     plans,
-    play,
+    raw_server,
 )
 from tests.integration.outbound.test_http import (
     BODY,
     OK,
-    Scripted,
     sender,
     serving,
     tls_server_context,
@@ -71,25 +70,6 @@ async def try_once(
     assert len(headers) <= MAX_RESPONSE_HEADERS
     assert all(len(value) <= MAX_HEADER_VALUE_CHARS for value in headers.values())
     return outcome
-
-
-@asynccontextmanager
-async def hostile(plan: Plan) -> AsyncIterator[tuple[Scripted, list[Playing]]]:
-    """A receiver that answers its first request with ``plan`` and every later one with OK."""
-    playing: list[Playing] = []
-
-    def answer(n: int, request: bytes) -> bytes:
-        if n > 1:
-            return OK
-        playing.append(play(plan, server.transports[-1]))
-        return b""
-
-    async with serving(answer) as server:
-        try:
-            yield server, playing
-        finally:
-            for p in playing:
-                p.stop()
 
 
 class TestGeneratedAnswers:
@@ -273,23 +253,3 @@ class TestStalls:
             url = f"https://127.0.0.1:{port}/"
             outcome = await try_once(client, url, timeout_seconds=2, kinds={"tls"})
         assert outcome.status_code is None
-
-
-@asynccontextmanager
-async def raw_server(greeting: bytes) -> AsyncIterator[tuple[int, list[asyncio.Transport]]]:
-    """A TCP server that writes ``greeting`` to each connection, then reads and says nothing."""
-    accepted: list[asyncio.Transport] = []
-
-    class Raw(asyncio.Protocol):
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            accepted.append(cast(asyncio.Transport, transport))
-            if greeting:
-                accepted[-1].write(greeting)
-
-    server = await asyncio.get_running_loop().create_server(Raw, "127.0.0.1", 0)
-    try:
-        yield server.sockets[0].getsockname()[1], accepted
-    finally:
-        server.close()
-        for transport in accepted:
-            transport.close()
