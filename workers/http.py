@@ -190,9 +190,9 @@ class _Connection(asyncio.Protocol):
 
     def start(self, request: bytes, max_body_bytes: int) -> asyncio.Future[None]:
         assert self.transport is not None and self._waiter is None
+        self._reset(max_body_bytes)  # first: no byte of this answer came (the caller retries)
         if self.transport.is_closing():
             raise ResponseError("the receiver closed the kept-alive connection")
-        self._reset(max_body_bytes)
         self._waiter = asyncio.get_running_loop().create_future()
         self.transport.write(request)
         return self._waiter

@@ -33,6 +33,7 @@ from tests.integration.outbound.hostile import (
 from tests.integration.outbound.test_http import (
     BODY,
     OK,
+    send,
     sender,
     serving,
     tls_server_context,
@@ -253,3 +254,21 @@ class TestStalls:
             url = f"https://127.0.0.1:{port}/"
             outcome = await try_once(client, url, timeout_seconds=2, kinds={"tls"})
         assert outcome.status_code is None
+
+
+class TestClosingConnections:
+    async def test_a_kept_alive_connection_found_closing_is_replaced(self, tmp_path: Path) -> None:
+        # The receiver's close was read (the transport is closing) but the loop has not run
+        # connection_lost yet when the next POST takes the connection: that POST was never sent,
+        # so it goes on a new connection instead of failing (the got_data of the previous answer
+        # once made it fail).
+        async with serving(lambda n, r: OK) as server, sender(tmp_path) as client:
+            assert (await try_once(client, server.url())).status_code == 200
+            (idle,) = client._idle.values()
+            transport = idle[0].transport
+            assert transport is not None
+            transport.close()
+            # Straight into the client: a task (as wait_for makes on Python 3.11) would start
+            # after connection_lost.
+            assert (await send(client, server.url()))[0] == 200
+        assert (server.connections, len(server.requests)) == (2, 2)
