@@ -19,7 +19,7 @@ from typing import cast
 
 import pytest
 import trustme
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 
 from tests.integration.outbound.hostile import (
     OPEN,
@@ -93,6 +93,7 @@ class TestGeneratedAnswers:
     ) -> None:
         async with hostile(plan) as (server, playing), sender(tmp_path) as client:
             outcome = await try_once(client, server.url())
+            event(f"outcome: {outcome.error_kind or 'success'}")
             if plan.expected is not None:
                 assert (outcome.status_code, outcome.response_body) == (
                     plan.expected.status,
