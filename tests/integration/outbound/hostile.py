@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import ssl
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -295,10 +296,11 @@ def plans(draw: st.DrawFn) -> Plan:
 
 @asynccontextmanager
 async def hostile(
-    plan: Plan, *, every: bool = False
+    plan: Plan, *, every: bool = False, ssl_context: ssl.SSLContext | None = None
 ) -> AsyncIterator[tuple[Scripted, list[Playing]]]:
     """A receiver (test_http.py's scripted server) that answers its first request with ``plan``
-    and every later one with OK, or, with ``every``, every request with ``plan``."""
+    and every later one with OK, or, with ``every``, every request with ``plan``; over TLS with
+    ``ssl_context``."""
     playing: list[Playing] = []
 
     def answer(n: int, request: bytes) -> bytes:
@@ -308,7 +310,7 @@ async def hostile(
         playing.append(play(plan, server.transports[-1]))
         return b""
 
-    async with serving(answer) as server:
+    async with serving(answer, ssl_context=ssl_context) as server:
         try:
             yield server, playing
         finally:

@@ -14,6 +14,7 @@ import ssl
 import tracemalloc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -91,20 +92,59 @@ class TestGeneratedAnswers:
     async def test_every_answer_is_read_or_classified_and_the_next_post_works(
         self, tmp_path: Path, plan: Plan
     ) -> None:
-        async with hostile(plan) as (server, playing), sender(tmp_path) as client:
-            outcome = await try_once(client, server.url())
-            event(f"outcome: {outcome.error_kind or 'success'}")
-            if plan.expected is not None:
-                assert (outcome.status_code, outcome.response_body) == (
-                    plan.expected.status,
-                    plan.expected.body[:MAX_BODY_BYTES].decode("utf-8", "replace"),
-                )
-            for p in playing:
-                p.stop()  # nothing more of the hostile answer: the next POST must read OK
-            for _ in range(3):
-                await asyncio.sleep(0)  # bytes already sent reach the client first
-            after = await try_once(client, server.url(), timeout_seconds=2)
-            assert (after.status_code, after.response_body) == (200, "ok")
+        await check_plan(plan, tmp_path)
+
+    @settings(
+        max_examples=examples(20),
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.differing_executors,
+        ],
+    )
+    @given(plan=plans())
+    async def test_over_tls_too(self, tmp_path: Path, tls: Tls, plan: Plan) -> None:
+        await check_plan(plan, tmp_path, tls=tls)
+
+
+@dataclass(frozen=True)
+class Tls:
+    server: ssl.SSLContext
+    client: ssl.SSLContext
+
+
+@pytest.fixture(scope="module")
+def tls() -> Tls:
+    """A receiver's certificate for 127.0.0.1, and a client that trusts it."""
+    authority = trustme.CA()
+    trusting = ssl.create_default_context()
+    authority.configure_trust(trusting)
+    return Tls(server=tls_server_context(authority, "127.0.0.1"), client=trusting)
+
+
+async def check_plan(plan: Plan, tmp_path: Path, *, tls: Tls | None = None) -> None:
+    """Try ``plan``'s receiver once: read as expected, or a classified error; then the next POST
+    to the same receiver reads its OK."""
+    server_tls, client_tls = (tls.server, tls.client) if tls else (None, None)
+    async with (
+        hostile(plan, ssl_context=server_tls) as (server, playing),
+        sender(tmp_path, ssl=client_tls) as client,
+    ):
+        url = f"{'https' if tls else 'http'}://127.0.0.1:{server.port}/hook"
+        outcome = await try_once(client, url)
+        event(f"outcome: {outcome.error_kind or 'success'}")
+        if plan.expected is not None:
+            assert (outcome.status_code, outcome.response_body) == (
+                plan.expected.status,
+                plan.expected.body[:MAX_BODY_BYTES].decode("utf-8", "replace"),
+            )
+        for p in playing:
+            p.stop()  # nothing more of the hostile answer: the next POST must read OK
+        for _ in range(3):
+            await asyncio.sleep(0)  # bytes already sent reach the client first
+        after = await try_once(client, url, timeout_seconds=2)
+        assert (after.status_code, after.response_body) == (200, "ok")
 
 
 def endless(head: bytes, filler: bytes) -> Callable[[], asyncio.Protocol]:
