@@ -306,8 +306,8 @@ async def hostile(
     def answer(n: int, request: bytes) -> bytes:
         if n > 1 and not every:
             return OK
-        # One try at a time per receiver here, so the newest connection is the one asking.
-        playing.append(play(plan, server.transports[-1]))
+        assert server.asking is not None
+        playing.append(play(plan, server.asking))
         return b""
 
     async with serving(answer, ssl_context=ssl_context) as server:

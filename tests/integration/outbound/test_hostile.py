@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 
 from tests.integration.outbound.hostile import (
     OPEN,
+    RESET,
     Expected,
     Plan,
     examples,
@@ -89,6 +90,16 @@ class TestGeneratedAnswers:
     @example(
         plan=Plan(b"HTTP/1.1 200 OK\r\n\r\nto the close", expected=Expected(200, b"to the close"))
     )
+    # Found by the fuzz profile: the receiver answered a late-read request on the newest
+    # connection (the next POST's), not the one that asked; a test-harness race, kept as a case.
+    @example(
+        plan=Plan(
+            b"HTTP/1.0 264 0\r\n0: \r\ncontent-length: 0\r\n\r\n",
+            delay_seconds=0.001,
+            drip=True,
+            end=RESET,
+        )
+    )
     async def test_every_answer_is_read_or_classified_and_the_next_post_works(
         self, tmp_path: Path, plan: Plan
     ) -> None:
@@ -132,7 +143,11 @@ async def check_plan(plan: Plan, tmp_path: Path, *, tls: Tls | None = None) -> N
         sender(tmp_path, ssl=client_tls) as client,
     ):
         url = f"{'https' if tls else 'http'}://127.0.0.1:{server.port}/hook"
-        outcome = await try_once(client, url)
+        # A plan read whole is read at once; the long timeout only keeps a busy machine from
+        # failing the comparison below.
+        outcome = await try_once(
+            client, url, timeout_seconds=2 if plan.expected else TIMEOUT_SECONDS
+        )
         event(f"outcome: {outcome.error_kind or 'success'}")
         if plan.expected is not None:
             assert (outcome.status_code, outcome.response_body) == (
