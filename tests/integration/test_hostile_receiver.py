@@ -59,7 +59,7 @@ async def recorded(
 
 
 class TestHostileReceivers:
-    async def test_every_hostile_try_is_recorded_with_its_kind_on_the_retry_schedule(
+    async def test_guarantee_5_every_hostile_try_is_an_attempt_with_its_error_kind_on_schedule(
         self, make_settings: Any, database_url: str, sessions: Any, clock: Clock
     ) -> None:
         settings = make_settings(

@@ -23,6 +23,7 @@ import trustme
 from hypothesis import HealthCheck, event, example, given, settings
 
 from tests.integration.outbound.hostile import (
+    FUZZ_FACTOR,
     OPEN,
     RESET,
     Expected,
@@ -75,6 +76,7 @@ async def try_once(
     return outcome
 
 
+@pytest.mark.timeout(300 * FUZZ_FACTOR)  # the fuzz profile's thousands of examples take minutes
 class TestGeneratedAnswers:
     @settings(
         max_examples=examples(40),
