@@ -76,17 +76,22 @@ async def try_once(
     return outcome
 
 
-@pytest.mark.timeout(300 * FUZZ_FACTOR)  # the fuzz profile's thousands of examples take minutes
-class TestGeneratedAnswers:
-    @settings(
-        max_examples=examples(40),
+def generated(count: int) -> settings:
+    """Hypothesis settings for ``count`` examples (times the fuzz profile's factor)."""
+    return settings(
+        max_examples=examples(count),
         deadline=None,
         suppress_health_check=[
-            HealthCheck.function_scoped_fixture,
+            HealthCheck.function_scoped_fixture,  # tmp_path: each example makes its own files
             HealthCheck.too_slow,
             HealthCheck.differing_executors,  # one run per event loop
         ],
     )
+
+
+@pytest.mark.timeout(300 * FUZZ_FACTOR)  # the fuzz profile's thousands of examples take minutes
+class TestGeneratedAnswers:
+    @generated(40)
     @given(plan=plans())
     @example(plan=Plan(OK, end=OPEN, expected=Expected(200, b"ok")))
     @example(
@@ -107,15 +112,7 @@ class TestGeneratedAnswers:
     ) -> None:
         await check_plan(plan, tmp_path)
 
-    @settings(
-        max_examples=examples(20),
-        deadline=None,
-        suppress_health_check=[
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.too_slow,
-            HealthCheck.differing_executors,
-        ],
-    )
+    @generated(20)
     @given(plan=plans())
     async def test_over_tls_too(self, tmp_path: Path, tls: Tls, plan: Plan) -> None:
         await check_plan(plan, tmp_path, tls=tls)
