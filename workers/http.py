@@ -43,8 +43,10 @@ USER_AGENT = "Hookrelay/0.1 (+webhooks)"
 MAX_RESPONSE_HEADERS = 50
 MAX_HEADER_VALUE_CHARS = 1000
 # A receiver's answer is read this far at most; past it the connection is dropped, not drained.
+# Counted per read (no per-byte work on the hot path), so one read may pass a limit: a head that
+# arrives whole in one read of up to 256 KiB is parsed; the next read past 64 KiB fails it.
 MAX_RESPONSE_HEAD_BYTES = 64 * 1024
-DRAIN_LIMIT_BYTES = 256 * 1024
+DRAIN_LIMIT_BYTES = 256 * 1024  # past the head and the body kept: body, trailers, extensions
 DNS_TTL_SECONDS = 60.0
 KEEPALIVE_SECONDS = 30.0  # an idle connection older than this is closed, not reused
 
@@ -171,24 +173,30 @@ class _Connection(asyncio.Protocol):
 
     def _reset(self, limit: int) -> None:
         """Ready for an answer whose body is kept up to ``limit`` bytes."""
-        self.status = 0
-        self.headers: dict[str, str] = {}
+        self._begin_answer()
         self.body: list[bytes] = []
         self._kept = 0  # body bytes kept
-        self._seen = 0  # response bytes seen (head and body)
-        self._framed = False  # the answer says where its body ends
-        self._headers_done = False
+        self._seen = 0  # response bytes seen (interim answers, head, body, trailers)
         self.got_data = False
         self.reusable = False
         self._limit = limit
+
+    def _begin_answer(self) -> None:
+        self.status = 0
+        self.headers: dict[str, str] = {}
+        self._framed = False  # the answer says where its body ends
+        self._headers_done = False
+        # Bytes seen past this end the answer: a head (interim answers included) may not pass
+        # 64 KiB; then the body, trailers or chunk extensions are read this far at most.
+        self._max_seen = MAX_RESPONSE_HEAD_BYTES
 
     # One request at a time.
 
     def start(self, request: bytes, max_body_bytes: int) -> asyncio.Future[None]:
         assert self.transport is not None and self._waiter is None
+        self._reset(max_body_bytes)  # first: no byte of this answer came (the caller retries)
         if self.transport.is_closing():
             raise ResponseError("the receiver closed the kept-alive connection")
-        self._reset(max_body_bytes)
         self._waiter = asyncio.get_running_loop().create_future()
         self.transport.write(request)
         return self._waiter
@@ -215,8 +223,8 @@ class _Connection(asyncio.Protocol):
             self.close()
             return
         self.got_data = True
-        if not self._headers_done and self._seen > MAX_RESPONSE_HEAD_BYTES:
-            self._fail(ResponseError("the response head is over 64 KiB"))
+        if self._seen > self._max_seen:
+            self._over_limit()
             return
         self._seen += len(data)
         try:
@@ -256,6 +264,7 @@ class _Connection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         self.status = self._parser.get_status_code()
         self._headers_done = True
+        self._max_seen = MAX_RESPONSE_HEAD_BYTES + self._limit + DRAIN_LIMIT_BYTES
         if self.status in (204, 304):
             self._framed = True
 
@@ -263,15 +272,21 @@ class _Connection(asyncio.Protocol):
         if self._kept < self._limit:
             self.body.append(body[: self._limit - self._kept])
             self._kept += len(self.body[-1])
-        if self._seen > self._limit + DRAIN_LIMIT_BYTES:
-            self._done(reusable=False)  # enough kept; not worth draining the rest
 
     def on_message_complete(self) -> None:
         if 100 <= self.status < 200 and self.status != 101:
-            self._reset(self._limit)  # an interim answer (103 Early Hints): the real one follows
-            self.got_data = True
+            self._begin_answer()  # an interim answer (103 Early Hints): the real one follows
             return
         self._done(reusable=self._parser.should_keep_alive())
+
+    def _over_limit(self) -> None:
+        if self._headers_done:
+            # The status and the body kept are the answer; what follows (a body, trailers or
+            # chunk extensions without end) is not worth reading, and would otherwise be read,
+            # or held by the parser, until the try's timeout.
+            self._done(reusable=False)
+        else:
+            self._fail(ResponseError("the response head is over 64 KiB"))
 
     def _done(self, *, reusable: bool) -> None:
         if self._waiter is not None and not self._waiter.done():

@@ -51,6 +51,7 @@ class Scripted:
         self.connections = 0
         self.port = 0
         self.transports: list[asyncio.Transport] = []
+        self.asking: asyncio.Transport | None = None  # the connection of the request answered
 
     def url(self, path: str = "/hook", host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"
@@ -75,6 +76,7 @@ class Scripted:
                         return
                     request, self.buffer = head + b"\r\n\r\n" + rest[:length], rest[length:]
                     server.requests.append(request)
+                    server.asking = self.transport
                     reply = server.answer(len(server.requests), request)
                     if reply is None:
                         self.transport.close()
