@@ -9,7 +9,7 @@ LOCK   := constraints.txt
 TS       := clients/typescript
 TS_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: dev test lint typecheck check bench faults clean clients clients-check lock test-latest
+.PHONY: dev test lint typecheck check bench bench-inbound faults clean clients clients-check lock test-latest
 
 # The project with its dev tools, and the generated Python SDK (the SDK tests use it).
 $(STAMP): pyproject.toml clients/python/pyproject.toml $(LOCK)
@@ -51,6 +51,12 @@ clients-check: $(STAMP) $(TS_STAMP)
 ## tests/bench/RESULTS.md; fails when a delivery is lost or duplicated.
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_delivery.py --suite
+
+## The inbound ingest benchmark (issue 14): ack latency at 500 requests/s of Stripe-signed events
+## with destinations down and up, and one API's ingest rate against a plain INSERT+COMMIT endpoint;
+## rows in tests/bench/RESULTS.md (about 3 min).
+bench-inbound: $(STAMP)
+	$(BIN)/python tests/bench/bench_inbound.py
 
 ## The fault suite at full length on the production shape (about 25 min: a receiver stays down
 ## for 10 real minutes); `make test` runs the same tests scaled down.
