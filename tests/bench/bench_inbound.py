@@ -75,13 +75,14 @@ SECTION_TEXT = f"""
 
 `tests/bench/bench_inbound.py` (`make bench-inbound`) on the production shape: Stripe-signed
 ~2 KB events, each with its own id. Latency is open loop at the given rate, from a request's
-scheduled time to its 2xx; ranges are over the trials (min-max of each trial's figure). The
+scheduled time to its 2xx (a request unanswered after 30 s counts as 30 s, and as timed out);
+ranges are over the trials (min-max of each trial's figure). The
 capacity ratio is the service's ingest rate (one API process, destinations down) over a plain
 Litestar endpoint on the same uvicorn settings doing one INSERT and COMMIT per request through the
 same driver, measured alternately in the same run. The sender, the service, PostgreSQL and
 RabbitMQ share the 2 cores, with other sessions' work going on.
 
-| date | commit | machine | trials | rate/s | down p50 / p95 / p99 ms | up p50 / p95 / p99 ms | service req/s | baseline req/s | ratio | notes |
+| date | commit | machine | trials | rate/s | down p50 / p95 / p99 ms | up p50 / p95 / p99 ms | service req/s (API CPU ms/req) | baseline req/s (CPU ms/req) | ratio | notes |
 |---|---|---|---|---|---|---|---|---|---|---|
 """
 EVENT_BYTES = 2048
@@ -153,43 +154,51 @@ async def _open_loop(
 
 async def _closed_loop(
     url: str, requests: list[tuple[bytes, dict[str, str]]], concurrency: int, seconds: float
-) -> tuple[float, int]:
-    """(2xx answers per second after a 1 s warm-up, failures) from ``concurrency`` senders."""
+) -> tuple[float, int, int]:
+    """(2xx answers per second after a 1 s warm-up, 2xx answers, failures) from ``concurrency``
+    senders."""
     pending = iter(requests)
     warm_until = time.monotonic() + 1.0
     stop_at = warm_until + seconds
-    counted = failures = 0
+    counted = failures = answered = 0
 
     async def sender() -> None:
-        nonlocal counted, failures
+        nonlocal counted, failures, answered
         for request in pending:
             if time.monotonic() >= stop_at:
                 return
             ok = await _post(session, url, request)
             failures += not ok
+            answered += ok
             counted += ok and time.monotonic() >= warm_until
             if time.monotonic() >= stop_at:
                 return
 
     async with _session() as session:
         await asyncio.gather(*(sender() for _ in range(concurrency)))
-    return counted / seconds, failures
+    return counted / seconds, answered, failures
+
+
+@dataclass(frozen=True)
+class Capacity:
+    rate: float  # 2xx per second
+    cpu_ms: float  # the server process's CPU per 2xx
+    failures: int
 
 
 @dataclass
 class Trial:
     down: Latency
     up: Latency
-    service_rate: float
-    baseline_rate: float
-    capacity_failures: int
+    service: Capacity
+    baseline: Capacity
     drain_seconds: float
     still_owed: int  # deliveries of the up phase not yet received when the wait ended
     cpu: dict[str, float]
 
     @property
     def ratio(self) -> float:
-        return self.service_rate / self.baseline_rate
+        return self.service.rate / self.baseline.rate
 
 
 @dataclass
@@ -201,6 +210,18 @@ class Bench:
     up: InboundSetup
     baseline_url: str
     args: argparse.Namespace
+
+    def capacity(
+        self, url: str, process: str, requests: list[tuple[bytes, dict[str, str]]]
+    ) -> Capacity:
+        """The closed-loop rate of ``url``, and the CPU its server ``process`` spent per 2xx."""
+        args = self.args
+        before = cpu_seconds(self.stack.processes)[process]
+        rate, answered, failures = asyncio.run(
+            _closed_loop(url, requests, args.concurrency, args.capacity_seconds)
+        )
+        used = cpu_seconds(self.stack.processes)[process] - before
+        return Capacity(rate, used * 1000 / max(1, answered), failures)
 
     def trial(self, n: int) -> Trial:
         args = self.args
@@ -227,28 +248,17 @@ class Bench:
         drain_seconds = time.monotonic() - began
         still_owed = max(0, owed - self.receiver.stats()["count"])
         capacity_count = int(4000 * (args.capacity_seconds + 1))
-        baseline_rate, baseline_failures = asyncio.run(
-            _closed_loop(
-                self.baseline_url,
-                signed_requests(self.down, f"b{n}", capacity_count),
-                args.concurrency,
-                args.capacity_seconds,
-            )
+        baseline = self.capacity(
+            self.baseline_url, "baseline", signed_requests(self.down, f"b{n}", capacity_count)
         )
-        service_rate, service_failures = asyncio.run(
-            _closed_loop(
-                self.down.ingest_url,
-                signed_requests(self.down, f"c{n}", capacity_count),
-                args.concurrency,
-                args.capacity_seconds,
-            )
+        service = self.capacity(
+            self.down.ingest_url, "api", signed_requests(self.down, f"c{n}", capacity_count)
         )
         return Trial(
             down,
             up,
-            service_rate,
-            baseline_rate,
-            baseline_failures + service_failures,
+            service,
+            baseline,
             drain_seconds,
             still_owed,
             cpu_used(before, self.stack.processes),
@@ -270,14 +280,16 @@ def latency_span(latencies: Sequence[Latency]) -> str:
 
 def report(trials: Sequence[Trial]) -> None:
     print(
-        f"{'trial':>5} {'down p50/p95/p99 ms':>24} {'up p50/p95/p99 ms':>24} "
-        f"{'service/s':>10} {'baseline/s':>10} {'ratio':>6} {'drain s':>8}"
+        f"{'trial':>5} {'down p50/p95/p99 ms (timeouts)':>34} {'up p50/p95/p99 ms (timeouts)':>34}"
+        f" {'service/s (CPU ms)':>19} {'baseline/s (CPU ms)':>20} {'ratio':>6} {'drain s':>8}"
     )
     for n, t in enumerate(trials, 1):
         print(
-            f"{n:>5} {t.down.p50:7.1f}/{t.down.p95:7.1f}/{t.down.p99:7.1f} "
-            f"{t.up.p50:7.1f}/{t.up.p95:7.1f}/{t.up.p99:7.1f} {t.service_rate:10.0f} "
-            f"{t.baseline_rate:10.0f} {t.ratio:6.2f} {t.drain_seconds:8.1f} (owed {t.still_owed})"
+            f"{n:>5} {t.down.p50:8.1f}/{t.down.p95:8.1f}/{t.down.p99:8.1f} ({t.down.failures:>5})"
+            f" {t.up.p50:8.1f}/{t.up.p95:8.1f}/{t.up.p99:8.1f} ({t.up.failures:>5})"
+            f" {t.service.rate:9.0f} ({t.service.cpu_ms:5.1f})"
+            f" {t.baseline.rate:10.0f} ({t.baseline.cpu_ms:5.1f}) {t.ratio:6.2f}"
+            f" {t.drain_seconds:8.1f} (owed {t.still_owed})"
         )
         print("      CPU s: " + ", ".join(f"{k} {v:.1f}" for k, v in t.cpu.items()))
 
@@ -286,12 +298,19 @@ def record(trials: Sequence[Trial], args: argparse.Namespace) -> None:
     text = RESULTS.read_text()
     if SECTION not in text:
         text = text.rstrip("\n") + "\n" + SECTION_TEXT
+
+    def failed(latencies: Sequence[Latency]) -> str:
+        return f" ({span([lat.failures for lat in latencies], 0)} timed out)"
+
+    downs, ups = [t.down for t in trials], [t.up for t in trials]
+    services, baselines = [t.service for t in trials], [t.baseline for t in trials]
     row = (
         f"| {datetime.now(UTC):%Y-%m-%d %H:%M} UTC | {work_tree_commit()} | {machine()} "
-        f"| {len(trials)} | {args.rate:g} | {latency_span([t.down for t in trials])} "
-        f"| {latency_span([t.up for t in trials])} | {span([t.service_rate for t in trials], 0)} "
-        f"| {span([t.baseline_rate for t in trials], 0)} | {span([t.ratio for t in trials], 2)} "
-        f"| {args.notes} |\n"
+        f"| {len(trials)} | {args.rate:g} | {latency_span(downs)}{failed(downs)} "
+        f"| {latency_span(ups)}{failed(ups)} "
+        f"| {span([c.rate for c in services], 0)} ({span([c.cpu_ms for c in services])}) "
+        f"| {span([c.rate for c in baselines], 0)} ({span([c.cpu_ms for c in baselines])}) "
+        f"| {span([t.ratio for t in trials], 2)} | {args.notes} |\n"
     )
     # The new row goes at the end of this section's table (the section may not be the last).
     start = text.index(SECTION)
@@ -361,7 +380,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=3)
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--latency-seconds", type=float, default=10.0)
-    parser.add_argument("--drain-seconds", type=float, default=60.0)
+    parser.add_argument("--drain-seconds", type=float, default=30.0)
     parser.add_argument("--capacity-seconds", type=float, default=8.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--notes", default="")
@@ -377,7 +396,9 @@ def main() -> None:
     print(f"down p50/p95/p99 ms: {latency_span([t.down for t in trials])}")
     print(f"up   p50/p95/p99 ms: {latency_span([t.up for t in trials])}")
     print(f"ratio service/baseline: {span([t.ratio for t in trials], 2)}")
-    failures = sum(t.down.failures + t.up.failures + t.capacity_failures for t in trials)
+    failures = sum(
+        t.down.failures + t.up.failures + t.service.failures + t.baseline.failures for t in trials
+    )
     if not args.no_record:
         record(trials, args)
     if failures:
