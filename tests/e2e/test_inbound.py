@@ -25,6 +25,7 @@ from tests.e2e.harness import (
     start_embedded,
     start_production,
     start_receiver,
+    wait_mid_stream,
     wait_ready,
     wait_until,
 )
@@ -200,19 +201,7 @@ def test_guarantee_9_api_killed_during_a_signed_stream_loses_and_repeats_nothing
     # 20 ms, then started again
     with ThreadPoolExecutor(1) as pool:
         streaming = pool.submit(ingest_stream, setup, stream)
-        wait_until(
-            lambda: len(stream.ids_by_event) >= stream.events // 4,
-            timeout_seconds=60,
-            stack=stack,
-            what="a quarter of the events acknowledged",
-        )
-        wait_until(
-            lambda: any(time.time() - t >= 0.02 for t in list(stream.in_flight.values())),
-            timeout_seconds=30,
-            stack=stack,
-            what="a request in flight",
-            interval=0.002,
-        )
+        wait_mid_stream(stream, stack=stack, what="acknowledged")
         killed_at = time.time()
         stack.kill("api")
         stack.start_again("api")

@@ -71,16 +71,24 @@ def add_endpoints(
             body: dict[str, Any] = {"url": receiver.url(path), "event_types": [f"{kind}.*"]}
             if rate_limit_per_second is not None:
                 body["rate_limit_per_second"] = rate_limit_per_second
-            answer = api.post(f"/api/v1/tenants/{tenant}/endpoints", json=body)
-            assert answer.status_code == 201, answer.text
-            endpoint_id = answer.json()["id"]
-            answer = api.get(f"/api/v1/tenants/{tenant}/endpoints/{endpoint_id}/secret")
-            assert answer.status_code == 200, answer.text
+            endpoint_id, secret = create_with_secret(
+                api, f"/api/v1/tenants/{tenant}/endpoints", body
+            )
             ids.append(endpoint_id)
             paths.append(path)
-            secrets_by_path[path] = answer.json()["secret"]
+            secrets_by_path[path] = secret
     receiver.set_secrets(secrets_by_path)
     return Setup(tenant, ids, paths)
+
+
+def create_with_secret(api: httpx.Client, collection: str, body: dict[str, Any]) -> tuple[str, str]:
+    """POST an endpoint (or a destination) to ``collection``; return its id and signing secret."""
+    answer = api.post(collection, json=body)
+    assert answer.status_code == 201, answer.text
+    created_id = str(answer.json()["id"])
+    answer = api.get(f"{collection}/{created_id}/secret")
+    assert answer.status_code == 200, answer.text
+    return created_id, str(answer.json()["secret"])
 
 
 @dataclass(frozen=True)
@@ -339,6 +347,24 @@ class PublishStream:
 
     def event_id(self, n: int) -> str:
         return f"{self.prefix}-{n}"
+
+
+def wait_mid_stream(stream: PublishStream, *, stack: Stack, what: str) -> None:
+    """Until a quarter of the stream's events were answered 2xx and a request has been out for
+    20 ms (read by the API by then: in flight), the moment a fault test strikes."""
+    wait_until(
+        lambda: len(stream.ids_by_event) >= stream.events // 4,
+        timeout_seconds=60,
+        stack=stack,
+        what=f"a quarter of the events {what}",
+    )
+    wait_until(
+        lambda: any(time.time() - t >= 0.02 for t in list(stream.in_flight.values())),
+        timeout_seconds=30,
+        stack=stack,
+        what="a request in flight",
+        interval=0.002,
+    )
 
 
 async def post_once(

@@ -15,7 +15,14 @@ from typing import Any
 
 import aiohttp
 
-from tests.e2e.harness.api import PublishStream, Setup, post_once, run_stream, send_until_2xx
+from tests.e2e.harness.api import (
+    PublishStream,
+    Setup,
+    create_with_secret,
+    post_once,
+    run_stream,
+    send_until_2xx,
+)
 from tests.e2e.harness.processes import Receiver
 from tests.e2e.harness.services import Service
 
@@ -86,14 +93,9 @@ def set_up_stripe_source(
             path = f"{prefix}/{n}"
             url = receiver + path if isinstance(receiver, str) else receiver.url(path)
             body = {"url": url, "event_types": ["invoice.*"]}
-            answer = api.post(base, json=body)
-            assert answer.status_code == 201, answer.text
-            destination_id = answer.json()["id"]
-            answer = api.get(f"{base}/{destination_id}/secret")
-            assert answer.status_code == 200, answer.text
+            destination_id, secrets_by_path[path] = create_with_secret(api, base, body)
             ids.append(destination_id)
             paths.append(path)
-            secrets_by_path[path] = answer.json()["secret"]
     if not isinstance(receiver, str):
         receiver.set_secrets(secrets_by_path)
     return InboundSetup(source["id"], source["ingest_url"], secret, ids, paths)
