@@ -9,8 +9,8 @@ LOCK   := constraints.txt
 TS       := clients/typescript
 TS_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: dev test lint typecheck check bench bench-publish faults fuzz clean clients clients-check lock \
-        test-latest portal-screenshots
+.PHONY: dev test lint typecheck check bench bench-publish bench-inbound faults fuzz clean clients \
+        clients-check lock test-latest portal-screenshots
 
 # The project with its dev tools, and the generated Python SDK (the SDK tests use it).
 $(STAMP): pyproject.toml clients/python/pyproject.toml $(LOCK)
@@ -62,6 +62,12 @@ portal-screenshots: $(STAMP)
 ## run (issue 15): single and batch publishes/s, latency, API CPU per publish; a section in RESULTS.md.
 bench-publish: $(STAMP)
 	$(BIN)/python tests/bench/bench_publish.py
+
+## The inbound ingest benchmark (issue 14): ack latency at 500 requests/s of Stripe-signed events
+## with destinations down and up, and one API's ingest rate against a plain INSERT+COMMIT endpoint;
+## rows in tests/bench/RESULTS.md (about 3 min).
+bench-inbound: $(STAMP)
+	$(BIN)/python tests/bench/bench_inbound.py
 
 ## The fault suite at full length on the production shape (about 25 min: a receiver stays down
 ## for 10 real minutes); `make test` runs the same tests scaled down.

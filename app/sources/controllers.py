@@ -25,6 +25,7 @@ from app.messages import repository as messages
 from app.messages.schemas import AttemptOut, DeliveryOut
 from app.models import Delivery, Endpoint, InboundEvent, Message, Source
 from app.sources import ingest, repository, service
+from app.sources.handoff import Handoff
 from app.sources.providers import InboundRequest
 from app.sources.schemas import (
     DestinationOut,
@@ -309,6 +310,9 @@ def _verification(event: InboundEvent) -> str:
     return "verified"
 
 
+HANDOFF_KEY = "ingest_handoff"
+
+
 class IngestController(Controller):
     """Where providers post. No bearer key: the unguessable token in the URL names the source,
     and the provider's signature proves the sender."""
@@ -332,12 +336,22 @@ class IngestController(Controller):
             headers={k.lower(): v for k, v in request.headers.items()},
             body=body,
         )
-        async with unit_of_work(state.sessions, state.jobs) as session:
+        async with unit_of_work(state.sessions, handoff(state)) as session:
             answer = await ingest.receive(
                 session, inbound, token, box=state.secret_box, now=utc_now(), too_large=too_large
             )
         # Only here, after the commit: a 2xx never precedes the stored event (guarantee 9).
         return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
+
+
+def handoff(state: State) -> Handoff:
+    """This process's ``Handoff`` (made on first use: one per app, on the app's loop)."""
+    found = state.get(HANDOFF_KEY)
+    if found is None:
+        per_task = state.settings.deliveries_per_task
+        found = state[HANDOFF_KEY] = Handoff(state.jobs.broker, per_task=per_task)
+    assert isinstance(found, Handoff)
+    return found
 
 
 async def _read_body(request: Request[object, object, State], limit: int) -> tuple[bytes, bool]:

@@ -12,14 +12,16 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, insert, or_, select
+from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.ids import id_bound
 from app.kit.pagination import paginate
+from app.messages import repository as messages
 from app.models import (
+    Base,
     Delivery,
     Endpoint,
     InboundDedup,
@@ -36,6 +38,7 @@ REJECTED_KEPT = 100
 REJECTED_MAX_AGE = timedelta(hours=24)
 _NO_SYNC = {"synchronize_session": False}
 _INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+_TABLES = Base.metadata.tables
 
 
 async def by_token_hash(session: AsyncSession, token_hash: str, *, now: datetime) -> Source | None:
@@ -65,6 +68,21 @@ async def list_(session: AsyncSession, *, cursor: str | None, limit: int) -> lis
     return list((await session.scalars(query)).all())
 
 
+def _claim(insert_: Any) -> Any:
+    table = InboundDedup.__table__
+    columns = ("source_id", "dedup_key", "event_id", "expires_at")
+    statement = insert_(table).values({name: bindparam(name) for name in columns})
+    return statement.on_conflict_do_update(
+        index_elements=["source_id", "dedup_key"],
+        set_={"event_id": statement.excluded.event_id, "expires_at": statement.excluded.expires_at},
+        where=table.c.expires_at <= bindparam("now"),
+    ).returning(table.c.event_id)
+
+
+# Built once: building the statement per request (and its cache key) was ~10 % of ingest's CPU.
+_CLAIMS = {dialect: _claim(insert_) for dialect, insert_ in _INSERTS.items()}
+
+
 async def claim_dedup_key(
     session: AsyncSession,
     source_id: str,
@@ -76,16 +94,10 @@ async def claim_dedup_key(
 ) -> str | None:
     """Claim ``key`` for ``event_id`` until ``now + window``; None if claimed, else the id of
     the event that holds it (this one is a duplicate)."""
-    insert_: Any = _INSERTS[session.get_bind().dialect.name]
-    statement = insert_(InboundDedup).values(
-        source_id=source_id, dedup_key=key, event_id=event_id, expires_at=now + window
-    )
-    claimed = statement.on_conflict_do_update(
-        index_elements=["source_id", "dedup_key"],
-        set_={"event_id": statement.excluded.event_id, "expires_at": statement.excluded.expires_at},
-        where=InboundDedup.expires_at <= now,
-    ).returning(InboundDedup.event_id)
-    if (await session.execute(claimed)).first() is not None:
+    claim = _CLAIMS[session.get_bind().dialect.name]
+    values = {"source_id": source_id, "dedup_key": key, "event_id": event_id}
+    claimed = await session.execute(claim, values | {"expires_at": now + window, "now": now})
+    if claimed.first() is not None:
         return None
     holder = await session.scalar(
         select(InboundDedup.event_id).where(
@@ -99,28 +111,18 @@ async def add_message(
     session: AsyncSession, message: Message, body: bytes, headers: dict[str, str]
 ) -> None:
     """An inbound message and its payload: the body byte-exact, the headers it is sent with."""
-    await session.execute(
-        insert(Message),
-        [
-            {
-                "id": message.id,
-                "tenant_id": message.tenant_id,
-                "event_type": message.event_type,
-                "event_id": None,
-                "channels": None,
-                "created_at": message.created_at,
-            }
-        ],
-    )
-    await session.execute(
-        insert(MessagePayload),
-        [{"message_id": message.id, "body": body, "headers": headers}],
-    )
+    # Core inserts of one row each: the ORM's bulk path ran them as pipelined executemany, and
+    # the deliveries as one INSERT per row; together ~25 % of ingest's CPU (py-spy).
+    message_row: dict[str, Any] = {"id": message.id, "tenant_id": message.tenant_id}
+    message_row |= {"event_type": message.event_type, "created_at": message.created_at}
+    await session.execute(insert(_TABLES["messages"]), message_row)
+    payload_row = {"message_id": message.id, "body": body, "headers": headers}
+    await session.execute(insert(_TABLES["message_payloads"]), payload_row)
 
 
 async def add_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
-        await session.execute(insert(Delivery), rows)
+        await messages.insert_deliveries(session, rows)
 
 
 async def add_event(session: AsyncSession, event: InboundEvent) -> None:

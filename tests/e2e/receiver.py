@@ -11,7 +11,8 @@ message per path with ``--fail-first``). A small control API, used by the harnes
 
 - ``POST /_control/secrets``: body ``{"/ep/0": "whsec_…", …}``, merged into the known secrets;
 - ``GET /_control/requests?since=N``: ``{"count": total, "records": [...]}`` from record N on, each
-  ``{"path", "webhook_id", "verified", "status", "received_at"}`` (``received_at``: Unix seconds);
+  ``{"path", "webhook_id", "verified", "status", "received_at", "content_type", "body_sha256"}``
+  (``received_at``: Unix seconds; the last two let a test check that a body arrived byte-exact);
 - ``GET /_control/stats``: ``{"count", "verified", "slow"}``;
 - ``POST /_control/slow``: body ``{"/slow/0": 10.0, …}``: requests to these paths are answered
   only after that many seconds (a receiver that sleeps past the sender's timeout); they are counted
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import signal
 import time
@@ -51,6 +53,8 @@ class Record:
     verified: bool
     status: int
     received_at: float
+    content_type: str
+    body_sha256: str
 
 
 @dataclass(slots=True)
@@ -90,7 +94,16 @@ class State:
         if verified and self.fail_first and (path, webhook_id) not in self.failed_once:
             self.failed_once.add((path, webhook_id))
             status = 500
-        self.records.append(Record(path, webhook_id, verified, status, received_at))
+        record = Record(
+            path,
+            webhook_id,
+            verified,
+            status,
+            received_at,
+            request.headers.get("content-type", ""),
+            hashlib.sha256(request.body).hexdigest(),
+        )
+        self.records.append(record)
         self.verified_count += verified
         return status
 

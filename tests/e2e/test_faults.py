@@ -40,6 +40,7 @@ from tests.e2e.harness import (
     start_production,
     start_receiver,
     stored_messages,
+    wait_mid_stream,
     wait_ready,
     wait_until,
 )
@@ -157,19 +158,7 @@ def test_guarantee_1_api_stopped_during_a_publish_stream_half_writes_nothing(
         publishing = pool.submit(
             publish_stream, service, setup.tenant, stream, batch_size=100, rate=200, retry=retry
         )
-        wait_until(
-            lambda: len(stream.ids_by_event) >= stream.events // 4,
-            timeout_seconds=60,
-            stack=stack,
-            what="a quarter of the events accepted",
-        )
-        wait_until(
-            lambda: any(time.time() - t >= 0.02 for t in list(stream.in_flight.values())),
-            timeout_seconds=30,
-            stack=stack,
-            what="a batch in flight",
-            interval=0.002,
-        )
+        wait_mid_stream(stream, stack=stack, what="accepted")
         api = stack.get("api")
         signalled_at = time.time()
         if stop == "sigterm":

@@ -6,8 +6,12 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
+from dramatiq.brokers.stub import StubBroker
 from litestar.testing import AsyncTestClient
 from standardwebhooks import Webhook
+
+from app.sources.controllers import handoff
+from tests.integration.conftest import queued_delivery_ids
 
 Client = AsyncTestClient[Any]
 PROVIDER_SECRET = "whsec_" + base64.b64encode(b"provider-signing-key-0123456789ab").decode()
@@ -28,6 +32,13 @@ async def create_destination(
     )
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+async def handed_over(client: Client, broker: StubBroker) -> list[str]:
+    """The delivery ids queued on the broker once the ingest path's handoff, which sends them
+    after the answer, has sent what it was given so far."""
+    await handoff(client.app.state).wait_sent()
+    return queued_delivery_ids(broker)
 
 
 def ingest_path(source: dict[str, Any]) -> str:

@@ -24,11 +24,11 @@ from app.sources import repository as inbound_repository
 from app.sources.repository import REJECTED_KEPT
 from tests.conftest import ADMIN_KEY
 from tests.factories import send_deliveries
-from tests.integration.conftest import queued_delivery_ids
 from tests.integration.inbound import (
     Client,
     create_destination,
     create_source,
+    handed_over,
     ingest_path,
     signed,
 )
@@ -245,7 +245,9 @@ class TestPersistThenAcknowledge:
         assert refused.status_code == 503
         failing_commits[0] = False
         assert await count(sessions, InboundEvent) == 0
-        assert queued_delivery_ids(broker) == []  # nothing enqueued for rows that do not exist
+        assert (
+            await handed_over(client, broker) == []
+        )  # nothing enqueued for rows that do not exist
         retried = await client.post(ingest_path(source), content=BODY, headers=headers)
         assert retried.status_code == 200
         assert retried.json()["events"][0]["outcome"] == "accepted"
@@ -296,7 +298,7 @@ class TestDedup:
         assert await outcomes(sessions) == ["accepted"] + ["duplicate"] * 9
         assert await count(sessions, Message) == 1
         assert await count(sessions, Delivery) == 2
-        assert len(queued_delivery_ids(broker)) == 2
+        assert len(await handed_over(client, broker)) == 2
 
     async def test_a_key_counts_again_once_its_window_has_passed(
         self, client: Client, sessions: Any
@@ -341,7 +343,7 @@ class TestDelivery:
         headers = signed(BODY, msg_id="msg_e2e")
         response = await client.post(ingest_path(source), content=BODY, headers=headers)
         assert response.status_code == 200
-        assert await send_deliveries(ctx, queued_delivery_ids(broker)) == 2
+        assert await send_deliveries(ctx, await handed_over(client, broker)) == 2
         by_path = {r.path: r for r in receiver.requests}
         assert sorted(by_path) == ["/billing", "/ledger"]
         for destination in destinations:
@@ -364,7 +366,7 @@ class TestDelivery:
         broker.flush_all()
         retried = await client.post(ingest_path(source), content=BODY, headers=headers)
         assert retried.json()["events"][0]["outcome"] == "duplicate"
-        assert queued_delivery_ids(broker) == []
+        assert await handed_over(client, broker) == []
         log = (
             await client.get(
                 f"/api/v1/sources/{source['id']}/events", params={"outcome": "accepted"}
@@ -393,7 +395,7 @@ class TestDelivery:
                 ingest_path(source), content=body, headers=signed(body, msg_id=f"msg_{n}")
             )
             assert answer.status_code == 200
-        await send_deliveries(ctx, queued_delivery_ids(broker))
+        await send_deliveries(ctx, await handed_over(client, broker))
         assert len(receiver.requests) == 3
         receiver.default_status = 200
         receiver.requests.clear()
@@ -404,7 +406,7 @@ class TestDelivery:
                 f"/api/v1/sources/{source['id']}/events/{item['id']}/replay"
             )
             assert replayed.status_code == 202, replayed.text
-        await send_deliveries(ctx, queued_delivery_ids(broker), trigger="manual")
+        await send_deliveries(ctx, await handed_over(client, broker), trigger="manual")
         assert sorted(r.body for r in receiver.requests) == [
             b'{"type":"invoice.paid","n":%d}' % n for n in range(3)
         ]
@@ -499,7 +501,7 @@ class TestProviderShapes:
             )
         assert event is not None
         assert (event.event_type, event.dedup_key) == ("invoice.paid", "evt_1")
-        assert len(queued_delivery_ids(broker)) == 1
+        assert len(await handed_over(client, broker)) == 1
 
     async def test_a_hubspot_batch_becomes_one_event_per_element_each_deduplicated(
         self, client: Client, sessions: Any

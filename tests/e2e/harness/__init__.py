@@ -33,6 +33,7 @@ from tests.e2e.harness.api import (
     publish_stream,
     set_up_tenant,
     wait_for_attempts,
+    wait_mid_stream,
 )
 from tests.e2e.harness.brokers import PrivateRabbitmq, PrivateRedis, private_rabbitmq
 from tests.e2e.harness.checks import (
@@ -107,6 +108,7 @@ __all__ = [
     "start_receiver",
     "stored_messages",
     "wait_for_attempts",
+    "wait_mid_stream",
     "wait_ready",
     "wait_until",
 ]

@@ -71,16 +71,24 @@ def add_endpoints(
             body: dict[str, Any] = {"url": receiver.url(path), "event_types": [f"{kind}.*"]}
             if rate_limit_per_second is not None:
                 body["rate_limit_per_second"] = rate_limit_per_second
-            answer = api.post(f"/api/v1/tenants/{tenant}/endpoints", json=body)
-            assert answer.status_code == 201, answer.text
-            endpoint_id = answer.json()["id"]
-            answer = api.get(f"/api/v1/tenants/{tenant}/endpoints/{endpoint_id}/secret")
-            assert answer.status_code == 200, answer.text
+            endpoint_id, secret = create_with_secret(
+                api, f"/api/v1/tenants/{tenant}/endpoints", body
+            )
             ids.append(endpoint_id)
             paths.append(path)
-            secrets_by_path[path] = answer.json()["secret"]
+            secrets_by_path[path] = secret
     receiver.set_secrets(secrets_by_path)
     return Setup(tenant, ids, paths)
+
+
+def create_with_secret(api: httpx.Client, collection: str, body: dict[str, Any]) -> tuple[str, str]:
+    """POST an endpoint (or a destination) to ``collection``; return its id and signing secret."""
+    answer = api.post(collection, json=body)
+    assert answer.status_code == 201, answer.text
+    created_id = str(answer.json()["id"])
+    answer = api.get(f"{collection}/{created_id}/secret")
+    assert answer.status_code == 200, answer.text
+    return created_id, str(answer.json()["secret"])
 
 
 @dataclass(frozen=True)
@@ -341,14 +349,92 @@ class PublishStream:
         return f"{self.prefix}-{n}"
 
 
-async def _post_batch(
-    session: aiohttp.ClientSession, url: str, headers: dict[str, str], body: dict[str, Any]
+def wait_mid_stream(stream: PublishStream, *, stack: Stack, what: str) -> None:
+    """Until a quarter of the stream's events were answered 2xx and a request has been out for
+    20 ms (read by the API by then: in flight), the moment a fault test strikes."""
+    wait_until(
+        lambda: len(stream.ids_by_event) >= stream.events // 4,
+        timeout_seconds=60,
+        stack=stack,
+        what=f"a quarter of the events {what}",
+    )
+    wait_until(
+        lambda: any(time.time() - t >= 0.02 for t in list(stream.in_flight.values())),
+        timeout_seconds=30,
+        stack=stack,
+        what="a request in flight",
+        interval=0.002,
+    )
+
+
+async def post_once(
+    session: aiohttp.ClientSession,
+    url: str,
+    headers: dict[str, str],
+    *,
+    json_body: Any = None,
+    data: bytes | None = None,
 ) -> tuple[int | None, str]:
+    """POST once; (None, "") when no HTTP answer came (refused, reset, cut off mid-request)."""
     try:
-        async with session.post(url, json=body, headers=headers) as answer:
+        async with session.post(url, json=json_body, data=data, headers=headers) as answer:
             return answer.status, await answer.text()
     except (aiohttp.ClientError, TimeoutError):
         return None, ""
+
+
+async def send_until_2xx(
+    stream: PublishStream,
+    start: int,
+    send: Callable[[], Awaitable[tuple[int | None, str]]],
+    *,
+    retry: bool,
+    give_up_seconds: float,
+) -> tuple[Published, str] | None:
+    """``send()`` until it answers 2xx (or once, without ``retry``), keeping every try in
+    ``stream``; return the answering request's times (``message_id`` left empty) and body."""
+    deadline = time.monotonic() + give_up_seconds
+    while True:
+        sent_at = stream.in_flight[start] = time.time()
+        status, text = await send()
+        answered_at = time.time()
+        del stream.in_flight[start]
+        stream.tries.append(PublishTry(start, sent_at, answered_at, status))
+        if status is not None and 200 <= status < 300:
+            return Published("", sent_at, answered_at), text
+        if not retry:
+            return None
+        if time.monotonic() > deadline:
+            raise HarnessError(f"request from {start} not accepted within {give_up_seconds} s")
+        await asyncio.sleep(0.1)  # a sender's back-off: the API may be restarting
+
+
+async def run_stream(
+    stream: PublishStream,
+    job: Callable[[aiohttp.ClientSession, int], Awaitable[None]],
+    *,
+    batch_size: int,
+    concurrency: int,
+    rate: float,
+) -> None:
+    """``job(session, start)`` for each batch of the stream, batch ``start`` leaving no sooner
+    than ``start / rate`` seconds after the beginning, from ``concurrency`` senders."""
+    starts = iter(range(0, stream.events, batch_size))
+    began = time.monotonic()
+
+    async def sender(session: aiohttp.ClientSession) -> None:
+        for start in starts:
+            delay = began + start / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await job(session, start)
+
+    # force_close: a new connection per request, as a sender behind a load balancer would see a
+    # restarted API; no request is ever sent on a connection the old process is closing.
+    timeout = aiohttp.ClientTimeout(total=30)
+    connector = aiohttp.TCPConnector(force_close=True)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        await asyncio.gather(*(sender(session) for _ in range(concurrency)))
 
 
 async def _publish_stream(
@@ -364,8 +450,6 @@ async def _publish_stream(
 ) -> None:
     url = f"{service.base_url}/api/v1/tenants/{tenant}/messages/batch"
     headers = {"authorization": f"Bearer {service.admin_key}"}
-    starts = iter(range(0, stream.events, batch_size))
-    began = time.monotonic()
 
     async def publish(session: aiohttp.ClientSession, start: int) -> None:
         numbers = range(start, min(start + batch_size, stream.events))
@@ -379,38 +463,22 @@ async def _publish_stream(
                 for n in numbers
             ]
         }
-        deadline = time.monotonic() + give_up_seconds
-        while True:
-            sent_at = stream.in_flight[start] = time.time()
-            status, text = await _post_batch(session, url, headers, body)
-            answered_at = time.time()
-            del stream.in_flight[start]
-            stream.tries.append(PublishTry(start, sent_at, answered_at, status))
-            if status is not None and 200 <= status < 300:
-                ids = [m["id"] for m in json.loads(text)["data"]]
-                for n, message_id in zip(numbers, ids, strict=True):
-                    stream.ids_by_event[stream.event_id(n)] = message_id
-                    stream.published.append(Published(message_id, sent_at, answered_at))
-                return
-            if not retry:
-                return
-            if time.monotonic() > deadline:
-                raise HarnessError(f"batch from {start} not accepted within {give_up_seconds} s")
-            await asyncio.sleep(0.1)  # a publisher's back-off: the API may be restarting
+        answered = await send_until_2xx(
+            stream,
+            start,
+            lambda: post_once(session, url, headers, json_body=body),
+            retry=retry,
+            give_up_seconds=give_up_seconds,
+        )
+        if answered is None:
+            return
+        times, text = answered
+        ids = [m["id"] for m in json.loads(text)["data"]]
+        for n, message_id in zip(numbers, ids, strict=True):
+            stream.ids_by_event[stream.event_id(n)] = message_id
+            stream.published.append(Published(message_id, times.sent_at, times.answered_at))
 
-    async def publisher(session: aiohttp.ClientSession) -> None:
-        for start in starts:
-            delay = began + start / rate - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            await publish(session, start)
-
-    # force_close: a new connection per request, as a publisher behind a load balancer would see
-    # a restarted API; no request is ever sent on a connection the old process is closing.
-    timeout = aiohttp.ClientTimeout(total=30)
-    connector = aiohttp.TCPConnector(force_close=True)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-        await asyncio.gather(*(publisher(session) for _ in range(concurrency)))
+    await run_stream(stream, publish, batch_size=batch_size, concurrency=concurrency, rate=rate)
 
 
 def publish_stream(
