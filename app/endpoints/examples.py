@@ -5,11 +5,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.endpoints.schemas import EndpointTestEvent
 from app.errors import Conflict
 from app.event_types import service as event_types
+from app.messages import repository as message_rows
 from app.messages import service as messages
 from app.messages.schemas import MessageCreate
 from app.models import Endpoint, Tenant
 
 TEST_EVENT_TYPE = "hookrelay.test"
+# Every test event says so to its receiver (guarantee 10): a portal user may send one, with the
+# payload it likes, so a receiver must be able to tell it from the platform's own events.
+TEST_EVENT_HEADERS = {"content-type": "application/json", "x-hookrelay-test": "true"}
 
 
 def default_event_type(endpoint: Endpoint) -> str:
@@ -48,4 +52,5 @@ async def send_test_event(
         deliveries_per_task=deliveries_per_task,
         only_endpoint=endpoint,
     )
+    await message_rows.set_send_headers(session, published.message.id, TEST_EVENT_HEADERS)
     return published

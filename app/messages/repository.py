@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import msgspec
-from sqlalchemy import Select, and_, exists, func, insert, literal_column, select, text
+from sqlalchemy import Select, and_, exists, func, insert, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -347,4 +347,13 @@ async def attempts_of(
         query = query.where(Attempt.endpoint_id == endpoint_id)
     return list(
         (await session.scalars(paginate(query, Attempt.id, cursor=cursor, limit=limit))).all()
+    )
+
+
+async def set_send_headers(session: AsyncSession, message_id: str, headers: dict[str, str]) -> None:
+    """The headers every try of the message is sent with, besides its signature."""
+    await session.execute(
+        update(_TABLES["message_payloads"])
+        .where(_TABLES["message_payloads"].c.message_id == message_id)
+        .values(headers=headers)
     )

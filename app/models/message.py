@@ -34,8 +34,9 @@ class MessagePayload(Base):
         ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
     )
     body: Mapped[bytes] = mapped_column(LargeBinary)
-    # Inbound messages only: the headers a destination receives besides the signature (the
-    # provider's content type and identifying headers); None: ``content-type: application/json``.
+    # The headers the message is sent with besides the signature: an inbound message's provider
+    # content type and identifying headers, a test event's mark (``TEST_EVENT_HEADERS``);
+    # None: ``content-type: application/json``.
     headers: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
 
 

@@ -9,6 +9,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from app.models import ApiKey, Message
+from tests.factories import send_deliveries
+from tests.integration.receiver import Receiver
 from tests.integration.test_api_portal import bearer, mint, setup_tenants
 
 Client = AsyncTestClient[Any]
@@ -50,6 +52,36 @@ class TestGuarantee10OnlyThePlatformPublishes:
         )
         assert test.status_code == 202, test.text
         assert await message_count(sessions) == 1
+
+    async def test_guarantee_10_a_test_event_is_marked_as_such_at_the_receiver(
+        self, client: Client, ctx: Any, receiver: Receiver
+    ) -> None:
+        await client.post("/api/v1/tenants", json={"uid": "acme", "name": "Acme"})
+        made = await client.post(
+            "/api/v1/tenants/acme/endpoints", json={"url": receiver.url("/hook")}
+        )
+        token = (await mint(client, "acme"))["token"]
+        sent = await client.post(
+            f"/api/v1/tenants/acme/endpoints/{made.json()['id']}/test",
+            json={"event_type": "invoice.paid", "payload": {"amount": 10_000}},
+            headers=bearer(token),
+        )
+        assert sent.status_code == 202, sent.text
+        published = await client.post("/api/v1/tenants/acme/messages", json=EVENT)
+        ids = [
+            d["id"]
+            for message in (sent.json(), published.json())
+            for d in (
+                await client.get(f"/api/v1/tenants/acme/messages/{message['id']}/deliveries")
+            ).json()["data"]
+        ]
+
+        assert await send_deliveries(ctx, ids) == 2
+
+        received = [{k.lower(): v for k, v in r.headers.items()} for r in receiver.requests]
+        marks = {h.get("x-hookrelay-test") for h in received}
+        assert marks == {"true", None}  # the test event is marked; the platform's is not
+        assert {h["content-type"] for h in received} == {"application/json"}
 
     async def test_the_platform_key_still_publishes(self, client: Client) -> None:
         await setup_tenants(client)
