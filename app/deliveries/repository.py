@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.bulk import insert_from_json, rows_json
 from app.kit.clock import utc_now
-from app.models import Attempt, Delivery, Endpoint, MessagePayload
+from app.kit.ids import new_id
+from app.models import Attempt, Delivery, Endpoint, Message, MessagePayload
 from app.models.base import UTCDateTime
 from app.models.delivery import PENDING, SCHEDULED
 
@@ -512,3 +513,21 @@ async def purge_payloads(session: AsyncSession, *, before_id: str, limit: int) -
         execution_options=_NO_SYNC,
     )
     return len(result.all())
+
+
+def new_delivery_row(message: Message, endpoint_id: str) -> dict[str, Any]:
+    """A new pending delivery of ``message`` to an endpoint, due (and enqueued) as it was
+    published; the insert paths take it as a dict (``planning`` may move its due time)."""
+    return {
+        "id": new_id("dlv"),
+        "tenant_id": message.tenant_id,
+        "message_id": message.id,
+        "endpoint_id": endpoint_id,
+        "status": PENDING,
+        "attempt_count": 0,
+        "next_attempt_at": message.created_at,
+        "enqueued_at": message.created_at,
+        "created_at": message.created_at,
+        "updated_at": message.created_at,
+        "trigger": SCHEDULED,
+    }

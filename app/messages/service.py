@@ -11,6 +11,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.deliveries import planning
+from app.deliveries.repository import new_delivery_row
 from app.endpoints import cache as endpoints
 from app.endpoints.cache import Subscriptions
 from app.errors import AppError
@@ -22,7 +23,6 @@ from app.kit.matching import Subscription
 from app.messages import repository
 from app.messages.schemas import MessageCreate
 from app.models import Endpoint, Message, Tenant
-from app.models.delivery import PENDING, SCHEDULED
 from workers.contracts import SendDeliveries
 
 
@@ -159,19 +159,7 @@ def _delivery_rows(
 ) -> list[dict[str, Any]]:
     """One pending delivery per message x matching enabled endpoint."""
     return [
-        {
-            "id": new_id("dlv"),
-            "tenant_id": tenant_id,
-            "message_id": message.id,
-            "endpoint_id": endpoint_id,
-            "status": PENDING,
-            "attempt_count": 0,
-            "next_attempt_at": message.created_at,
-            "enqueued_at": message.created_at,
-            "created_at": message.created_at,
-            "updated_at": message.created_at,
-            "trigger": SCHEDULED,
-        }
+        new_delivery_row(message, endpoint_id)
         for message, payload in messages
         for endpoint_id, subscription in subscribed
         if subscription.accepts(message.event_type, message.channels, payload)

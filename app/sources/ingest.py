@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 
 import msgspec
 
+from app.deliveries.repository import new_delivery_row
 from app.endpoints import repository as endpoints
 from app.kit.crypto import SecretBox
 from app.kit.ids import new_id
@@ -31,7 +32,6 @@ from app.kit.jobs import enqueue
 from app.kit.matching import Subscription, matches
 from app.metrics import INBOUND_EVENTS, INBOUND_REJECTED
 from app.models import InboundEvent, Message, Source
-from app.models.delivery import PENDING, SCHEDULED
 from app.models.source import ACCEPTED, DUPLICATE, REJECTED
 from app.sources import providers, repository
 from app.sources.providers import InboundRequest, Rejected, SourceSecret
@@ -230,7 +230,7 @@ async def _publish(
     subscribed = await endpoints.subscriptions(session, source.tenant_id)
     document = _document(event)
     rows = [
-        _delivery_row(message, endpoint_id)
+        new_delivery_row(message, endpoint_id)
         for endpoint_id, subscription in subscribed
         if selects(subscription, event.event_type, document)
     ]
@@ -285,19 +285,3 @@ def selects(subscription: Subscription, event_type: str, document: Any) -> bool:
     if subscription.predicate is None or document is _NOT_A_DOCUMENT:
         return True
     return subscription.predicate(document)
-
-
-def _delivery_row(message: Message, endpoint_id: str) -> dict[str, Any]:
-    return {
-        "id": new_id("dlv"),
-        "tenant_id": message.tenant_id,
-        "message_id": message.id,
-        "endpoint_id": endpoint_id,
-        "status": PENDING,
-        "attempt_count": 0,
-        "next_attempt_at": message.created_at,
-        "enqueued_at": message.created_at,
-        "created_at": message.created_at,
-        "updated_at": message.created_at,
-        "trigger": SCHEDULED,
-    }
