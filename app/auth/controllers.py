@@ -5,6 +5,7 @@ from litestar.params import FromPath, JSONBody
 from app.auth import service
 from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from app.kit.deps import Cursor, Limit, Session
+from app.kit.openapi import problem_response
 from app.kit.pagination import Page, page_of
 from app.kit.schemas import present
 
@@ -29,7 +30,11 @@ class ApiKeyController(Controller):
         rows = await service.list_keys(session, cursor=cursor, limit=limit)
         return page_of([present(ApiKeyOut, r) for r in rows], [r.id for r in rows], limit)
 
-    @delete("/{key_id:str}", operation_id="revoke_api_key")
+    @delete(
+        "/{key_id:str}",
+        operation_id="revoke_api_key",
+        responses={409: problem_response(409)},  # last_api_key
+    )
     async def revoke(self, session: Session, state: State, key_id: FromPath[str]) -> None:
         """Revoke an admin API key (every process stops accepting it within 30 s; this one at
         once). The last active key cannot be revoked."""

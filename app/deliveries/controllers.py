@@ -20,6 +20,7 @@ from app.deliveries.schemas import (
 from app.endpoints import service as endpoints
 from app.kit.clock import as_utc
 from app.kit.deps import Cursor, Limit, Session, parse_time
+from app.kit.openapi import problem_response
 from app.kit.pagination import Page, page_of, pair_cursor, split_cursor
 from app.kit.schemas import present
 from app.messages.schemas import AttemptOut, DeliveryOut
@@ -128,6 +129,7 @@ class RecoveryController(Controller):
         "/messages/{message:str}/endpoints/{endpoint:str}/resend",
         operation_id="resend_message",
         status_code=202,
+        responses={409: problem_response(409)},  # delivery_in_flight: a try is out right now
     )
     async def resend(
         self,

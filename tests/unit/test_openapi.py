@@ -115,6 +115,17 @@ class TestEveryOperation:
         assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 
 
+class TestConflicts:
+    @pytest.mark.parametrize("operation_id", ["resend_message", "revoke_api_key"])
+    def test_operations_that_answer_409_without_a_body_declare_it(
+        self, document: dict[str, Any], operation_id: str
+    ) -> None:
+        """A try in flight (delivery_in_flight) and the last admin key (last_api_key) answer 409
+        on routes without a body, whose 409 no rule infers (the fuzzer found the first)."""
+        (found,) = [op for _, op in operations(document) if op["operationId"] == operation_id]
+        assert "409" in found["responses"]
+
+
 class TestSchemas:
     def test_problem_is_a_typed_component(self, document: dict[str, Any]) -> None:
         problem = document["components"]["schemas"]["Problem"]

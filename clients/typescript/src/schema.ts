@@ -2094,6 +2094,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service unavailable */
             503: {
                 headers: {
@@ -10419,6 +10437,24 @@ export interface operations {
                      *       "status": 404,
                      *       "title": "Not found",
                      *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
