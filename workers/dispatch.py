@@ -235,7 +235,13 @@ class Dispatcher:
         if not started:
             return [], _park(group)
         log.info("circuit_probe", endpoint_id=group[0].endpoint_id, delivery_id=group[0].id)
-        return [Planned(group[0], None, True)], _park(group[1:])
+        first = group[0]
+        if not (first.rate_limit_per_second or (first.send_after and first.send_after > now)):
+            return [Planned(first, None, True)], _park(group[1:])
+        # A probe is a try like any other: under a rate limit (or a pause) it takes a GCRA slot, so
+        # the circuit closing cannot add a try the limit has no room for (guarantee 11).
+        go, wait = await self._reserve(session, group[:1], now, limit=1)
+        return [Planned(plan.row, plan.send_at, True) for plan in go], wait + _park(group[1:])
 
     async def _reserve(
         self, session: AsyncSession, group: list[ClaimedDelivery], now: datetime, *, limit: int

@@ -341,6 +341,32 @@ class TestCircuitBreaker:
         reopened = await fetch(sessions, Endpoint, endpoint.id)
         assert (reopened.circuit_state, reopened.circuit_cooldown_seconds) == ("open", 0.4)
 
+    async def test_guarantee_11_a_half_open_probe_takes_a_rate_limit_slot(
+        self, make_ctx: Any, sessions: Any, receiver: Receiver, clock: Clock
+    ) -> None:
+        receiver.default_status = 500
+        ctx = make_ctx(circuit_failure_threshold=2, circuit_cooldown_seconds=0.2)
+        endpoint, ids = await setup(sessions, receiver.url("/a"), messages=3, rate=1)
+        await send_deliveries(ctx, ids[:1])
+        clock.advance(1)
+        await send_deliveries(ctx, ids[1:2])  # two failures: the circuit opens
+        clock.advance(0.25)
+        # The limit's next free slot is seconds away (other tries took the ones before it).
+        next_slot = utc_now() + timedelta(seconds=5)
+        async with sessions() as session:
+            await session.execute(
+                update(Endpoint).where(Endpoint.id == endpoint.id).values(send_after=next_slot)
+            )
+            await session.commit()
+        assert len(receiver.requests) == 2
+
+        # The cool-down is over, but the probe waits for a slot like any try: none is free now.
+        assert await send_deliveries(ctx, ids[2:]) == 0
+        assert len(receiver.requests) == 2
+        probe = await fetch(sessions, Delivery, ids[2])
+        assert (probe.status, probe.attempt_count) == ("pending", 0)
+        assert probe.next_attempt_at >= next_slot - timedelta(seconds=1)
+
 
 class TestAutoDisable:
     async def test_endpoint_failing_for_days_is_disabled_and_reenabling_resumes(
