@@ -195,6 +195,14 @@ def cmd_api(_: argparse.Namespace) -> None:
     _serve(settings, build_broker(settings.broker_url), [])
 
 
+def _serve_metrics(settings: Settings) -> None:
+    """This process's counters on ``METRICS_PORT`` (off at 0), behind ``METRICS_TOKEN``."""
+    if settings.metrics_port:
+        from app.metrics import serve_process_metrics
+
+        serve_process_metrics(settings.metrics_port, settings.host, settings.metrics_token)
+
+
 def cmd_worker(_: argparse.Namespace) -> None:
     """A delivery worker."""
     from workers.broker import build_broker
@@ -202,10 +210,7 @@ def cmd_worker(_: argparse.Namespace) -> None:
     settings = _settings(needs_broker="worker")
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     worker = _start_worker(settings, build_broker(settings.broker_url))
-    if settings.metrics_port:
-        from prometheus_client import start_http_server
-
-        start_http_server(settings.metrics_port, addr=settings.host)
+    _serve_metrics(settings)
     log.info("worker_started", threads=settings.worker_threads, broker=settings.broker_url)
     _wait_for_signal()
     log.info("worker_stopping")
@@ -222,10 +227,7 @@ def cmd_scheduler(_: argparse.Namespace) -> None:
     settings = _settings(needs_broker="scheduler")
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     jobs = JobQueue(build_broker(settings.broker_url))
-    if settings.metrics_port:  # retention's counters live in this process
-        from prometheus_client import start_http_server
-
-        start_http_server(settings.metrics_port, addr=settings.host)
+    _serve_metrics(settings)  # retention's counters live in this process
 
     async def run() -> None:
         engine = create_engine(settings.database_url, pool_size=2)

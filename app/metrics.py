@@ -9,6 +9,8 @@ route answer only ``Authorization: Bearer <token>``."""
 from __future__ import annotations
 
 import hmac
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
@@ -68,6 +70,38 @@ async def refresh(sessions: async_sessionmaker[AsyncSession]) -> bool:
     return True
 
 
+def token_accepted(token: str, authorization: str | None) -> bool:
+    """Whether a request's ``Authorization`` header passes ``METRICS_TOKEN`` (always, when unset)."""
+    if not token:
+        return True
+    return hmac.compare_digest((authorization or "").encode(), f"Bearer {token}".encode())
+
+
+def serve_process_metrics(port: int, host: str, token: str) -> ThreadingHTTPServer:
+    """A worker's or scheduler's own counters on ``port``, in a daemon thread, behind the same
+    ``METRICS_TOKEN`` as the API's ``/metrics``: 401 without it, so no port is left open."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if not token_accepted(token, self.headers.get("authorization")):
+                body, status, kind = b'{"code":"metrics_token_required"}', 401, "application/json"
+            else:
+                body, status, kind = generate_latest(), 200, CONTENT_TYPE_LATEST
+            self.send_response(status)
+            self.send_header("content-type", kind)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Scrapes are not worth a log line each."""
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    return server
+
+
 class MetricsController(Controller):
     path = "/metrics"
     include_in_schema = False
@@ -77,10 +111,7 @@ class MetricsController(Controller):
         self, request: Request[object, object, State], state: State
     ) -> Response[bytes]:
         """Prometheus metrics."""
-        token = state.settings.metrics_token
-        if token and not hmac.compare_digest(
-            request.headers.get("authorization", "").encode(), f"Bearer {token}".encode()
-        ):
+        if not token_accepted(state.settings.metrics_token, request.headers.get("authorization")):
             raise Unauthorized("/metrics needs the metrics token", code="metrics_token_required")
         await state.metrics_gauges.get()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
