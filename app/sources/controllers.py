@@ -98,7 +98,7 @@ class SourceController(Controller):
 
     @delete("/{source:str}", operation_id="delete_source")
     async def remove(self, session: Session, source: FromPath[str]) -> None:
-        """Delete a source with its destinations and inbound log."""
+        """Delete a source: gone at once; its destinations stop, its history goes with retention."""
         await service.delete(session, source)
 
     @post("/{source:str}/rotate-token", operation_id="rotate_source_token", status_code=200)

@@ -157,10 +157,13 @@ async def rotate_token(
 
 
 async def delete(session: AsyncSession, source_id: str) -> None:
-    """Delete the source with its tenant: destinations, messages, deliveries, log (cascades)."""
+    """Delete a source in constant time, whatever its history: it is gone at once (404 on every
+    route and its ingest URL), its destinations are deleted like endpoints (never sent to
+    again), and retention purges its log, messages and hidden tenant later, in short batches."""
     source = await get(session, source_id)
-    await session.delete(await repository.tenant_of(session, source))
-    await session.flush()
+    await repository.mark_deleted(
+        session, source, now=utc_now(), disabled_reason=endpoints.ENDPOINT_DELETED
+    )
 
 
 # -- destinations ------------------------------------------------------------------------------
