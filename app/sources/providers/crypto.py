@@ -59,9 +59,14 @@ class Scheme:
     encoding: Encoding = "hex"
     prefix: str = ""  # before the digest in the header: "sha256=", "v0=", …
     key_mode: KeyMode = "utf8"
+    # "hash": a plain hash of key + message (HubSpot's legacy v1/v2, which predate its HMAC)
+    construction: Literal["hmac", "hash"] = "hmac"
 
     def sign(self, secret: str, message: bytes) -> str:
-        raw = hmac.digest(key(secret, self.key_mode), message, self.algorithm)
+        if self.construction == "hmac":
+            raw = hmac.digest(key(secret, self.key_mode), message, self.algorithm)
+        else:
+            raw = hashlib.new(self.algorithm, key(secret, self.key_mode) + message).digest()
         return self.prefix + encode(raw, self.encoding)
 
 
