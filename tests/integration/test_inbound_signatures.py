@@ -1,5 +1,6 @@
-"""Inbound Standard Webhooks ``v1a`` (ed25519, signed by PyNaCl) and HubSpot's legacy v1/v2
-signatures (signed by ``hubspot-api-client``) through the ingest URL, on both databases."""
+"""Inbound Standard Webhooks ``v1a`` (ed25519, signed by PyNaCl), HubSpot's legacy v1/v2
+signatures (signed by ``hubspot-api-client``) and Paddle Classic (RSA over PHP-serialized fields,
+serialized by ``phpserialize``) through the ingest URL, on both databases."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from tests.integration.inbound import (
     ingest_path,
 )
 from tests.integration.receiver import Receiver
+from tests.unit.providers.cases import PADDLE_CLASSIC_KEYS, PADDLE_CLASSIC_PEMS, paddle_classic_form
 from workers.delivery import DeliveryContext
 
 BODY = b'{"type":"invoice.paid","data":{"id":"in_1"}}'
@@ -29,6 +31,12 @@ SIGNING_KEY = nacl.signing.SigningKey(b"\x07" * 32)
 PUBLIC_KEY = "whpk_" + base64.b64encode(bytes(SIGNING_KEY.verify_key)).decode()
 HUBSPOT_SECRET = "hubspot-client-secret"
 HUBSPOT_BODY = b'[{"eventId":21,"subscriptionType":"deal.creation"},{"eventId":22}]'
+PADDLE_FIELDS = {
+    "alert_name": "subscription_created",
+    "alert_id": "1865742209",
+    "status": "active",
+    "passthrough": "ü&=",
+}
 
 
 def v1a_signed(
@@ -128,3 +136,61 @@ class TestHubSpotLegacy:
             path, content=HUBSPOT_BODY, headers=hubspot_signed(elsewhere, "v2")
         )
         assert (moved.status_code, moved.json()["code"]) == (401, "signature_invalid")
+
+
+class TestPaddleClassic:
+    async def test_a_signed_form_is_accepted_once_and_a_forged_one_refused(
+        self,
+        client: Client,
+        sessions: Any,
+        broker: StubBroker,
+        receiver: Receiver,
+        ctx: DeliveryContext,
+    ) -> None:
+        # Given a Paddle Classic source holding the vendor's public key, and two destinations
+        # (one selects active subscriptions by a form field, the other another alert)
+        refused = await client.post(
+            "/api/v1/sources",
+            json={"name": "p", "provider": "paddle_classic", "secret": "pdl_ntfset_01"},
+        )
+        assert (refused.status_code, refused.json()["code"]) == (400, "invalid_secret")
+        source = await create_source(
+            client, provider="paddle_classic", secret=PADDLE_CLASSIC_PEMS[0]
+        )
+        active = {"path": "$.status", "op": "eq", "value": "active"}
+        await create_destination(
+            client,
+            source,
+            receiver.url("/subs"),
+            event_types=["subscription_created"],
+            payload_filter=active,
+        )
+        await create_destination(
+            client, source, receiver.url("/refunds"), event_types=["payment_refunded"]
+        )
+
+        # When Paddle posts a signed alert twice, then one signed by another key
+        body = paddle_classic_form(PADDLE_FIELDS)
+        form = {"content-type": "application/x-www-form-urlencoded"}
+        first = await client.post(ingest_path(source), content=body, headers=form)
+        again = await client.post(ingest_path(source), content=body, headers=form)
+        forged = await client.post(
+            ingest_path(source),
+            content=paddle_classic_form(PADDLE_FIELDS, key=PADDLE_CLASSIC_KEYS[1]),
+            headers=form,
+        )
+
+        # Then the first is accepted and reaches the one destination that selects it, byte-exact
+        assert [first.json()["events"][0]["outcome"], again.json()["events"][0]["outcome"]] == [
+            "accepted",
+            "duplicate",
+        ]
+        assert (forged.status_code, forged.json()["code"]) == (401, "signature_invalid")
+        assert await send_deliveries(ctx, await handed_over(client, broker)) == 1
+        assert [(r.path, r.body) for r in receiver.requests] == [("/subs", body)]
+        async with sessions() as session:
+            accepted = await session.scalar(
+                select(InboundEvent).where(InboundEvent.outcome == "accepted")
+            )
+        assert accepted is not None
+        assert (accepted.event_type, accepted.dedup_key) == ("subscription_created", "1865742209")

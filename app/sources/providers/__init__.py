@@ -16,6 +16,7 @@ expired one never verifies, and no unexpired one is ``secret_missing`` (only ``n
 | ``standard_webhooks`` with a ``whpk_`` secret | ``webhook-*`` or ``svix-*``, ``v1a,`` base64 ed25519 over ``{id}.{ts}.{body}`` | the sender's public key | header s, 300 both | body ``type`` | ``webhook-id`` / ``svix-id`` |
 | ``zoom`` | ``x-zm-signature`` ``v0=`` hex over ``v0:{ts}:{body}`` | whole string | header s, 300 both | body ``event`` | SHA-256 of the body |
 | ``paddle`` | ``Paddle-Signature`` ``h1`` hex over ``{ts}:{body}`` | whole string | ``ts`` s, 5 both | body ``event_type`` | body ``notification_id`` |
+| ``paddle_classic`` | form field ``p_signature``: base64 RSA SHA-1 over the other fields, sorted, PHP-serialized | RSA public key (PEM) | none | ``alert_name`` | ``alert_id`` |
 | ``linear`` | ``Linear-Signature`` hex over body | whole string | body ``webhookTimestamp`` ms, 60 both | body ``type`` (lower) + ``.`` + ``action`` | ``Linear-Delivery`` |
 | ``hubspot`` | ``X-HubSpot-Signature-v3`` base64 over method + URL + body + ts | whole string | header ms, 300 past | per element ``subscriptionType`` | per element ``eventId`` |
 | ``hubspot``, option ``legacy_signatures`` | ``X-HubSpot-Signature`` hex SHA-256 (no HMAC) of secret + body (``X-HubSpot-Signature-Version: v1``) or secret + method + URL + body (``v2``) | whole string | none | per element ``subscriptionType`` | per element ``eventId`` |
@@ -58,6 +59,7 @@ from app.sources.providers.base import (
 from app.sources.providers.body_signed import GitHub, Linear, Meta, Shopify
 from app.sources.providers.generic import GenericHmac
 from app.sources.providers.hubspot import HubSpot
+from app.sources.providers.paddle_classic import PaddleClassic
 from app.sources.providers.plain import ApiKey, BasicAuth, NoVerification
 from app.sources.providers.standard_webhooks import StandardWebhooks
 from app.sources.providers.timestamped import Paddle, Slack, Stripe, Zoom
@@ -72,6 +74,7 @@ _ALL: tuple[Provider, ...] = (
     StandardWebhooks(),
     Zoom(),
     Paddle(),
+    PaddleClassic(),
     Linear(),
     HubSpot(),
     Meta(),

@@ -21,9 +21,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import nacl.signing
+import phpserialize
 import standardwebhooks
 import stripe
 import svix.webhooks
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from hubspot.utils.signature import Signature
 from paddle_billing.Notifications import Secret, Verifier
 from paddle_billing.Notifications.PaddleSignature import PaddleSignature
@@ -246,6 +249,26 @@ def hubspot_legacy_sign(version: str) -> Sign:
         return _request(headers, HUBSPOT_BODY)
 
     return sign
+
+
+PADDLE_CLASSIC_KEYS = [rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in "ab"]
+PADDLE_CLASSIC_PEMS = [
+    k.public_key()
+    .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    .decode()
+    for k in PADDLE_CLASSIC_KEYS
+]
+
+
+def paddle_classic_form(
+    fields: dict[str, str], *, key: rsa.RSAPrivateKey = PADDLE_CLASSIC_KEYS[0]
+) -> bytes:
+    """The form body Paddle Classic posts: the fields and ``p_signature``, an RSA SHA-1
+    signature (``cryptography``'s private key) over their sorted PHP serialization as
+    ``phpserialize`` (the serializer of Paddle's own sample verifier) writes it."""
+    serialized = phpserialize.dumps(dict(sorted(fields.items())))
+    signature = key.sign(serialized, padding.PKCS1v15(), hashes.SHA1())
+    return urlencode({**fields, "p_signature": base64.b64encode(signature).decode()}).encode()
 
 
 GENERIC_OPTIONS = {
