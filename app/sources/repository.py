@@ -78,7 +78,7 @@ async def mark_deleted(
     session: AsyncSession, source: Source, *, now: datetime, disabled_reason: str
 ) -> None:
     """Delete a source in two short UPDATEs, whatever its history: its row is marked, and its
-    destinations are deleted as an endpoint's delete does (disabled, ``endpoint_deleted``), so
+    destinations are deleted as an endpoint's delete does (disabled, ``disabled_reason``), so
     no worker sends to them again; retention purges the rest in batches (``app.retention``)."""
     source.deleted_at = now
     await session.flush()
@@ -248,7 +248,3 @@ async def destinations(session: AsyncSession, tenant_id: str) -> Sequence[Endpoi
 async def deliveries_of(session: AsyncSession, message_id: str) -> list[Delivery]:
     query = select(Delivery).where(Delivery.message_id == message_id).order_by(Delivery.id)
     return list((await session.scalars(query)).all())
-
-
-async def destination_disabled(session: AsyncSession, endpoint_id: str) -> bool:
-    return bool(await session.scalar(select(Endpoint.disabled).where(Endpoint.id == endpoint_id)))
