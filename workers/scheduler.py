@@ -62,9 +62,10 @@ async def run_once(
 
 async def purge_once(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> int:
     """One retention round: finish the pending deliveries of deleted endpoints (unsent), then
-    purge every kind past its ``*_retention_days`` (0: kept forever), ``retention_batch_size``
-    rows per short transaction (time bounds are id bounds, so a primary key drives each batch
-    and no lock is held long); count them in ``/metrics`` and return how many rows went."""
+    purge every kind past its ``*_retention_days`` (0: kept forever) and deleted sources' whole
+    history, ``retention_batch_size`` rows per short transaction (time bounds are id bounds, so
+    a primary key drives each batch and no lock is held long); count them in ``/metrics`` and
+    return how many rows went."""
     now = utc_now()
     failed = await _drain(
         sessions, settings, partial(retention.fail_deleted_endpoint_deliveries, now=now)
@@ -100,8 +101,13 @@ def _purges(settings: Settings, now: datetime) -> list[tuple[str, PurgeStep]]:
     for kind, prefix, days, purge in by_age:
         if days > 0:
             steps.append((kind, partial(purge, before_id=before(prefix, days))))
+    # A deleted source's history goes whatever its age; its row and tenant once it is empty.
+    steps.append(("inbound_events", retention.purge_deleted_source_events))
+    steps.append(("inbound_dedup", retention.purge_deleted_source_keys))
+    steps.append(("messages", retention.purge_deleted_source_messages))
     steps.append(("endpoints", retention.purge_deleted_endpoints))
     steps.append(("inbound_dedup", partial(_purge_inbound, now=now)))
+    steps.append(("sources", retention.purge_deleted_sources))
     return steps
 
 

@@ -12,6 +12,8 @@ holds ed25519 signing keys, each ``v1a,<base64 of the 64-byte signature>`` over 
 Serialized as the spec and svix do: ``whsk_`` + base64 of the 64-byte secret key (seed, then public
 key: libsodium's form) and ``whpk_`` + base64 of the 32-byte public key. The keys rotate like the
 secrets: ``rotated_keys`` gives the current key an ``expires_at`` and puts a new one first.
+Inbound, a Standard Webhooks source whose secret is a ``whpk_`` key checks ``v1a`` entries with
+``verifies_v1a``.
 """
 
 import base64
@@ -23,7 +25,8 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 SECRET_PREFIX = "whsec_"
 MAX_OLD_SECRETS = 10
@@ -179,3 +182,37 @@ def signature_headers(
         "webhook-timestamp": str(seconds),
         "webhook-signature": signatures,
     }
+
+
+def check_public_key(public_key: str) -> str:
+    """A ``whpk_`` ed25519 public key (base64 of 32 bytes), as given; else ValueError."""
+    if len(_decode_prefixed(public_key, PUBLIC_KEY_PREFIX, "a public key")) != 32:
+        raise ValueError("a public key is whpk_ followed by base64 of 32 bytes")
+    return public_key
+
+
+@lru_cache(maxsize=4096)
+def _public_key(public_key: str) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(
+        base64.b64decode(public_key[len(PUBLIC_KEY_PREFIX) :])
+    )
+
+
+def verifies_v1a(
+    public_key: str, presented: Sequence[str], *, msg_id: str, timestamp_seconds: int, body: bytes
+) -> bool:
+    """Whether one of the ``presented`` signatures (``webhook-signature`` entries; only the
+    ``v1a,`` ones count) is the ed25519 signature of ``{id}.{ts}.{body}`` by ``public_key``'s
+    secret key: what a Standard Webhooks sender signing with ``v1a`` sends (inbound)."""
+    signed = b"%s.%d.%s" % (msg_id.encode(), timestamp_seconds, body)
+    key = _public_key(public_key)
+    for entry in presented:
+        scheme, _, encoded = entry.partition(",")
+        if scheme != "v1a":
+            continue
+        try:
+            key.verify(base64.b64decode(encoded, validate=True), signed)
+        except (binascii.Error, ValueError, InvalidSignature):
+            continue
+        return True
+    return False

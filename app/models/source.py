@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.kit.clock import utc_now
@@ -18,6 +18,15 @@ class Source(TimestampMixin, Base):
     """
 
     __tablename__ = "sources"
+    __table_args__ = (
+        # Deleted sources waiting for retention (few: each leaves once its history has gone).
+        Index(
+            "ix_sources_deleted",
+            "deleted_at",
+            postgresql_where=text("deleted_at IS NOT NULL"),
+            sqlite_where=text("deleted_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[str] = id_column()
     tenant_id: Mapped[str] = mapped_column(
@@ -33,6 +42,9 @@ class Source(TimestampMixin, Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     old_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     old_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set by a delete: the source is gone for the API and its ingest URL at once (every lookup
+    # goes through ``app.sources.repository.live``); retention purges its history, then the row.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 ACCEPTED = "accepted"

@@ -4,7 +4,8 @@ scheduler can run batch after batch in short transactions and count them.
 
 What is never purged: a pending delivery, its message, its attempts. A message goes with all it
 holds (payload, channels, finished deliveries and their attempts); a deleted endpoint's row goes
-once retention has purged every delivery of it.
+once retention has purged every delivery of it. A deleted source's history (inbound log, dedup
+keys, the messages of its hidden tenant) goes whatever its age, then the source and its tenant.
 """
 
 from __future__ import annotations
@@ -12,13 +13,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.models import Attempt, Delivery, Endpoint, Message, MessageChannel, MessagePayload
+from app.models import (
+    Attempt,
+    Delivery,
+    Endpoint,
+    Message,
+    MessageChannel,
+    MessagePayload,
+    Source,
+    Tenant,
+)
 from app.models.delivery import FAILED, PENDING
-from app.models.source import InboundEvent
+from app.models.source import InboundDedup, InboundEvent
 
 Purged = dict[str, int]  # rows removed, by kind
 
@@ -81,13 +91,15 @@ async def purge_deliveries(session: AsyncSession, *, before_id: str, limit: int)
 
 async def purge_messages(session: AsyncSession, *, before_id: str, limit: int) -> Purged:
     """Messages made before ``before_id`` with no pending delivery, and everything they hold."""
+    return await _purge_messages(session, Message.id < before_id, limit=limit)
+
+
+async def _purge_messages(
+    session: AsyncSession, which: ColumnElement[bool], *, limit: int
+) -> Purged:
+    """Up to ``limit`` messages of ``which`` with no pending delivery, and all they hold."""
     no_pending = ~_pending(Delivery.message_id == Message.id)
-    ids = (
-        select(Message.id)
-        .where(Message.id < before_id, no_pending)
-        .order_by(Message.id)
-        .limit(limit)
-    )
+    ids = select(Message.id).where(which, no_pending).order_by(Message.id).limit(limit)
     found = (await session.scalars(ids)).all()
     if not found:
         return {"messages": 0}
@@ -117,6 +129,60 @@ async def purge_inbound_events(session: AsyncSession, *, before_id: str, limit: 
     ids = select(InboundEvent.id).where(InboundEvent.id < before_id).order_by(InboundEvent.id)
     found = (await session.scalars(ids.limit(limit))).all()
     return {"inbound_events": await _delete_ids(session, InboundEvent.id, found)}
+
+
+def _deleted_sources() -> Select[str]:
+    return select(Source.id).where(Source.deleted_at.is_not(None))
+
+
+def _deleted_source_tenants() -> Select[str]:
+    return select(Source.tenant_id).where(Source.deleted_at.is_not(None))
+
+
+async def purge_deleted_source_events(session: AsyncSession, *, limit: int) -> Purged:
+    """The inbound log (accepted, duplicate and rejected requests) of deleted sources."""
+    ids = select(InboundEvent.id).where(InboundEvent.source_id.in_(_deleted_sources()))
+    found = (await session.scalars(ids.limit(limit))).all()
+    return {"inbound_events": await _delete_ids(session, InboundEvent.id, found)}
+
+
+async def purge_deleted_source_keys(session: AsyncSession, *, limit: int) -> Purged:
+    """The dedup keys of deleted sources, live or not."""
+    keys = select(InboundDedup.source_id, InboundDedup.dedup_key).where(
+        InboundDedup.source_id.in_(_deleted_sources())
+    )
+    by_source: dict[str, list[str]] = {}
+    for source_id, key in (await session.execute(keys.limit(limit))).all():
+        by_source.setdefault(source_id, []).append(key)
+    purged = 0
+    for source_id, found in by_source.items():
+        source_keys = InboundDedup.source_id == source_id
+        purged += await _delete_ids(session, InboundDedup.dedup_key, found, source_keys)
+    return {"inbound_dedup": purged}
+
+
+async def purge_deleted_source_messages(session: AsyncSession, *, limit: int) -> Purged:
+    """The messages of deleted sources' hidden tenants, whatever their age (a pending delivery,
+    which retention fails first since the destinations are deleted, holds its message back)."""
+    return await _purge_messages(
+        session, Message.tenant_id.in_(_deleted_source_tenants()), limit=limit
+    )
+
+
+async def purge_deleted_sources(session: AsyncSession, *, limit: int) -> Purged:
+    """Deleted sources that retention has emptied, each with its hidden tenant."""
+    empty = (
+        ~exists().where(InboundEvent.source_id == Source.id),
+        ~exists().where(InboundDedup.source_id == Source.id),
+        ~exists().where(Message.tenant_id == Source.tenant_id),
+        ~exists().where(Endpoint.tenant_id == Source.tenant_id),
+    )
+    query = select(Source.id, Source.tenant_id).where(Source.deleted_at.is_not(None), *empty)
+    found = (await session.execute(query.limit(limit))).all()
+    sources = await _delete_ids(session, Source.id, [source_id for source_id, _ in found], *empty)
+    orphan = ~exists().where(Source.tenant_id == Tenant.id)  # its source row went just now
+    tenants = await _delete_ids(session, Tenant.id, [tenant_id for _, tenant_id in found], orphan)
+    return {"sources": sources, "tenants": tenants}
 
 
 async def _delete_ids(

@@ -98,7 +98,7 @@ class SourceController(Controller):
 
     @delete("/{source:str}", operation_id="delete_source")
     async def remove(self, session: Session, source: FromPath[str]) -> None:
-        """Delete a source with its destinations and inbound log."""
+        """Delete a source: gone at once; its destinations stop, its history goes with retention."""
         await service.delete(session, source)
 
     @post("/{source:str}/rotate-token", operation_id="rotate_source_token", status_code=200)
@@ -186,8 +186,9 @@ class DestinationController(Controller):
         destination: FromPath[str],
         data: JSONBody[RecoveryCreate],
     ) -> RecoveryOut:
-        """Replay a time range: every failed delivery to this destination of events received in
-        [since, until) is tried again in the background (progress: ``…/recoveries/{id}``)."""
+        """Replay a time range: the events received in [since, until) that this destination
+        selects and never had are delivered to it, and its failed deliveries of them tried
+        again, in the background (progress: ``…/recoveries/{id}``)."""
         until = as_utc(data.until) if data.until else None
         recovery = await service.recover(
             session, source, destination, since=as_utc(data.since), until=until
@@ -281,7 +282,8 @@ class InboundLogController(Controller):
     async def replay(
         self, session: Session, source: FromPath[str], event: FromPath[str]
     ) -> list[DeliveryOut]:
-        """Deliver an accepted event again, now, to every enabled destination it went to."""
+        """Deliver an accepted event again, now, to every enabled destination that had it or,
+        added since, selects it."""
         return [delivery_out(d, None) for d in await service.replay(session, source, event)]
 
 

@@ -228,7 +228,7 @@ async def _publish(
     headers = forwarded_headers(source, request, event, record.id)
     await repository.add_message(session, message, event.body, headers)
     subscribed = await endpoints.subscriptions(session, source.tenant_id)
-    document = _document(event)
+    document = document_of(event)
     rows = [
         new_delivery_row(message, endpoint_id)
         for endpoint_id, subscription in subscribed
@@ -264,7 +264,7 @@ def forwarded_headers(
 _NOT_A_DOCUMENT = object()
 
 
-def _document(event: providers.InboundEvent) -> Any:
+def document_of(event: providers.InboundEvent) -> Any:
     """What payload filters read: the JSON body, or a form body's fields (first value each);
     any other body has none, and destinations then select it on the event type alone."""
     media = event.content_type.split(";", 1)[0].strip().lower()

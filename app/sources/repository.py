@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select
+from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,10 +41,16 @@ _INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 _TABLES = Base.metadata.tables
 
 
+def live() -> Select[Source]:
+    """The sources that exist: every lookup of a source starts here, so a deleted one is gone
+    for the API, the ingest URL and the CLI at once (its row waits for retention)."""
+    return select(Source).where(Source.deleted_at.is_(None))
+
+
 async def by_token_hash(session: AsyncSession, token_hash: str, *, now: datetime) -> Source | None:
     """The source whose ingest token (or rotated-out token still in its overlap) hashes so."""
     found: Source | None = await session.scalar(
-        select(Source).where(
+        live().where(
             or_(
                 Source.token_hash == token_hash,
                 and_(Source.old_token_hash == token_hash, Source.old_token_expires_at > now),
@@ -55,7 +61,7 @@ async def by_token_hash(session: AsyncSession, token_hash: str, *, now: datetime
 
 
 async def get(session: AsyncSession, source_id: str) -> Source | None:
-    found: Source | None = await session.scalar(select(Source).where(Source.id == source_id))
+    found: Source | None = await session.scalar(live().where(Source.id == source_id))
     return found
 
 
@@ -64,8 +70,24 @@ async def tenant_of(session: AsyncSession, source: Source) -> Tenant:
 
 
 async def list_(session: AsyncSession, *, cursor: str | None, limit: int) -> list[Source]:
-    query = paginate(select(Source), Source.id, cursor=cursor, limit=limit)
+    query = paginate(live(), Source.id, cursor=cursor, limit=limit)
     return list((await session.scalars(query)).all())
+
+
+async def mark_deleted(
+    session: AsyncSession, source: Source, *, now: datetime, disabled_reason: str
+) -> None:
+    """Delete a source in two short UPDATEs, whatever its history: its row is marked, and its
+    destinations are deleted as an endpoint's delete does (disabled, ``disabled_reason``), so
+    no worker sends to them again; retention purges the rest in batches (``app.retention``)."""
+    source.deleted_at = now
+    await session.flush()
+    await session.execute(
+        update(Endpoint)
+        .where(Endpoint.tenant_id == source.tenant_id, Endpoint.deleted_at.is_(None))
+        .values(deleted_at=now, disabled=True, disabled_reason=disabled_reason),
+        execution_options=_NO_SYNC,
+    )
 
 
 def _claim(insert_: Any) -> Any:
@@ -226,7 +248,3 @@ async def destinations(session: AsyncSession, tenant_id: str) -> Sequence[Endpoi
 async def deliveries_of(session: AsyncSession, message_id: str) -> list[Delivery]:
     query = select(Delivery).where(Delivery.message_id == message_id).order_by(Delivery.id)
     return list((await session.scalars(query)).all())
-
-
-async def destination_disabled(session: AsyncSession, endpoint_id: str) -> bool:
-    return bool(await session.scalar(select(Endpoint.disabled).where(Endpoint.id == endpoint_id)))

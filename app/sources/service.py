@@ -24,9 +24,10 @@ from app.kit.clock import utc_now
 from app.kit.crypto import SecretBox
 from app.kit.egress import EgressPolicy
 from app.kit.ids import new_id
-from app.models import Delivery, Endpoint, InboundEvent, Source, Tenant
+from app.models import Delivery, Endpoint, InboundEvent, Message, Source, Tenant
 from app.models.source import ACCEPTED, OUTCOMES
 from app.sources import ingest, providers, repository
+from app.sources import replay as replays
 from app.sources.schemas import SourceCreate, SourceSecretIn, SourceUpdate
 
 SOURCE_TENANT = "source"  # Tenant.kind of a source's hidden tenant
@@ -157,10 +158,13 @@ async def rotate_token(
 
 
 async def delete(session: AsyncSession, source_id: str) -> None:
-    """Delete the source with its tenant: destinations, messages, deliveries, log (cascades)."""
+    """Delete a source in constant time, whatever its history: it is gone at once (404 on every
+    route and its ingest URL), its destinations are deleted like endpoints (never sent to
+    again), and retention purges its log, messages and hidden tenant later, in short batches."""
     source = await get(session, source_id)
-    await session.delete(await repository.tenant_of(session, source))
-    await session.flush()
+    await repository.mark_deleted(
+        session, source, now=utc_now(), disabled_reason=endpoints.ENDPOINT_DELETED
+    )
 
 
 # -- destinations ------------------------------------------------------------------------------
@@ -226,7 +230,8 @@ async def event(session: AsyncSession, source_id: str, event_id: str) -> Inbound
 
 
 async def replay(session: AsyncSession, source_id: str, event_id: str) -> list[Delivery]:
-    """Deliver an accepted event again, now, to each enabled destination it went to."""
+    """Deliver an accepted event again, now: to each enabled destination it went to, and to each
+    added since that selects it (``replay``); deleted and disabled ones are passed by."""
     found = await event(session, source_id, event_id)
     if found.outcome != ACCEPTED or found.message_id is None:
         raise Conflict(
@@ -234,14 +239,10 @@ async def replay(session: AsyncSession, source_id: str, event_id: str) -> list[D
             code="event_not_accepted",
         )
     tenant = await tenant_of(session, source_id)
-    resent = []
-    for delivery in await repository.deliveries_of(session, found.message_id):
-        if not await repository.destination_disabled(session, delivery.endpoint_id):
-            resent.append(
-                await deliveries.resend(session, tenant, found.message_id, delivery.endpoint_id)
-            )
+    message = await session.get_one(Message, found.message_id)
+    resent = await replays.replay_event(session, tenant, message, found.content_type)
     if not resent:
-        raise Conflict("no enabled destination received this event", code="nothing_to_replay")
+        raise Conflict("no enabled destination takes this event", code="nothing_to_replay")
     return resent
 
 

@@ -14,7 +14,13 @@ import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Literal
+
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from app.kit import signing
 from app.sources.providers.base import Rejected, SourceSecret
@@ -59,9 +65,14 @@ class Scheme:
     encoding: Encoding = "hex"
     prefix: str = ""  # before the digest in the header: "sha256=", "v0=", …
     key_mode: KeyMode = "utf8"
+    # "hash": a plain hash of key + message (HubSpot's legacy v1/v2, which predate its HMAC)
+    construction: Literal["hmac", "hash"] = "hmac"
 
     def sign(self, secret: str, message: bytes) -> str:
-        raw = hmac.digest(key(secret, self.key_mode), message, self.algorithm)
+        if self.construction == "hmac":
+            raw = hmac.digest(key(secret, self.key_mode), message, self.algorithm)
+        else:
+            raw = hashlib.new(self.algorithm, key(secret, self.key_mode) + message).digest()
         return self.prefix + encode(raw, self.encoding)
 
 
@@ -128,3 +139,32 @@ def decode_base64_key(secret: str) -> bytes:
     if not raw:
         raise ValueError("this secret is base64 (after an optional whsec_)")
     return raw
+
+
+_NOT_RSA = "this secret is an RSA public key in PEM (-----BEGIN PUBLIC KEY-----)"
+
+
+@lru_cache(maxsize=256)
+def rsa_public_key(pem: str) -> RSAPublicKey:
+    """An RSA public key in PEM (Paddle Classic's), or ValueError."""
+    try:
+        key = serialization.load_pem_public_key(pem.strip().encode())
+    except (ValueError, UnsupportedAlgorithm):
+        raise ValueError(_NOT_RSA) from None
+    if not isinstance(key, RSAPublicKey):
+        raise ValueError(_NOT_RSA)
+    return key
+
+
+def rsa_sha1_verifies(pem: str, signature: bytes, message: bytes) -> bool:
+    """Whether ``signature`` is the PKCS#1 v1.5 SHA-1 signature of ``message`` by ``pem``'s key
+    (a stored key that no longer loads fails closed as ``secret_invalid``)."""
+    try:
+        key = rsa_public_key(pem)
+    except ValueError as exc:
+        raise Rejected("secret_invalid", str(exc)) from None
+    try:
+        key.verify(signature, message, padding.PKCS1v15(), hashes.SHA1())
+    except InvalidSignature:
+        return False
+    return True

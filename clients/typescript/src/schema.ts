@@ -141,7 +141,7 @@ export interface paths {
         get: operations["get_source"];
         put?: never;
         post?: never;
-        /** Delete a source with its destinations and inbound log. */
+        /** Delete a source: gone at once; its destinations stop, its history goes with retention. */
         delete: operations["delete_source"];
         options?: never;
         head?: never;
@@ -196,8 +196,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Replay a time range: every failed delivery to this destination of events received in
-         * @description [since, until) is tried again in the background (progress: ``…/recoveries/{id}``).
+         * Replay a time range: the events received in [since, until) that this destination
+         * @description selects and never had are delivered to it, and its failed deliveries of them tried again, in the background (progress: ``…/recoveries/{id}``).
          */
         post: operations["recover_destination"];
         delete?: never;
@@ -286,7 +286,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Deliver an accepted event again, now, to every enabled destination it went to. */
+        /**
+         * Deliver an accepted event again, now, to every enabled destination that had it or,
+         * @description added since, selects it.
+         */
         post: operations["replay_inbound_event"];
         delete?: never;
         options?: never;

@@ -1,7 +1,8 @@
 """One signed request per preset, made with the provider's own code where it publishes one.
 
-Stripe publishes no signing helper: the request is signed with the standard library and
-``stripe.Webhook.construct_event`` is asserted to accept it. GitHub, Shopify, Zoom, Linear and
+Standard Webhooks ``v1a`` (ed25519) is signed with PyNaCl. Stripe publishes no signing helper:
+the request is signed with the standard library and ``stripe.Webhook.construct_event`` is
+asserted to accept it. GitHub, Shopify, Zoom, Linear and
 Meta publish no Python code: the standard library signs (their published vectors are checked in
 ``test_vectors``).
 """
@@ -19,9 +20,13 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
+import nacl.signing
+import phpserialize
 import standardwebhooks
 import stripe
 import svix.webhooks
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from hubspot.utils.signature import Signature
 from paddle_billing.Notifications import Secret, Verifier
 from paddle_billing.Notifications.PaddleSignature import PaddleSignature
@@ -165,6 +170,26 @@ def svix_sign(secret: str, at: datetime) -> InboundRequest:
     return _request(headers, SW_BODY)
 
 
+def _ed25519(seed: bytes) -> tuple[str, nacl.signing.SigningKey]:
+    """A ``whpk_`` public key and its signing key, made by PyNaCl (libsodium): independent of
+    the ``cryptography`` (OpenSSL) code that verifies."""
+    signing_key = nacl.signing.SigningKey(seed)
+    return "whpk_" + base64.b64encode(bytes(signing_key.verify_key)).decode(), signing_key
+
+
+V1A_KEYS = dict(_ed25519(bytes([n]) * 32) for n in (1, 2))
+WHPK, WHPK_2 = V1A_KEYS
+
+
+def v1a_sign(public_key: str, at: datetime) -> InboundRequest:
+    """A sender signing with ed25519 (``v1a``), after a stale ``v1`` entry it also sends."""
+    ts = _seconds(at)
+    signed = V1A_KEYS[public_key].sign(b"msg_3.%d.%s" % (ts, SW_BODY)).signature
+    signature = "v1,bm90IGEgc2lnbmF0dXJl v1a," + base64.b64encode(signed).decode()
+    headers = {"webhook-id": "msg_3", "webhook-timestamp": str(ts), "webhook-signature": signature}
+    return _request(headers, SW_BODY)
+
+
 GITHUB_BODY = _json({"action": "opened", "number": 1})
 
 
@@ -212,6 +237,38 @@ def hubspot_sign(secret: str, at: datetime) -> InboundRequest:
     signature = Signature.get_signature(secret, HUBSPOT_BODY.decode(), "v3", URL, "POST", ms)
     headers = {"x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": ms}
     return _request(headers, HUBSPOT_BODY)
+
+
+def hubspot_legacy_sign(version: str) -> Sign:
+    """HubSpot's v1 or v2 signature, made by its own ``Signature.get_signature``."""
+
+    def sign(secret: str, at: datetime) -> InboundRequest:
+        signature = Signature.get_signature(secret, HUBSPOT_BODY.decode(), version, URL, "POST")
+        assert Signature.is_valid(signature, secret, HUBSPOT_BODY.decode(), URL, "POST", version)
+        headers = {"x-hubspot-signature": signature, "x-hubspot-signature-version": version}
+        return _request(headers, HUBSPOT_BODY)
+
+    return sign
+
+
+PADDLE_CLASSIC_KEYS = [rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in "ab"]
+PADDLE_CLASSIC_PEMS = [
+    k.public_key()
+    .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    .decode()
+    for k in PADDLE_CLASSIC_KEYS
+]
+
+
+def paddle_classic_form(
+    fields: dict[str, str], *, key: rsa.RSAPrivateKey = PADDLE_CLASSIC_KEYS[0]
+) -> bytes:
+    """The form body Paddle Classic posts: the fields and ``p_signature``, an RSA SHA-1
+    signature (``cryptography``'s private key) over their sorted PHP serialization as
+    ``phpserialize`` (the serializer of Paddle's own sample verifier) writes it."""
+    serialized = phpserialize.dumps(dict(sorted(fields.items())))
+    signature = key.sign(serialized, padding.PKCS1v15(), hashes.SHA1())
+    return urlencode({**fields, "p_signature": base64.b64encode(signature).decode()}).encode()
 
 
 GENERIC_OPTIONS = {
@@ -278,6 +335,8 @@ CASES = [
          "webhook-signature", ("user.created", "msg_1"), **_timed(300, 300)),
     Case("svix", "standard_webhooks", WHSEC, WHSEC_2, svix_sign, "svix-signature",
          ("user.created", "msg_2"), **_timed(300, 300)),
+    Case("standard_webhooks_v1a", "standard_webhooks", WHPK, WHPK_2, v1a_sign,
+         "webhook-signature", ("user.created", "msg_3"), **_timed(300, 300)),
     Case("github", "github", "It's a Secret to Everybody", "s2", github_sign,
          "x-hub-signature-256",
          ("pull_request.opened", "72d3162e-cc78-11e3-81ab-4c9367dc0958")),
@@ -289,6 +348,10 @@ CASES = [
          ("issue.create", "d-1"), **_timed(60, 60)),
     Case("hubspot", "hubspot", "client-secret", "client-secret-2", hubspot_sign,
          "x-hubspot-signature-v3", ("contact.creation", "11"), **_timed(300, 300)),
+    Case("hubspot_v1", "hubspot", "client-secret", "client-secret-2", hubspot_legacy_sign("v1"),
+         "x-hubspot-signature", ("contact.creation", "11"), options={"legacy_signatures": True}),
+    Case("hubspot_v2", "hubspot", "client-secret", "client-secret-2", hubspot_legacy_sign("v2"),
+         "x-hubspot-signature", ("contact.creation", "11"), options={"legacy_signatures": True}),
     Case("generic_hmac", "generic_hmac", "g-secret", "g-secret-2", generic_sign, "x-signature",
          ("webhook", "r-1"), options={**GENERIC_OPTIONS, "dedup": {"json_path": "$.ref"}},
          **_timed(120, 120)),

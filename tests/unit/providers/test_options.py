@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -48,7 +49,13 @@ def test_checked_options_check_again_to_themselves(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "secret"),
-    [("standard_webhooks", "whsec_not base64!"), ("basic_auth", "no-colon"), ("stripe", " ")],
+    [
+        ("standard_webhooks", "whsec_not base64!"),
+        ("standard_webhooks", "whpk_not base64!"),
+        ("standard_webhooks", "whpk_" + base64.b64encode(b"30 bytes: not an ed25519 key").decode()),
+        ("basic_auth", "no-colon"),
+        ("stripe", " "),
+    ],
 )
 def test_bad_secrets_are_refused(name: str, secret: str) -> None:
     with pytest.raises(ValueError):

@@ -74,7 +74,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
-    """Delete a source with its destinations and inbound log.
+    """Delete a source: gone at once; its destinations stop, its history goes with retention.
 
     Args:
         source (str):
@@ -103,7 +103,7 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> Any | Problem | None:
-    """Delete a source with its destinations and inbound log.
+    """Delete a source: gone at once; its destinations stop, its history goes with retention.
 
     Args:
         source (str):
@@ -127,7 +127,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
-    """Delete a source with its destinations and inbound log.
+    """Delete a source: gone at once; its destinations stop, its history goes with retention.
 
     Args:
         source (str):
@@ -154,7 +154,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> Any | Problem | None:
-    """Delete a source with its destinations and inbound log.
+    """Delete a source: gone at once; its destinations stop, its history goes with retention.
 
     Args:
         source (str):

@@ -106,9 +106,10 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: RecoveryCreate,
 ) -> Response[Problem | RecoveryOut]:
-    """Replay a time range: every failed delivery to this destination of events received in
+    """Replay a time range: the events received in [since, until) that this destination
 
-     [since, until) is tried again in the background (progress: ``…/recoveries/{id}``).
+     selects and never had are delivered to it, and its failed deliveries of them tried again, in the
+    background (progress: ``…/recoveries/{id}``).
 
     Args:
         source (str):
@@ -144,9 +145,10 @@ def sync(
     client: AuthenticatedClient,
     body: RecoveryCreate,
 ) -> Problem | RecoveryOut | None:
-    """Replay a time range: every failed delivery to this destination of events received in
+    """Replay a time range: the events received in [since, until) that this destination
 
-     [since, until) is tried again in the background (progress: ``…/recoveries/{id}``).
+     selects and never had are delivered to it, and its failed deliveries of them tried again, in the
+    background (progress: ``…/recoveries/{id}``).
 
     Args:
         source (str):
@@ -177,9 +179,10 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: RecoveryCreate,
 ) -> Response[Problem | RecoveryOut]:
-    """Replay a time range: every failed delivery to this destination of events received in
+    """Replay a time range: the events received in [since, until) that this destination
 
-     [since, until) is tried again in the background (progress: ``…/recoveries/{id}``).
+     selects and never had are delivered to it, and its failed deliveries of them tried again, in the
+    background (progress: ``…/recoveries/{id}``).
 
     Args:
         source (str):
@@ -213,9 +216,10 @@ async def asyncio(
     client: AuthenticatedClient,
     body: RecoveryCreate,
 ) -> Problem | RecoveryOut | None:
-    """Replay a time range: every failed delivery to this destination of events received in
+    """Replay a time range: the events received in [since, until) that this destination
 
-     [since, until) is tried again in the background (progress: ``…/recoveries/{id}``).
+     selects and never had are delivered to it, and its failed deliveries of them tried again, in the
+    background (progress: ``…/recoveries/{id}``).
 
     Args:
         source (str):

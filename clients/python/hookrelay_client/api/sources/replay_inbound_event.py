@@ -93,7 +93,9 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Problem | list[DeliveryOut]]:
-    """Deliver an accepted event again, now, to every enabled destination it went to.
+    """Deliver an accepted event again, now, to every enabled destination that had it or,
+
+     added since, selects it.
 
     Args:
         source (str):
@@ -125,7 +127,9 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> Problem | list[DeliveryOut] | None:
-    """Deliver an accepted event again, now, to every enabled destination it went to.
+    """Deliver an accepted event again, now, to every enabled destination that had it or,
+
+     added since, selects it.
 
     Args:
         source (str):
@@ -152,7 +156,9 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Problem | list[DeliveryOut]]:
-    """Deliver an accepted event again, now, to every enabled destination it went to.
+    """Deliver an accepted event again, now, to every enabled destination that had it or,
+
+     added since, selects it.
 
     Args:
         source (str):
@@ -182,7 +188,9 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> Problem | list[DeliveryOut] | None:
-    """Deliver an accepted event again, now, to every enabled destination it went to.
+    """Deliver an accepted event again, now, to every enabled destination that had it or,
+
+     added since, selects it.
 
     Args:
         source (str):
