@@ -52,9 +52,7 @@ def upgrade() -> None:
     )
     op.add_column(
         "endpoints",
-        sa.Column(
-            "ordering_failure_policy", sa.String(8), nullable=False, server_default="hold"
-        ),
+        sa.Column("ordering_failure_policy", sa.String(8), nullable=False, server_default="hold"),
     )
     op.add_column("deliveries", sa.Column("ordering_key", sa.String(128), nullable=True))
     op.add_column("deliveries", sa.Column("ordering_seq", sa.BigInteger(), nullable=True))
