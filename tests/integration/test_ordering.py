@@ -17,12 +17,12 @@ import pytest
 from aiohttp import web
 from dramatiq.brokers.stub import StubBroker
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.deliveries import repository
 from app.health import repository as health
 from app.kit.clock import utc_now
-from app.models import Delivery
+from app.models import Delivery, OrderingKey
 from tests.conftest import Clock
 from workers.contracts import DELIVERY_QUEUE, RunRecovery, SendDeliveries
 from workers.delivery import DeliveryContext
@@ -319,3 +319,186 @@ class TestOrderedDelivery:
         assert first[0]["status"] == "failed"
         keys = await client.get(f"{TENANT}/endpoints/{endpoint}/ordering-keys")
         assert keys.json()["data"] == []  # the key's sequence is done: its row went
+
+
+class TestOrderingWithTheEngineRules:
+    async def test_open_circuit_parks_heads_and_the_keys_go_on_in_order_once_it_closes(
+        self, client: Client, broker: StubBroker, make_ctx: Any, clock: Clock, sessions: Any
+    ) -> None:
+        ctx: DeliveryContext = make_ctx(retry_schedule=[1] * 12, circuit_failure_threshold=3)
+        async with ordered_receiver(failing={"a", "b"}) as receiver:
+            endpoint = await set_up(client, f"{receiver.base_url}/hook", ordered=True)
+            await publish(client, ["a", "b", "a", "b", "a", "b"])
+            await drive(ctx, broker, clock)  # the circuit opens: the heads are parked
+            got = (await client.get(f"{TENANT}/endpoints/{endpoint}")).json()
+            assert got["circuit_state"] == "open"
+            receiver.failing.clear()
+            clock.advance(ctx.settings.circuit_cooldown_seconds * 4)
+            await drive(ctx, broker, clock)  # a probe closes it; the keys resume, in order
+        assert receiver.delivered["a"] == [0, 1, 2]
+        assert receiver.delivered["b"] == [0, 1, 2]
+        assert receiver.most_in_flight == 1
+        async with sessions() as session:
+            assert (await health.backlog(session, now=utc_now())).parked == 0
+
+    async def test_rate_limited_ordered_endpoint_delivers_every_key_in_order(
+        self, client: Client, broker: StubBroker, ordered_ctx: DeliveryContext, clock: Clock
+    ) -> None:
+        async with ordered_receiver(fail_ratio=0.2) as receiver:
+            await set_up(
+                client, f"{receiver.base_url}/hook", ordered=True, rate_limit_per_second=20
+            )
+            keys: list[str | None] = [f"k{n % 4}" for n in range(24)]
+            await publish(client, keys)
+            await drive(ordered_ctx, broker, clock)
+        assert dict(receiver.delivered) == expected(keys)
+        assert receiver.most_in_flight == 1
+
+    @pytest.mark.parametrize("policy", ["hold", "skip"])
+    async def test_recovery_sends_a_keys_failed_messages_again_in_their_order(
+        self, client: Client, broker: StubBroker, make_ctx: Any, clock: Clock, policy: str
+    ) -> None:
+        ctx: DeliveryContext = make_ctx(retry_schedule=[1], circuit_failure_threshold=10_000)
+        async with ordered_receiver(failing_tries={("k", 0), ("k", 1)}) as receiver:
+            endpoint = await set_up(
+                client, f"{receiver.base_url}/hook", ordered=True, ordering_failure_policy=policy
+            )
+            await publish(client, ["k", "k", "k", "k"])
+            await drive(ctx, broker, clock)
+            receiver.failing_tries.clear()
+            recovery = await client.post(
+                f"{TENANT}/endpoints/{endpoint}/recover", json={"since": "2020-01-01T00:00:00Z"}
+            )
+            assert recovery.status_code == 202, recovery.text
+            await drive(ctx, broker, clock)
+        # hold: the key waited at its first message; skip: it went past both, and the recovery
+        # sends them again after the key's others, in their own order
+        assert receiver.delivered["k"] == ([0, 1, 2, 3] if policy == "hold" else [2, 3, 0, 1])
+        assert receiver.most_in_flight == 1
+
+    async def test_turning_ordering_off_sends_what_waited_behind_the_heads(
+        self, client: Client, broker: StubBroker, make_ctx: Any, clock: Clock
+    ) -> None:
+        ctx: DeliveryContext = make_ctx(retry_schedule=[1], circuit_failure_threshold=10_000)
+        async with ordered_receiver(failing={"k"}) as receiver:
+            endpoint = await set_up(client, f"{receiver.base_url}/hook", ordered=True)
+            await publish(client, ["k", "k", "k"])
+            await drive(ctx, broker, clock)  # held at its head
+            receiver.failing.clear()
+            changed = await client.patch(f"{TENANT}/endpoints/{endpoint}", json={"ordered": False})
+            assert changed.status_code == 200 and changed.json()["ordered"] is False
+            await drive(ctx, broker, clock)
+        assert sorted(receiver.delivered["k"]) == [1, 2]
+        async with ctx.sessions() as session:
+            assert list(await session.scalars(select(OrderingKey))) == []
+
+
+class StatementLog:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements.append(statement)
+
+
+@asynccontextmanager
+async def logged(engine: Any) -> AsyncIterator[StatementLog]:
+    log = StatementLog()
+    event.listen(engine.sync_engine, "before_cursor_execute", log)
+    try:
+        yield log
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", log)
+
+
+class TestUnorderedEndpointsLoseNothing:
+    async def test_publish_and_send_to_an_unordered_endpoint_run_the_same_statements_with_keys(
+        self, client: Client, broker: StubBroker, ctx: DeliveryContext, engine: Any
+    ) -> None:
+        async with ordered_receiver() as receiver:
+            await set_up(client, f"{receiver.base_url}/hook")
+            await publish(client, [None])  # warm the subscription cache
+            take_tasks(broker)
+            async with logged(engine) as without_keys:
+                await publish(client, [None] * 10)
+            async with logged(engine) as with_keys:
+                await publish(client, [f"k{n}" for n in range(10)])
+            assert len(with_keys.statements) == len(without_keys.statements)
+            async with logged(engine) as sending:
+                await drive(ctx, broker, Clock(), dispatchers=1)
+        assert len(receiver.delivered) == 20
+        assert not [s for s in with_keys.statements + sending.statements if "ordering_keys" in s]
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        "item",
+        [
+            {"ordering_key": ""},
+            {"ordering_key": "has space"},
+            {"ordering_key": "x" * 129},
+            {"ordering_key": 42},
+            {"ordering_key": "ünïcode"},
+        ],
+    )
+    async def test_bad_ordering_key_is_a_4xx_and_publishes_nothing(
+        self, client: Client, broker: StubBroker, item: dict[str, Any]
+    ) -> None:
+        await set_up(client, "http://127.0.0.1:9/hook", ordered=True)
+        body = {"event_type": "order.updated", "payload": {}, **item}
+        single = await client.post(f"{TENANT}/messages", json=body)
+        batch = await client.post(f"{TENANT}/messages/batch", json={"messages": [body]})
+        for response in (single, batch):
+            assert 400 <= response.status_code < 500, response.text
+            assert response.json()["code"]
+        listed = await client.get(f"{TENANT}/messages")
+        assert listed.json()["data"] == []
+        assert take_tasks(broker) == []
+
+    @pytest.mark.parametrize(
+        "body", [{"ordering_failure_policy": "drop"}, {"ordered": "yes"}, {"ordered": None}]
+    )
+    async def test_bad_ordering_settings_are_a_4xx_and_change_nothing(
+        self, client: Client, body: dict[str, Any]
+    ) -> None:
+        endpoint = await set_up(client, "http://127.0.0.1:9/hook")
+        created = await client.post(f"{TENANT}/endpoints", json={"url": "https://e.x", **body})
+        changed = await client.patch(f"{TENANT}/endpoints/{endpoint}", json=body)
+        for response in (created, changed):
+            assert 400 <= response.status_code < 500, response.text
+            assert response.json()["code"]
+        got = (await client.get(f"{TENANT}/endpoints/{endpoint}")).json()
+        assert (got["ordered"], got["ordering_failure_policy"]) == (False, "hold")
+        assert len((await client.get(f"{TENANT}/endpoints")).json()["data"]) == 1
+
+    async def test_ordering_key_routes_refuse_an_unordered_endpoint_and_unknown_keys(
+        self, client: Client
+    ) -> None:
+        unordered = await set_up(client, "http://127.0.0.1:9/hook")
+        ordered = (
+            await client.post(
+                f"{TENANT}/endpoints", json={"url": "http://127.0.0.1:9/o", "ordered": True}
+            )
+        ).json()["id"]
+        listed = await client.get(f"{TENANT}/endpoints/{unordered}/ordering-keys")
+        skipped = await client.post(f"{TENANT}/endpoints/{unordered}/ordering-keys/k/skip")
+        unknown = await client.post(f"{TENANT}/endpoints/{ordered}/ordering-keys/nope/skip")
+        bad_held = await client.get(f"{TENANT}/endpoints/{ordered}/ordering-keys?held=maybe")
+        missing = await client.get(f"{TENANT}/endpoints/ep_nothing/ordering-keys")
+        assert (listed.status_code, listed.json()["code"]) == (409, "endpoint_not_ordered")
+        assert (skipped.status_code, skipped.json()["code"]) == (409, "endpoint_not_ordered")
+        assert (unknown.status_code, unknown.json()["code"]) == (404, "ordering_key_not_held")
+        assert bad_held.status_code == 400
+        assert missing.status_code == 404
+
+    async def test_a_queued_delivery_cannot_be_resent_ahead_of_its_key(
+        self, client: Client, broker: StubBroker
+    ) -> None:
+        endpoint = await set_up(client, "http://127.0.0.1:9/hook", ordered=True)
+        messages = await publish(client, ["k", "k"])
+        resent = await client.post(f"{TENANT}/messages/{messages[1]}/endpoints/{endpoint}/resend")
+        assert (resent.status_code, resent.json()["code"]) == (409, "delivery_queued")
+        (delivery,) = (await client.get(f"{TENANT}/messages/{messages[1]}/deliveries")).json()[
+            "data"
+        ]
+        assert delivery["queued"] is True and delivery["next_attempt_at"] is None
