@@ -68,22 +68,11 @@ async def sequence(
     if not groups:
         return due_now
     heads = await _upsert_keys(session, groups)
-    changes: list[dict[str, Any]] = []
-    for (endpoint_id, key), group in groups.items():
-        last_seq, head_id = heads[(endpoint_id, key)]
-        first_seq = last_seq - len(group) + 1
-        for offset, row in enumerate(group):
-            queued = row["id"] != head_id
-            changes.append(
-                {
-                    "delivery_id": row["id"],
-                    "key": key,
-                    "seq": first_seq + offset,
-                    "is_queued": queued,
-                    "due_at": None if queued else row["next_attempt_at"],
-                    "enqueued": None if queued else row["enqueued_at"],
-                }
-            )
+    changes = [
+        change
+        for (endpoint_id, key), group in groups.items()
+        for change in _places(group, key, *heads[(endpoint_id, key)])
+    ]
     await _set_places(session, changes)
     queued_ids = {c["delivery_id"] for c in changes if c["is_queued"]}
     return [i for i in due_now if i not in queued_ids]
@@ -103,6 +92,28 @@ _UPSERT_KEYS_PG = text(
     RETURNING endpoint_id, ordering_key, last_seq, head_id
     """
 )
+
+
+def _places(
+    group: list[dict[str, Any]], key: str, last_seq: int, head_id: str | None
+) -> list[dict[str, Any]]:
+    """Each delivery of ``group`` (dicts with ``id``, ``next_attempt_at``, ``enqueued_at``): its
+    place at the end of its key's sequence, and queued unless it is the key's head."""
+    first_seq = last_seq - len(group) + 1
+    places = []
+    for offset, row in enumerate(group):
+        queued = row["id"] != head_id
+        places.append(
+            {
+                "delivery_id": row["id"],
+                "key": key,
+                "seq": first_seq + offset,
+                "is_queued": queued,
+                "due_at": None if queued else row["next_attempt_at"],
+                "enqueued": None if queued else row["enqueued_at"],
+            }
+        )
+    return places
 
 
 async def _upsert_keys(
@@ -351,26 +362,14 @@ async def _requeue_key(
     if not rest:
         return due
     tenant_id = await session.scalar(select(Delivery.tenant_id).where(Delivery.id == rest[0].id))
-    rows = [{"id": r.id, "tenant_id": tenant_id} for r in rest]
+    rows = [
+        {"id": r.id, "tenant_id": tenant_id, "next_attempt_at": now, "enqueued_at": now}
+        for r in rest
+    ]
     last_seq, new_head = (await _upsert_keys(session, {key: rows}))[key]
-    first_seq = last_seq - len(rest) + 1
-    changes = []
-    for offset, row in enumerate(rest):
-        queued = row.id != new_head
-        changes.append(
-            {
-                "delivery_id": row.id,
-                "key": ordering_key,
-                "seq": first_seq + offset,
-                "is_queued": queued,
-                "due_at": None if queued else now,
-                "enqueued": None if queued else now,
-            }
-        )
-        if not queued:
-            due.append(row.id)
+    changes = _places(rows, ordering_key, last_seq, new_head)
     await _set_places(session, changes)
-    return due
+    return due + [c["delivery_id"] for c in changes if not c["is_queued"]]
 
 
 async def skip(session: AsyncSession, endpoint_id: str, key: str, *, now: datetime) -> list[str]:

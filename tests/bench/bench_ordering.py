@@ -424,12 +424,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{p95_held:.1f} ms (ratio {rows['p95_ratio'][-1]:.2f})",
                     flush=True,
                 )
+            # Recorded before the cleanup: dropping the database can fail on a shared machine
+            # (another run restarting PostgreSQL) after every figure is in.
+            if not args.no_record and rows:
+                record(args, rows, ok, f"{load_start} / {load_average()}")
     finally:
         stack.stop_all()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    if not args.no_record and rows:
-        record(args, rows, ok, f"{load_start} / {load_average()}")
     if not ok:
         print(
             "FAILED: a key's sequence arrived incomplete or out of order, or two tries of one key overlapped"
