@@ -331,4 +331,5 @@ PAGE_PARAMETERS = {
     "endpoint_id": "endpoint",
     "message_id": "message",
     "recovery_id": "recovery",
+    "key": "ordering_key",
 }
