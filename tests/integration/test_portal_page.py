@@ -561,12 +561,16 @@ class TestOrderedDelivery:
             )
             assert saved.status_code == 303, saved.text
             # When a key's head has run out of tries (held), with one message behind it
+            message_ids = []
             for n in range(2):
                 published = await client.post(
                     "/api/v1/tenants/acme/messages",
                     json={"event_type": "invoice.paid", "payload": {"n": n}, "ordering_key": "o:1"},
                 )
                 assert published.status_code == 202, published.text
+                message_ids.append(published.json()["id"])
+            behind = await browser.get(f"/portal/messages/{message_ids[1]}")
+            assert "waiting behind an earlier message of key <code>o:1</code>" in behind.text
             async with sessions() as session:
                 key = await session.get_one(OrderingKey, (endpoint_id, "o:1"))
                 key.held_since = utc_now()
