@@ -17,12 +17,14 @@ import pytest
 from aiohttp import web
 from dramatiq.brokers.stub import StubBroker
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
-from app.deliveries import repository
+from app.deliveries import ordering, repository
 from app.health import repository as health
 from app.kit.clock import utc_now
-from app.models import Delivery, OrderingKey
+from app.messages import service as messages
+from app.messages.schemas import MessageCreate
+from app.models import Delivery, OrderingKey, Tenant
 from tests.conftest import Clock
 from workers.contracts import DELIVERY_QUEUE, RunRecovery, SendDeliveries
 from workers.delivery import DeliveryContext
@@ -502,3 +504,71 @@ class TestBadInput:
             "data"
         ]
         assert delivery["queued"] is True and delivery["next_attempt_at"] is None
+
+
+class TestPublishAndResultRace:
+    async def test_a_publish_queued_behind_a_head_that_finishes_meanwhile_becomes_the_head(
+        self, client: Client, sessions: Any, database_url: str
+    ) -> None:
+        """The head's result and a publish into its key, at once: the result waits for the
+        publish's lock on the key and then sees its delivery (on PostgreSQL, from a statement
+        begun after the lock; a snapshot taken before would miss it and strand the key)."""
+        await set_up(client, "http://127.0.0.1:9/hook", ordered=True)
+        (first,) = await publish(client, ["k"])
+        async with sessions() as session:
+            tenant = await session.scalar(select(Tenant))
+            head = await session.scalar(select(Delivery).where(Delivery.message_id == first))
+        assert tenant is not None and head is not None
+        # Given a publish into the key, not yet committed (it holds the key's row)
+        publishing = sessions()
+        async with publishing:
+            data = MessageCreate(
+                event_type="order.updated", payload={"key": "k", "seq": 1}, ordering_key="k"
+            )
+            second = await messages.publish(
+                publishing, tenant, data, max_payload_bytes=1024, deliveries_per_task=50
+            )
+
+            # When the head's success is recorded meanwhile
+            async def record_head() -> list[str]:
+                async with sessions() as recording:
+                    found = await recording.get_one(Delivery, head.id)
+                    found.status = "succeeded"
+                    await recording.flush()
+                    now = utc_now()
+                    heads = await ordering.after_results(
+                        recording, done=[head.id], held=[], now=now
+                    )
+                    await recording.commit()
+                    return heads
+
+            recorder = asyncio.create_task(record_head())
+            if database_url.startswith("postgresql"):
+                await wait_for_lock_wait(sessions)
+            await publishing.commit()
+            promoted = await recorder
+        # Then the published delivery is the key's head, due now
+        async with sessions() as session:
+            behind = await session.scalar(
+                select(Delivery).where(Delivery.message_id == second.message.id)
+            )
+            key = await session.get_one(OrderingKey, (behind.endpoint_id if behind else "", "k"))
+        assert behind is not None and promoted == [behind.id]
+        assert key.head_id == behind.id
+        assert behind.queued is False and behind.next_attempt_at is not None
+
+
+async def wait_for_lock_wait(sessions: Any) -> None:
+    """Until some session of this database waits for a row lock."""
+    for _ in range(500):
+        async with sessions() as session:
+            waiting = await session.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"
+                )
+            )
+        if waiting:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the recording never waited for the publish's lock")
