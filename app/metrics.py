@@ -43,6 +43,10 @@ INBOUND_REJECTED = Counter(
     "Requests to ingest URLs refused, by source (unknown: no such URL) and cause",
     ["source", "cause"],
 )
+HELD_KEYS = Gauge(
+    "hookrelay_ordering_held_keys",
+    "Ordering keys of ordered endpoints held behind a head that exhausted its tries",
+)
 CIRCUITS = Gauge("hookrelay_endpoint_circuits", "Endpoints by circuit state", ["state"])
 RETENTION_OLDEST_AGE = Gauge(
     "hookrelay_retention_oldest_age_seconds",
@@ -62,6 +66,7 @@ async def refresh(sessions: async_sessionmaker[AsyncSession]) -> bool:
     oldest = found.oldest_due_at
     BACKLOG_AGE.set(0 if oldest is None else max((now - oldest).total_seconds(), 0))
     PARKED.set(found.parked)
+    HELD_KEYS.set(found.held_keys)
     for circuit_state in ("closed", "open", "half_open"):
         CIRCUITS.labels(circuit_state).set(found.circuits.get(circuit_state, 0))
     for kind, oldest_id in oldest_ids.items():

@@ -18,14 +18,16 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.deliveries import planning, repository
+from app.deliveries import ordering, planning, repository
 from app.deliveries.repository import AttemptRow, ClaimedDelivery, DeliveryChange
 from app.kit.clock import utc_now
 from app.kit.ids import new_id
+from app.kit.jobs import enqueue
 from app.kit.uow import unit_of_work
 from app.models import Endpoint
 from app.models.delivery import FAILED, MANUAL, PENDING, SUCCEEDED
 from app.ops import service as ops
+from workers.contracts import SendDeliveries
 from workers.delivery import DeliveryContext, Outcome
 from workers.policy import (
     CLOSED,
@@ -70,6 +72,9 @@ class _Recorder:
         self.attempts: list[AttemptRow] = []
         self.changes: list[DeliveryChange] = []
         self.resume: set[str] = set()
+        # Ordered endpoints' finished deliveries: those whose key moves on, those that hold it.
+        self.key_done: list[str] = []
+        self.key_held: list[str] = []
         self.events: list[tuple[str, dict[str, Any]]] = []
 
     def event(self, tenant_id: str, event_type: str, payload: dict[str, Any]) -> None:
@@ -150,6 +155,9 @@ class _Recorder:
                 tried_at=self.now,
             )
         )
+        if endpoint.ordered and status != PENDING:
+            failed_hold = status == FAILED and endpoint.ordering_failure_policy == ordering.HOLD
+            (self.key_held if failed_hold else self.key_done).append(row.id)
         if status == SUCCEEDED:
             return
         fields = {
@@ -261,6 +269,13 @@ async def _apply(session: AsyncSession, results: list[Result], settings: Setting
             recorder.delivery(result, endpoint)
     await session.flush()
     await repository.record(session, recorder.attempts, recorder.changes)
+    if recorder.key_done or recorder.key_held:
+        heads = await ordering.after_results(
+            session, done=recorder.key_done, held=recorder.key_held, now=now
+        )
+        per_task = settings.deliveries_per_task
+        for start in range(0, len(heads), per_task):
+            enqueue(session, SendDeliveries(delivery_ids=heads[start : start + per_task]))
     for endpoint_id in recorder.resume:
         await planning.resume_parked(session, endpoint_id, now=now)
     if operator is not None:

@@ -12,6 +12,7 @@ from app.deliveries import service
 from app.deliveries.schemas import (
     EndpointSeries,
     EndpointStats,
+    OrderingKeyOut,
     RecoveryCreate,
     RecoveryOut,
     UndeliveredFilter,
@@ -106,6 +107,42 @@ class EndpointLogController(Controller):
         )
         return present(RecoveryOut, recovery)
 
+    @get(
+        "/ordering-keys",
+        operation_id="list_ordering_keys",
+        responses={409: problem_response(409)},  # endpoint_not_ordered
+    )
+    async def ordering_keys(
+        self,
+        session: Session,
+        tenant: FromPath[str],
+        endpoint: FromPath[str],
+        held: FromQuery[bool | None] = None,
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> Page[OrderingKeyOut]:
+        """An ordered endpoint's live ordering keys, each with its head and how many wait behind
+        it (``held=true``: only keys held behind a head that exhausted its tries)."""
+        owner = await tenants.get(session, tenant)
+        found = await service.ordering_keys(
+            session, owner, endpoint, held=held, cursor=cursor, limit=limit
+        )
+        data = [present(OrderingKeyOut, k) for k in found]
+        return page_of(data, [k.ordering_key for k in found], limit)
+
+    @post(
+        "/ordering-keys/{key:str}/skip",
+        operation_id="skip_ordering_key",
+        status_code=204,
+        responses={409: problem_response(409)},  # endpoint_not_ordered
+    )
+    async def skip_key(
+        self, session: Session, tenant: FromPath[str], endpoint: FromPath[str], key: FromPath[str]
+    ) -> None:
+        """Release a held key: its failed head stays failed, and its next message goes now."""
+        owner = await tenants.get(session, tenant)
+        await service.skip_key(session, owner, endpoint, key)
+
     @get("/recoveries/{recovery:str}", operation_id="get_recovery")
     async def recovery(
         self,
@@ -129,7 +166,8 @@ class RecoveryController(Controller):
         "/messages/{message:str}/endpoints/{endpoint:str}/resend",
         operation_id="resend_message",
         status_code=202,
-        responses={409: problem_response(409)},  # delivery_in_flight: a try is out right now
+        # delivery_in_flight: a try is out right now; delivery_queued: it waits behind its key
+        responses={409: problem_response(409)},
     )
     async def resend(
         self,

@@ -453,6 +453,7 @@ async def wake_due_probes(session: AsyncSession, *, now: datetime, limit: int = 
                 Delivery.endpoint_id == endpoint_id,
                 Delivery.status == PENDING,
                 Delivery.next_attempt_at.is_(None),
+                Delivery.queued.is_(False),
             )
             .order_by(Delivery.id)
             .limit(1)
@@ -475,6 +476,7 @@ async def parked_ids(session: AsyncSession, endpoint_id: str) -> list[str]:
         Delivery.endpoint_id == endpoint_id,
         Delivery.status == PENDING,
         Delivery.next_attempt_at.is_(None),
+        Delivery.queued.is_(False),  # behind their key's head: not parked, waiting their turn
     )
     return list(await session.scalars(query.order_by(Delivery.id)))
 
@@ -487,6 +489,7 @@ async def resume_parked(session: AsyncSession, endpoint_id: str) -> None:
             Delivery.endpoint_id == endpoint_id,
             Delivery.status == PENDING,
             Delivery.next_attempt_at.is_(None),
+            Delivery.queued.is_(False),
         )
         .values(next_attempt_at=utc_now(), updated_at=utc_now()),
         execution_options=_NO_SYNC,

@@ -90,3 +90,15 @@ class UndeliveredFilter(msgspec.Struct, kw_only=True):
     after: datetime | None = None  # message created at or after
     before: datetime | None = None  # message created before
     endpoint_id: str | None = None
+
+
+class OrderingKeyOut(msgspec.Struct):
+    """A live ordering key of an ordered endpoint: its head (the one delivery of the key that
+    may be tried), since when it is held (its head exhausted its tries under "hold"; null: not
+    held), and how many deliveries wait behind the head."""
+
+    ordering_key: str
+    head_delivery_id: str | None
+    head_message_id: str | None
+    held_since: datetime | None
+    queued: int

@@ -9,6 +9,9 @@ Rules:
 - A recovery does the same to every failed delivery of an endpoint whose message was created in
   ``[since, until)``; the deliveries become due at once and the engine's per-endpoint rate limit
   and circuit breaker pace them.
+- On an ordered endpoint (``app.deliveries.ordering``) a resend or a recovery keeps the order: a
+  key's held head is tried again (the key is no longer held), any other delivery joins the end of
+  its key's sequence; a delivery queued behind its key's head cannot be resent (409).
 - Undelivered: the message x endpoint pairs that ended without success, i.e. failed deliveries,
   plus pending deliveries on a disabled endpoint (parked: they go nowhere until it is enabled).
 """
@@ -21,7 +24,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.deliveries import log_repository as repository
-from app.deliveries import planning
+from app.deliveries import ordering, planning
 from app.deliveries.schemas import UndeliveredFilter
 from app.endpoints import service as endpoints
 from app.errors import Conflict, InvalidRequest, NotFound
@@ -61,6 +64,11 @@ async def resend(
         )
     if delivery.lease_until is not None and delivery.lease_until > utc_now():
         raise Conflict("the delivery is being sent right now", code="delivery_in_flight")
+    if delivery.queued:
+        raise Conflict(
+            "the delivery waits behind an earlier message of its ordering key",
+            code="delivery_queued",
+        )
     now = utc_now()
     if delivery.status != PENDING:
         delivery.status = PENDING
@@ -69,8 +77,53 @@ async def resend(
     delivery.enqueued_at = now
     delivery.updated_at = now
     await session.flush()
-    enqueue(session, SendDeliveries(delivery_ids=[delivery.id], trigger=MANUAL))
+    due = [delivery.id]
+    if endpoint.ordered:
+        due = await ordering.requeue(session, endpoint.id, due, now=now)
+        await session.refresh(delivery)
+    if due:
+        enqueue(session, SendDeliveries(delivery_ids=due, trigger=MANUAL))
     return delivery
+
+
+# -- ordering keys -----------------------------------------------------------------------------
+
+
+async def _ordered_endpoint(session: AsyncSession, tenant: Tenant, endpoint_id: str) -> Endpoint:
+    endpoint = await endpoints.get(session, tenant, endpoint_id)
+    if not endpoint.ordered:
+        raise Conflict(
+            f"endpoint {endpoint_id!r} does not have ordered delivery", code="endpoint_not_ordered"
+        )
+    return endpoint
+
+
+async def ordering_keys(
+    session: AsyncSession,
+    tenant: Tenant,
+    endpoint_id: str,
+    *,
+    held: bool | None,
+    cursor: str | None,
+    limit: int,
+) -> list[ordering.KeyState]:
+    """An ordered endpoint's live keys (``held``: only the held ones, or only the others)."""
+    endpoint = await _ordered_endpoint(session, tenant, endpoint_id)
+    return await ordering.keys_page(session, endpoint.id, held=held, cursor=cursor, limit=limit)
+
+
+async def skip_key(session: AsyncSession, tenant: Tenant, endpoint_id: str, key: str) -> None:
+    """Release a held key: its head stays failed, the key's next message goes now."""
+    endpoint = await _ordered_endpoint(session, tenant, endpoint_id)
+    try:
+        heads = await ordering.skip(session, endpoint.id, key, now=utc_now())
+    except LookupError:
+        raise NotFound(
+            f"ordering key {key!r} of endpoint {endpoint_id!r} is not held",
+            code="ordering_key_not_held",
+        ) from None
+    if heads:
+        enqueue(session, SendDeliveries(delivery_ids=heads))
 
 
 # -- recovery --------------------------------------------------------------------------------
@@ -128,10 +181,13 @@ async def requeue_batch(
     if rows:
         requeued = set(await repository.requeue_failed(session, [r.id for r in rows], now=now))
         ids = [row.id for row in rows if row.id in requeued]  # by message id: the line's order
+        recovery.requeued += len(ids)
+        endpoint = await session.get(Endpoint, recovery.endpoint_id)
+        if endpoint is not None and endpoint.ordered:  # the others wait behind their key's head
+            ids = await ordering.requeue(session, endpoint.id, ids, now=now)
         due = await planning.replan(session, recovery.endpoint_id, ids, now=now) if ids else []
         if due:
             enqueue(session, SendDeliveries(delivery_ids=due, trigger=MANUAL))
-        recovery.requeued += len(ids)
     if len(rows) < batch_size:
         recovery.status = DONE
         recovery.finished_at = now

@@ -41,18 +41,19 @@ async def page(
 
 async def subscriptions(session: AsyncSession, tenant_id: str) -> list[tuple[str, Subscription]]:
     """The tenant's enabled endpoints with what they subscribe to (publish's one read of them:
-    five columns, not whole rows)."""
+    six columns, not whole rows)."""
     columns = readable(tenant_id).with_only_columns(
         Endpoint.id,
         Endpoint.event_types,
         Endpoint.channels,
         Endpoint.payload_filter,
         Endpoint.rate_limit_per_second,
+        Endpoint.ordered,
     )
     rows = await session.execute(columns.where(Endpoint.disabled.is_(False)))
     return [
-        (id_, Subscription(types, channels, filter_, rate_limited=bool(limit)))
-        for id_, types, channels, filter_, limit in rows
+        (id_, Subscription(types, channels, filter_, rate_limited=bool(limit), ordered=ordered))
+        for id_, types, channels, filter_, limit, ordered in rows
     ]
 
 

@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
@@ -18,6 +18,9 @@ MetadataKey = Annotated[str, Meta(min_length=1, max_length=64)]
 MetadataValue = Annotated[str, Meta(max_length=512)]
 Metadata = Annotated[dict[MetadataKey, MetadataValue], Meta(max_length=50)]
 PayloadFilter = dict[str, Any]  # the language of app.kit.filters, checked by the service
+# What an ordered endpoint does when a key's head exhausts its tries: hold the key until a resend
+# or a skip, or record the head failed and go on with the key's next message.
+OrderingFailurePolicy = Literal["hold", "skip"]
 Secret = Annotated[str, Meta(min_length=10, max_length=200, pattern=r"^whsec_[A-Za-z0-9+/=]+$")]
 
 
@@ -39,6 +42,9 @@ class EndpointCreate(msgspec.Struct, forbid_unknown_fields=True):
     metadata_: Metadata = msgspec.field(default_factory=dict, name="metadata")
     # v1: HMAC (whsec_); v1a: ed25519, public keys published; both: during a receiver's migration.
     signature_scheme: SignatureScheme = "v1"
+    # Messages of one ordering_key in publish order, one in flight per key (see the README).
+    ordered: bool = False
+    ordering_failure_policy: OrderingFailurePolicy = "hold"
 
 
 class EndpointUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -55,6 +61,8 @@ class EndpointUpdate(msgspec.Struct, forbid_unknown_fields=True):
     metadata_: Metadata | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="metadata")
     disabled: bool | msgspec.UnsetType = msgspec.UNSET
     signature_scheme: SignatureScheme | msgspec.UnsetType = msgspec.UNSET
+    ordered: bool | msgspec.UnsetType = msgspec.UNSET
+    ordering_failure_policy: OrderingFailurePolicy | msgspec.UnsetType = msgspec.UNSET
 
 
 class EndpointDisable(msgspec.Struct, forbid_unknown_fields=True):
@@ -85,6 +93,8 @@ class EndpointOut(msgspec.Struct):
     last_success_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    ordered: bool = False  # one ordering_key's messages in publish order, one in flight per key
+    ordering_failure_policy: str = "hold"  # hold or skip: when a key's head exhausts its tries
 
 
 class EndpointSecretOut(msgspec.Struct):

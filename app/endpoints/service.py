@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.deliveries import planning
+from app.deliveries import ordering, planning
 from app.endpoints import repository
 from app.endpoints.schemas import EndpointCreate, EndpointUpdate
 from app.errors import InvalidRequest, NotFound
@@ -107,6 +107,8 @@ async def create(
         secret_encrypted=box.encrypt(generate_secret()),
         old_secrets=[],
         signature_scheme=data.signature_scheme,
+        ordered=data.ordered,
+        ordering_failure_policy=data.ordering_failure_policy,
     )
     ensure_key(endpoint, box, scheme=data.signature_scheme)
     session.add(endpoint)
@@ -160,6 +162,9 @@ async def update(
     for field, check in _CHECK_ON_UPDATE.items():
         if field in changes:
             changes[field] = check(changes[field])
+    if endpoint.ordered and changes.get("ordered") is False:
+        # No longer ordered: what waited behind its keys' heads goes at once, unordered.
+        await ordering.release_all(session, endpoint.id, now=utc_now())
     for field, value in changes.items():
         setattr(endpoint, field, value)
     if disabled is not None:

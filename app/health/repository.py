@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Delivery, Endpoint
+from app.models import Delivery, Endpoint, OrderingKey
 from app.models.delivery import PENDING
 
 
@@ -25,6 +25,7 @@ class Backlog:
     oldest_due_at: datetime | None
     parked: int  # pending deliveries with no due time: disabled endpoint or open circuit
     circuits: dict[str, int]  # endpoints by circuit state
+    held_keys: int  # ordered endpoints' keys held behind a head that exhausted its tries
 
 
 async def backlog(session: AsyncSession, *, now: datetime) -> Backlog:
@@ -36,7 +37,11 @@ async def backlog(session: AsyncSession, *, now: datetime) -> Backlog:
         )
     ).one()
     parked = await session.scalar(
-        select(func.count()).where(Delivery.status == PENDING, Delivery.next_attempt_at.is_(None))
+        select(func.count()).where(
+            Delivery.status == PENDING,
+            Delivery.next_attempt_at.is_(None),
+            Delivery.queued.is_(False),  # waiting behind their ordering key's head: not parked
+        )
     )
     rows = await session.execute(
         select(Endpoint.circuit_state, func.count())
@@ -44,4 +49,13 @@ async def backlog(session: AsyncSession, *, now: datetime) -> Backlog:
         .group_by(Endpoint.circuit_state)
     )
     circuits = {circuit_state: count for circuit_state, count in rows}
-    return Backlog(due=due, oldest_due_at=oldest, parked=parked or 0, circuits=circuits)
+    held_keys = await session.scalar(
+        select(func.count()).select_from(OrderingKey).where(OrderingKey.held_since.is_not(None))
+    )
+    return Backlog(
+        due=due,
+        oldest_due_at=oldest,
+        parked=parked or 0,
+        circuits=circuits,
+        held_keys=held_keys or 0,
+    )

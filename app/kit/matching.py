@@ -40,7 +40,7 @@ def _never(_: Any) -> bool:
 class Subscription:
     """An endpoint's patterns, channels and compiled filter, checked against many messages."""
 
-    __slots__ = ("channels", "event_types", "predicate", "rate_limited")
+    __slots__ = ("channels", "event_types", "ordered", "predicate", "rate_limited")
 
     def __init__(
         self,
@@ -49,12 +49,15 @@ class Subscription:
         payload_filter: Any = None,
         *,
         rate_limited: bool = False,
+        ordered: bool = False,
     ) -> None:
         self.event_types = event_types
         self.channels = channels
         # The endpoint has a rate limit: its new deliveries are planned along its line
         # (``app.deliveries.planning``); publish skips that read for every other endpoint.
         self.rate_limited = rate_limited
+        # Ordered delivery: publish puts its deliveries of keyed messages in their key's sequence.
+        self.ordered = ordered
         self.predicate: Predicate | None = None
         if payload_filter is not None:
             try:

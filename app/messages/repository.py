@@ -72,6 +72,7 @@ _MESSAGE_COLUMNS = {
     "event_type": "varchar",
     "event_id": "varchar",
     "channels": "json",
+    "ordering_key": "varchar",
     "created_at": "timestamptz",
 }
 # PostgreSQL: a publish's deliveries in one statement (app.kit.bulk); as an executemany they were
@@ -195,6 +196,7 @@ def _message_row(m: Message) -> dict[str, Any]:
         "event_type": m.event_type,
         "event_id": m.event_id,
         "channels": m.channels,
+        "ordering_key": m.ordering_key,
         "created_at": m.created_at,
     }
 

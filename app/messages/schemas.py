@@ -7,16 +7,21 @@ from msgspec import Meta
 from app.kit.schemas import EventTypeName
 
 EventId = Annotated[str, Meta(min_length=1, max_length=256)]
+# Letters, digits and ``_-.:@`` (a customer id, an order id, an email address).
+OrderingKey = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-.:@]+$")]
 Channel = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-.:]+$")]
 
 
 class MessageCreate(msgspec.Struct, forbid_unknown_fields=True):
-    """An event to publish. ``event_id`` makes the publish idempotent per tenant."""
+    """An event to publish. ``event_id`` makes the publish idempotent per tenant;
+    ``ordering_key`` puts it in order behind the earlier messages of that key on the endpoints
+    with ordered delivery (without one, it is its own key)."""
 
     event_type: EventTypeName
     payload: dict[str, Any]
     event_id: EventId | None = None
     channels: Annotated[list[Channel], Meta(max_length=10)] | None = None
+    ordering_key: OrderingKey | None = None
 
 
 class MessageBatchCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -35,6 +40,7 @@ class MessageOut(msgspec.Struct):
     channels: list[str] | None
     payload: dict[str, Any] | None
     created_at: datetime
+    ordering_key: str | None = None
 
 
 class DeliveryOut(msgspec.Struct):
@@ -56,6 +62,8 @@ class DeliveryOut(msgspec.Struct):
     created_at: datetime
     updated_at: datetime
     endpoint_deleted: bool = False  # its endpoint was deleted: history kept until retention
+    # Ordered endpoints: waits behind an earlier delivery of its ordering key (no due time yet).
+    queued: bool = False
 
 
 class AttemptOut(msgspec.Struct):

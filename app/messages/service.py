@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.deliveries import planning
+from app.deliveries import ordering, planning
 from app.deliveries.repository import new_delivery_row
 from app.endpoints import cache as endpoints
 from app.endpoints.cache import Subscriptions
@@ -85,22 +85,28 @@ async def publish_many(
             event_type=item.event_type,
             event_id=item.event_id,
             channels=item.channels,
+            ordering_key=item.ordering_key,
             created_at=now,
         )
         for item in items
     ]
     payloads = [item.payload for item in items]
     inserted = await _insert(session, tenant.id, messages, bodies, payloads, only_endpoint)
-    due_now = inserted.due_now
+    due_now, written, subscribed = inserted.due_now, inserted.rows, inserted.subscribed
     if inserted.ids and not inserted.deliveries_written:
         subscribed = await endpoints.subscriptions(
             session, tenant.id, version=inserted.endpoints_version or 0
         )
         new = [(m, p) for m, p in zip(messages, payloads, strict=True) if m.id in inserted.ids]
-        rows = _delivery_rows(tenant.id, new, subscribed)
-        if rows:
-            due_now = await _plan(session, rows, subscribed, now=now)
-            await repository.insert_deliveries(session, rows)
+        written = _delivery_rows(tenant.id, new, subscribed)
+        if written:
+            due_now = await _plan(session, written, subscribed, now=now)
+            await repository.insert_deliveries(session, written)
+    keys = ordering.message_keys(messages)
+    if keys and written:  # publishes without a key never pay for ordering
+        ordered = {endpoint_id for endpoint_id, sub in subscribed if sub.ordered}
+        if ordered:
+            due_now = await ordering.sequence(session, written, keys, ordered, due_now)
     _enqueue(session, due_now, deliveries_per_task=deliveries_per_task)
     return [
         Published(message=message, payload=item.payload, created=True)
@@ -125,6 +131,8 @@ class _Inserted(msgspec.Struct):
     deliveries_written: bool
     due_now: list[str]  # of the deliveries written, those to enqueue now (the others wait in
     # a rate-limited endpoint's line: ``app.deliveries.planning``)
+    rows: list[dict[str, Any]]  # the deliveries written
+    subscribed: Subscriptions  # what they were planned from
 
 
 async def _insert(
@@ -147,9 +155,12 @@ async def _insert(
     inserted = await repository.insert_published(
         session, messages, bodies, planned, planned_version=version
     )
+    if not inserted.deliveries_written:
+        return _Inserted(inserted.ids, inserted.endpoints_version, False, [], [], subscribed)
     owner = {row["id"]: row["message_id"] for row in planned}
-    due_now = [i for i in due if owner[i] in inserted.ids] if inserted.deliveries_written else []
-    return _Inserted(inserted.ids, inserted.endpoints_version, inserted.deliveries_written, due_now)
+    due_now = [i for i in due if owner[i] in inserted.ids]
+    rows = [row for row in planned if row["message_id"] in inserted.ids]
+    return _Inserted(inserted.ids, inserted.endpoints_version, True, due_now, rows, subscribed)
 
 
 def _delivery_rows(

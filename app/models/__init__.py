@@ -7,6 +7,7 @@ from app.models.delivery import Delivery
 from app.models.endpoint import Endpoint
 from app.models.event_type import EventType
 from app.models.message import Message, MessageChannel, MessagePayload
+from app.models.ordering_key import OrderingKey
 from app.models.portal_token import PortalToken
 from app.models.recovery import Recovery
 from app.models.source import InboundDedup, InboundEvent, Source
@@ -24,6 +25,7 @@ __all__ = [
     "Message",
     "MessageChannel",
     "MessagePayload",
+    "OrderingKey",
     "PortalToken",
     "Recovery",
     "Source",

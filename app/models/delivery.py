@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, TimestampMixin, UTCDateTime, id_column
@@ -39,6 +39,16 @@ class Delivery(TimestampMixin, Base):
             postgresql_where=text("status = 'pending' AND next_attempt_at IS NULL"),
             sqlite_where=text("status = 'pending' AND next_attempt_at IS NULL"),
         ),
+        # An ordered endpoint's deliveries queued behind their key's head, in publish order
+        # (``app.deliveries.ordering``); empty for unordered endpoints, whose claims never read it.
+        Index(
+            "ix_deliveries_queued",
+            "endpoint_id",
+            "ordering_key",
+            "ordering_seq",
+            postgresql_where=text("queued"),
+            sqlite_where=text("queued"),
+        ),
         # Room in each page for the lease update to stay in place (migration 0004 says why).
         {"postgresql_with": {"fillfactor": 50}},
     )
@@ -56,3 +66,9 @@ class Delivery(TimestampMixin, Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     trigger: Mapped[str] = mapped_column(String(16), default="scheduled")  # of its next try
+    # Ordered endpoints only (``app.deliveries.ordering``): the message's ordering key, the
+    # delivery's place in its key's sequence, and whether it waits behind the key's head (then
+    # pending with no due time, never claimed, until the head before it is done).
+    ordering_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    ordering_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    queued: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))

@@ -55,6 +55,13 @@ class Endpoint(TimestampMixin, Base):
         JSON(none_as_null=True), nullable=True
     )
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Ordered delivery (``app.deliveries.ordering``): messages of one ordering key in publish
+    # order, one in flight per key; when a key's head exhausts its tries the key is held (until a
+    # resend or a skip) or skipped past.
+    ordered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    ordering_failure_policy: Mapped[str] = mapped_column(
+        String(8), default="hold", server_default="hold"
+    )
     # A source's destination: an internal service, reached under HOOKRELAY_DESTINATION_ALLOW
     # rather than the tenants' EGRESS_ALLOW (only admins create destinations).
     destination: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -22,6 +22,8 @@ class Message(Base):
     event_type: Mapped[str] = mapped_column(String(256))
     event_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
     channels: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # Messages with the same key go to an ordered endpoint in publish order, one at a time.
+    ordering_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 

@@ -12,6 +12,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.deliveries import log as endpoint_log
+from app.deliveries import ordering
+from app.deliveries import service as deliveries
 from app.endpoints import examples
 from app.endpoints import service as endpoints
 from app.endpoints.schemas import EndpointCreate, EndpointOut, EndpointTestEvent, EndpointUpdate
@@ -40,7 +42,9 @@ NOTICES = {
     "enabled": "Endpoint enabled; waiting deliveries resume.",
     "disabled": "Endpoint disabled; its deliveries wait until it is enabled.",
     "deleted": "Endpoint deleted.",
+    "skipped": "Ordering key released: its failed message stays failed, the next one goes now.",
 }
+HELD_SHOWN = 20  # held ordering keys listed on the endpoint page (the API lists them all)
 
 
 def out(row: Any) -> EndpointOut:
@@ -64,6 +68,8 @@ def values_of(endpoint: EndpointOut, names: set[str]) -> dict[str, Any]:
         else msgspec.json.format(msgspec.json.encode(endpoint.payload_filter), indent=2).decode(),
         "rate_limit_per_second": endpoint.rate_limit_per_second or "",
         "headers": "\n".join(f"{k}: {v}" for k, v in endpoint.headers.items()),
+        "ordered": endpoint.ordered,
+        "ordering_failure_policy": endpoint.ordering_failure_policy,
     }
 
 
@@ -144,6 +150,11 @@ class EndpointPages(Controller):
             session, row, status=None, cursor=None, limit=20
         )
         types = await catalog.active(session)
+        held = (
+            await ordering.keys_page(session, row.id, held=True, cursor=None, limit=HELD_SHOWN)
+            if row.ordered
+            else []
+        )
         return page(
             state.settings,
             "endpoint.html",
@@ -162,9 +173,24 @@ class EndpointPages(Controller):
             test_types=catalog.test_choices(types, row.event_types),
             default_type=examples.default_event_type(row),
             grace_hours=state.settings.secret_rotation_grace_hours,
+            held_keys=held[:HELD_SHOWN],
+            more_held=len(held) > HELD_SHOWN,
             notice=NOTICES.get(done, ""),
             nav="endpoints",
         )
+
+    @post("/endpoints/{endpoint_id:str}/ordering-keys/{key:str}/skip", status_code=303)
+    async def skip_key(
+        self,
+        session: Session,
+        viewer: CurrentViewer,
+        endpoint_id: FromPath[str],
+        key: FromPath[str],
+    ) -> Redirect:
+        """Release a held ordering key past its failed head (the API's rules)."""
+        owner = await tenants.get(session, viewer.tenant_id)
+        await deliveries.skip_key(session, owner, endpoint_id, key)
+        return Redirect(f"/portal/endpoints/{endpoint_id}?done=skipped", status_code=303)
 
     @get("/endpoints/{endpoint_id:str}/edit")
     async def edit(
@@ -207,8 +233,15 @@ class EndpointPages(Controller):
         error: FormError | None = None,
     ) -> Template:
         types = await catalog.active(session)
-        defaults = {"url": "", "description": "", "event_types": [], "patterns": "", "channels": ""}
+        defaults: dict[str, Any] = {
+            "url": "",
+            "description": "",
+            "event_types": [],
+            "patterns": "",
+            "channels": "",
+        }
         defaults |= {"payload_filter": "", "rate_limit_per_second": "", "headers": ""}
+        defaults |= {"ordered": False, "ordering_failure_policy": "hold"}
         return page(
             state.settings,
             "endpoint_form.html",

@@ -88,6 +88,8 @@ def endpoint_fields(form: FormMultiDict) -> dict[str, Any]:
         "payload_filter": _json_object(form.get("payload_filter", ""), "payload_filter"),
         "rate_limit_per_second": int(rate) if rate.isdigit() else (rate or None),
         "headers": _headers(form.get("headers", "")),
+        "ordered": form.get("ordered", "") == "on",
+        "ordering_failure_policy": str(form.get("ordering_failure_policy", "hold")),
     }
 
 
@@ -114,4 +116,6 @@ def form_values(form: FormMultiDict) -> dict[str, Any]:
         "payload_filter": form.get("payload_filter", ""),
         "rate_limit_per_second": form.get("rate_limit_per_second", ""),
         "headers": form.get("headers", ""),
+        "ordered": form.get("ordered", "") == "on",
+        "ordering_failure_policy": form.get("ordering_failure_policy", "hold"),
     }

@@ -351,3 +351,60 @@ def duplicates_per_kill(
         )
         per_kill["none" if kill is None else f"kill {kill + 1}"] += n
     return per_kill
+
+
+@pytest.mark.timeout(240)
+def test_ordered_endpoint_keeps_every_keys_order_across_a_killed_worker(
+    stack: Stack, database_url: str, broker_url: str, summary: Summary
+) -> None:
+    # Given the production processes and an ordered endpoint
+    receiver, service, setup = start(stack, database_url, broker_url, endpoints=1)
+    (endpoint_id,) = setup.endpoint_ids
+    base = f"/api/v1/tenants/{setup.tenant}"
+    with service.client() as api:
+        answer = api.patch(f"{base}/endpoints/{endpoint_id}", json={"ordered": True})
+        assert answer.status_code == 200, answer.text
+    # When 2,000 messages over 100 keys are published in order, and the worker is killed
+    # (SIGKILL) after about 30 % arrived, then started again
+    by_key: dict[str, list[str]] = defaultdict(list)
+
+    def publish_keyed() -> None:
+        with service.client() as api:
+            for start_at in range(0, 2000, 100):
+                items = [
+                    {
+                        "event_type": "invoice.paid",
+                        "payload": {"n": n},
+                        "ordering_key": f"key-{n % 100}",
+                    }
+                    for n in range(start_at, start_at + 100)
+                ]
+                answer = api.post(f"{base}/messages/batch", json={"messages": items})
+                assert answer.status_code == 202, answer.text
+                for n, message in zip(
+                    range(start_at, start_at + 100), answer.json()["data"], strict=True
+                ):
+                    by_key[f"key-{n % 100}"].append(message["id"])
+
+    with ThreadPoolExecutor(1) as pool:
+        publishing = pool.submit(publish_keyed)
+        receiver.wait_for_requests(600, stack=stack, timeout_seconds=120)
+        stack.kill("worker")
+        stack.start_again("worker")
+        publishing.result()
+    # Then everything arrived, and each key's messages first arrived in publish order
+    message_ids = [m for ids in by_key.values() for m in ids]
+    tally = assert_all_delivered(
+        receiver, setup, message_ids, stack=stack, database_url=database_url, timeout_seconds=150
+    )
+    first_seen: dict[str, float] = {}
+    for record in receiver.records():
+        first_seen.setdefault(record["webhook_id"], record["received_at"])
+    out_of_order = [
+        key
+        for key, ids in by_key.items()
+        if [first_seen[i] for i in ids] != sorted(first_seen[i] for i in ids)
+    ]
+    summary("counts", tally)
+    assert tally.published == 2000
+    assert out_of_order == []

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.kit.clock import utc_now
 from app.kit.ids import new_id
-from app.models import Attempt, Delivery, Endpoint
+from app.models import Attempt, Delivery, Endpoint, OrderingKey
 from app.portal_web.session import COOKIE
 from tests.integration.portal_page import (
     BROWSER_ACCEPT,
@@ -530,3 +530,62 @@ class TestSafety:
                 assert "globex.example" not in answer.text
             listing = await browser.get("/portal/endpoints")
             assert "globex.example" not in listing.text
+
+
+class TestOrderedDelivery:
+    async def test_form_sets_ordered_delivery_and_the_page_lists_held_keys_with_a_skip_button(
+        self, app: Litestar, client: Client, sessions: Any
+    ) -> None:
+        await tenant(client)
+        minted = await mint_link(client, "acme")
+        async with browser_client(app) as browser:
+            csrf = await sign_in(browser, minted["magic_link"])
+            # Given an endpoint made ordered, with the skip policy, in the form
+            endpoint_id = await create_endpoint(
+                browser, csrf, ordered="on", ordering_failure_policy="skip"
+            )
+            got = (await client.get(f"/api/v1/tenants/acme/endpoints/{endpoint_id}")).json()
+            assert (got["ordered"], got["ordering_failure_policy"]) == (True, "skip")
+            form = await browser.get(f"/portal/endpoints/{endpoint_id}/edit")
+            assert 'name="ordered" checked' in form.text
+            # and saved back to the hold policy
+            saved = await browser.post(
+                f"/portal/endpoints/{endpoint_id}/edit",
+                data={
+                    "csrf": csrf,
+                    "url": "https://example.com/hook",
+                    "event_types": ["invoice.paid"],
+                    "ordered": "on",
+                    "ordering_failure_policy": "hold",
+                },
+            )
+            assert saved.status_code == 303, saved.text
+            # When a key's head has run out of tries (held), with one message behind it
+            message_ids = []
+            for n in range(2):
+                published = await client.post(
+                    "/api/v1/tenants/acme/messages",
+                    json={"event_type": "invoice.paid", "payload": {"n": n}, "ordering_key": "o:1"},
+                )
+                assert published.status_code == 202, published.text
+                message_ids.append(published.json()["id"])
+            behind = await browser.get(f"/portal/messages/{message_ids[1]}")
+            assert "waiting behind an earlier message of key <code>o:1</code>" in behind.text
+            async with sessions() as session:
+                key = await session.get_one(OrderingKey, (endpoint_id, "o:1"))
+                key.held_since = utc_now()
+                head = await session.get_one(Delivery, key.head_id)
+                head.status = "failed"
+                await session.commit()
+            # Then the endpoint page shows the held key, and its skip button releases it
+            page = await browser.get(f"/portal/endpoints/{endpoint_id}")
+            assert "Held ordering keys" in page.text and "<code>o:1</code>" in page.text
+            action = f"/portal/endpoints/{endpoint_id}/ordering-keys/o%3A1/skip"
+            assert action in page.text
+            skipped = await browser.post(action, data={"csrf": csrf})
+            assert skipped.status_code == 303, skipped.text
+            after = await browser.get(skipped.headers["location"])
+            assert "No key is held." in after.text
+        keys = await client.get(f"/api/v1/tenants/acme/endpoints/{endpoint_id}/ordering-keys")
+        (live,) = keys.json()["data"]
+        assert live["held_since"] is None and live["head_delivery_id"] != head.id

@@ -24,16 +24,23 @@ SECRET_MARK = "globex-private-payload-mark"
 
 
 async def seed(client: Client, uid: str, url: str) -> dict[str, str]:
-    """A tenant with an endpoint, a message (delivery), a portal token and a recovery."""
+    """A tenant with an (ordered) endpoint, a message (delivery) with an ordering key, a portal
+    token and a recovery."""
     tenant = (await client.post("/api/v1/tenants", json={"uid": uid, "name": uid})).json()
     base = f"/api/v1/tenants/{tenant['id']}"
     endpoint = (
-        await client.post(f"{base}/endpoints", json={"url": url, "description": f"{uid} ep"})
+        await client.post(
+            f"{base}/endpoints", json={"url": url, "description": f"{uid} ep", "ordered": True}
+        )
     ).json()
     message = (
         await client.post(
             f"{base}/messages",
-            json={"event_type": "walk.test", "payload": {"mark": f"{uid}-{SECRET_MARK}"}},
+            json={
+                "event_type": "walk.test",
+                "payload": {"mark": f"{uid}-{SECRET_MARK}"},
+                "ordering_key": f"{uid}-order-1",
+            },
         )
     ).json()
     deliveries = (await client.get(f"{base}/messages/{message['id']}/deliveries")).json()["data"]
@@ -54,6 +61,7 @@ async def seed(client: Client, uid: str, url: str) -> dict[str, str]:
         "secret": secret,
         "token_id": token["id"],
         "token": token["token"],
+        "ordering_key": f"{uid}-order-1",
     }
 
 
@@ -108,6 +116,7 @@ PARAMETERS = {
     "source": "source",
     "destination": "destination",
     "event": "inbound_event",
+    "key": "ordering_key",
     "key_id": "token_id",  # admin API keys: a portal token is refused before any lookup
 }
 
@@ -194,6 +203,7 @@ def leaks(text: str, asked: str, other: dict[str, str]) -> list[str]:
         "source",
         "destination",
         "inbound_event",
+        "ordering_key",
     )
     found = [
         key for key in private if key in other and other[key] in text and other[key] not in asked
@@ -321,4 +331,5 @@ PAGE_PARAMETERS = {
     "endpoint_id": "endpoint",
     "message_id": "message",
     "recovery_id": "recovery",
+    "key": "ordering_key",
 }

@@ -457,6 +457,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenant}/endpoints/{endpoint}/ordering-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An ordered endpoint's live ordering keys, each with its head and how many wait behind
+         * @description it (``held=true``: only keys held behind a head that exhausted its tries).
+         */
+        get: operations["list_ordering_keys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/endpoints/{endpoint}/ordering-keys/{key}/skip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release a held key: its failed head stays failed, and its next message goes now. */
+        post: operations["skip_ordering_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants/{tenant}/endpoints/{endpoint}/recover": {
         parameters: {
             query?: never;
@@ -916,6 +953,8 @@ export interface components {
             last_status_code: number | null;
             message_id: string;
             next_attempt_at: string | null;
+            /** @default false */
+            queued?: boolean;
             status: string;
             trigger: string;
             /** Format: date-time */
@@ -965,6 +1004,13 @@ export interface components {
             metadata?: {
                 [key: string]: string;
             };
+            /** @default false */
+            ordered?: boolean;
+            /**
+             * @default hold
+             * @enum {unknown}
+             */
+            ordering_failure_policy?: "hold" | "skip";
             /** @default null */
             payload_filter?: Record<string, unknown> | null;
             /** @default null */
@@ -1004,6 +1050,10 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            /** @default false */
+            ordered?: boolean;
+            /** @default hold */
+            ordering_failure_policy?: string;
             payload_filter: {
                 [key: string]: unknown;
             } | null;
@@ -1055,6 +1105,9 @@ export interface components {
             metadata?: {
                 [key: string]: string;
             };
+            ordered?: boolean;
+            /** @enum {unknown} */
+            ordering_failure_policy?: "hold" | "skip";
             payload_filter?: Record<string, unknown> | null;
             rate_limit_per_second?: number | null;
             /** @enum {unknown} */
@@ -1155,7 +1208,7 @@ export interface components {
         };
         /**
          * MessageCreate
-         * @description An event to publish. ``event_id`` makes the publish idempotent per tenant.
+         * @description An event to publish. ``event_id`` makes the publish idempotent per tenant; ``ordering_key`` puts it in order behind the earlier messages of that key on the endpoints with ordered delivery (without one, it is its own key).
          */
         MessageCreate: {
             /** @default null */
@@ -1163,6 +1216,8 @@ export interface components {
             /** @default null */
             event_id?: string | null;
             event_type: string;
+            /** @default null */
+            ordering_key?: string | null;
             payload: Record<string, unknown>;
         };
         /** MessageOut */
@@ -1173,10 +1228,19 @@ export interface components {
             event_id: string | null;
             event_type: string;
             id: string;
+            ordering_key?: string | null;
             payload: {
                 [key: string]: unknown;
             } | null;
             tenant_id: string;
+        };
+        /** OrderingKeyOut */
+        OrderingKeyOut: {
+            head_delivery_id: string | null;
+            head_message_id: string | null;
+            held_since: string | null;
+            ordering_key: string;
+            queued: number;
         };
         /** Page[ApiKeyOut] */
         PageApiKeyOut: {
@@ -1216,6 +1280,11 @@ export interface components {
         /** Page[MessageOut] */
         PageMessageOut: {
             data: components["schemas"]["MessageOut"][];
+            next_cursor: string | null;
+        };
+        /** Page[OrderingKeyOut] */
+        PageOrderingKeyOut: {
+            data: components["schemas"]["OrderingKeyOut"][];
             next_cursor: string | null;
         };
         /** Page[PortalTokenOut] */
@@ -3817,6 +3886,8 @@ export interface operations {
                  *       "metadata": {
                  *         "key": "example"
                  *       },
+                 *       "ordered": false,
+                 *       "ordering_failure_policy": "hold",
                  *       "payload_filter": {
                  *         "key": "example"
                  *       },
@@ -4304,6 +4375,8 @@ export interface operations {
                  *       "metadata": {
                  *         "key": "example"
                  *       },
+                 *       "ordered": false,
+                 *       "ordering_failure_policy": "hold",
                  *       "payload_filter": {
                  *         "key": "example"
                  *       },
@@ -5179,6 +5252,7 @@ export interface operations {
                      *           "last_status_code": 1,
                      *           "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "next_attempt_at": "2026-01-15T09:30:00Z",
+                     *           "queued": false,
                      *           "status": "status",
                      *           "trigger": "scheduled",
                      *           "updated_at": "2026-01-15T09:30:00Z"
@@ -5336,6 +5410,7 @@ export interface operations {
                      *         "last_status_code": 1,
                      *         "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *         "next_attempt_at": "2026-01-15T09:30:00Z",
+                     *         "queued": false,
                      *         "status": "status",
                      *         "trigger": "scheduled",
                      *         "updated_at": "2026-01-15T09:30:00Z"
@@ -6142,6 +6217,8 @@ export interface operations {
                      *           "metadata": {
                      *             "key": "example"
                      *           },
+                     *           "ordered": false,
+                     *           "ordering_failure_policy": "ordering_failure_policy",
                      *           "payload_filter": {
                      *             "key": "example"
                      *           },
@@ -6300,6 +6377,8 @@ export interface operations {
                  *       "metadata": {
                  *         "key": "example"
                  *       },
+                 *       "ordered": false,
+                 *       "ordering_failure_policy": "hold",
                  *       "payload_filter": {
                  *         "key": "example"
                  *       },
@@ -6341,6 +6420,8 @@ export interface operations {
                      *       "metadata": {
                      *         "key": "example"
                      *       },
+                     *       "ordered": false,
+                     *       "ordering_failure_policy": "ordering_failure_policy",
                      *       "payload_filter": {
                      *         "key": "example"
                      *       },
@@ -6547,6 +6628,8 @@ export interface operations {
                      *       "metadata": {
                      *         "key": "example"
                      *       },
+                     *       "ordered": false,
+                     *       "ordering_failure_policy": "ordering_failure_policy",
                      *       "payload_filter": {
                      *         "key": "example"
                      *       },
@@ -6803,6 +6886,8 @@ export interface operations {
                  *       "metadata": {
                  *         "key": "example"
                  *       },
+                 *       "ordered": false,
+                 *       "ordering_failure_policy": "hold",
                  *       "payload_filter": {
                  *         "key": "example"
                  *       },
@@ -6844,6 +6929,8 @@ export interface operations {
                      *       "metadata": {
                      *         "key": "example"
                      *       },
+                     *       "ordered": false,
+                     *       "ordering_failure_policy": "ordering_failure_policy",
                      *       "payload_filter": {
                      *         "key": "example"
                      *       },
@@ -7375,6 +7462,8 @@ export interface operations {
                      *       "metadata": {
                      *         "key": "example"
                      *       },
+                     *       "ordered": false,
+                     *       "ordering_failure_policy": "ordering_failure_policy",
                      *       "payload_filter": {
                      *         "key": "example"
                      *       },
@@ -7581,6 +7670,8 @@ export interface operations {
                      *       "metadata": {
                      *         "key": "example"
                      *       },
+                     *       "ordered": false,
+                     *       "ordering_failure_policy": "ordering_failure_policy",
                      *       "payload_filter": {
                      *         "key": "example"
                      *       },
@@ -7667,6 +7758,317 @@ export interface operations {
                      *       "status": 404,
                      *       "title": "Not found",
                      *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_ordering_keys: {
+        parameters: {
+            query?: {
+                held?: boolean | null;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+                /** @description Page size */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "head_delivery_id": "head_delivery_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "head_message_id": "head_message_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "held_since": "2026-01-15T09:30:00Z",
+                     *           "ordering_key": "ordering_key",
+                     *           "queued": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PageOrderingKeyOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    skip_ordering_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -9123,6 +9525,7 @@ export interface operations {
                      *       "event_id": "evt_2q4x9",
                      *       "event_type": "invoice.paid",
                      *       "id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "ordering_key": "ordering_key",
                      *       "payload": {
                      *         "amount_cents": 4200,
                      *         "currency": "eur",
@@ -9326,6 +9729,7 @@ export interface operations {
                      *           "event_id": "evt_2q4x9",
                      *           "event_type": "invoice.paid",
                      *           "id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "ordering_key": "ordering_key",
                      *           "payload": {
                      *             "amount_cents": 4200,
                      *             "currency": "eur",
@@ -9474,6 +9878,7 @@ export interface operations {
                  *       ],
                  *       "event_id": "evt_2q4x9",
                  *       "event_type": "invoice.paid",
+                 *       "ordering_key": "invoice.paid",
                  *       "payload": {
                  *         "amount_cents": 4200,
                  *         "currency": "eur",
@@ -9500,6 +9905,7 @@ export interface operations {
                      *       "event_id": "evt_2q4x9",
                      *       "event_type": "invoice.paid",
                      *       "id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "ordering_key": "ordering_key",
                      *       "payload": {
                      *         "amount_cents": 4200,
                      *         "currency": "eur",
@@ -9683,6 +10089,7 @@ export interface operations {
                  *           ],
                  *           "event_id": "evt_2q4x9",
                  *           "event_type": "invoice.paid",
+                 *           "ordering_key": "invoice.paid",
                  *           "payload": {
                  *             "amount_cents": 4200,
                  *             "currency": "eur",
@@ -9713,6 +10120,7 @@ export interface operations {
                      *           "event_id": "evt_2q4x9",
                      *           "event_type": "invoice.paid",
                      *           "id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "ordering_key": "ordering_key",
                      *           "payload": {
                      *             "amount_cents": 4200,
                      *             "currency": "eur",
@@ -9906,6 +10314,7 @@ export interface operations {
                      *       "event_id": "evt_2q4x9",
                      *       "event_type": "invoice.paid",
                      *       "id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "ordering_key": "ordering_key",
                      *       "payload": {
                      *         "amount_cents": 4200,
                      *         "currency": "eur",
@@ -10219,6 +10628,7 @@ export interface operations {
                      *           "last_status_code": 1,
                      *           "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "next_attempt_at": "2026-01-15T09:30:00Z",
+                     *           "queued": false,
                      *           "status": "status",
                      *           "trigger": "scheduled",
                      *           "updated_at": "2026-01-15T09:30:00Z"
@@ -10359,6 +10769,7 @@ export interface operations {
                      *       "last_status_code": 1,
                      *       "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "next_attempt_at": "2026-01-15T09:30:00Z",
+                     *       "queued": false,
                      *       "status": "status",
                      *       "trigger": "scheduled",
                      *       "updated_at": "2026-01-15T09:30:00Z"

@@ -13,6 +13,7 @@ from .destination_out_payload_filter_type_0 import DestinationOutPayloadFilterTy
 from .endpoint_create import EndpointCreate
 from .endpoint_create_headers import EndpointCreateHeaders
 from .endpoint_create_metadata import EndpointCreateMetadata
+from .endpoint_create_ordering_failure_policy import EndpointCreateOrderingFailurePolicy
 from .endpoint_create_payload_filter_type_0 import EndpointCreatePayloadFilterType0
 from .endpoint_create_signature_scheme import EndpointCreateSignatureScheme
 from .endpoint_disable import EndpointDisable
@@ -28,6 +29,7 @@ from .endpoint_test_event_payload_type_0 import EndpointTestEventPayloadType0
 from .endpoint_update import EndpointUpdate
 from .endpoint_update_headers import EndpointUpdateHeaders
 from .endpoint_update_metadata import EndpointUpdateMetadata
+from .endpoint_update_ordering_failure_policy import EndpointUpdateOrderingFailurePolicy
 from .endpoint_update_payload_filter_type_0 import EndpointUpdatePayloadFilterType0
 from .endpoint_update_signature_scheme import EndpointUpdateSignatureScheme
 from .event_type_create import EventTypeCreate
@@ -52,6 +54,7 @@ from .message_create import MessageCreate
 from .message_create_payload import MessageCreatePayload
 from .message_out import MessageOut
 from .message_out_payload_type_0 import MessageOutPayloadType0
+from .ordering_key_out import OrderingKeyOut
 from .page_api_key_out import PageApiKeyOut
 from .page_attempt_out import PageAttemptOut
 from .page_delivery_out import PageDeliveryOut
@@ -60,6 +63,7 @@ from .page_endpoint_out import PageEndpointOut
 from .page_event_type_out import PageEventTypeOut
 from .page_inbound_event_out import PageInboundEventOut
 from .page_message_out import PageMessageOut
+from .page_ordering_key_out import PageOrderingKeyOut
 from .page_portal_token_out import PagePortalTokenOut
 from .page_signing_key_out import PageSigningKeyOut
 from .page_source_out import PageSourceOut
@@ -109,6 +113,7 @@ __all__ = (
     "EndpointCreate",
     "EndpointCreateHeaders",
     "EndpointCreateMetadata",
+    "EndpointCreateOrderingFailurePolicy",
     "EndpointCreatePayloadFilterType0",
     "EndpointCreateSignatureScheme",
     "EndpointDisable",
@@ -124,6 +129,7 @@ __all__ = (
     "EndpointUpdate",
     "EndpointUpdateHeaders",
     "EndpointUpdateMetadata",
+    "EndpointUpdateOrderingFailurePolicy",
     "EndpointUpdatePayloadFilterType0",
     "EndpointUpdateSignatureScheme",
     "EventTypeCreate",
@@ -148,6 +154,7 @@ __all__ = (
     "MessageCreatePayload",
     "MessageOut",
     "MessageOutPayloadType0",
+    "OrderingKeyOut",
     "PageApiKeyOut",
     "PageAttemptOut",
     "PageDeliveryOut",
@@ -156,6 +163,7 @@ __all__ = (
     "PageEventTypeOut",
     "PageInboundEventOut",
     "PageMessageOut",
+    "PageOrderingKeyOut",
     "PagePortalTokenOut",
     "PageSigningKeyOut",
     "PageSourceOut",

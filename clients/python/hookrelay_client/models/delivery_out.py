@@ -29,6 +29,7 @@ class DeliveryOut:
         trigger (str):
         updated_at (datetime.datetime):
         endpoint_deleted (bool | Unset):  Default: False.
+        queued (bool | Unset):  Default: False.
     """
 
     attempt_count: int
@@ -44,6 +45,7 @@ class DeliveryOut:
     trigger: str
     updated_at: datetime.datetime
     endpoint_deleted: bool | Unset = False
+    queued: bool | Unset = False
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,6 +85,8 @@ class DeliveryOut:
 
         endpoint_deleted = self.endpoint_deleted
 
+        queued = self.queued
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -103,6 +107,8 @@ class DeliveryOut:
         )
         if endpoint_deleted is not UNSET:
             field_dict["endpoint_deleted"] = endpoint_deleted
+        if queued is not UNSET:
+            field_dict["queued"] = queued
 
         return field_dict
 
@@ -171,6 +177,8 @@ class DeliveryOut:
 
         endpoint_deleted = d.pop("endpoint_deleted", UNSET)
 
+        queued = d.pop("queued", UNSET)
+
         delivery_out = cls(
             attempt_count=attempt_count,
             created_at=created_at,
@@ -185,6 +193,7 @@ class DeliveryOut:
             trigger=trigger,
             updated_at=updated_at,
             endpoint_deleted=endpoint_deleted,
+            queued=queued,
         )
 
         delivery_out.additional_properties = d

@@ -5,6 +5,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.endpoint_create_ordering_failure_policy import (
+    EndpointCreateOrderingFailurePolicy,
+    check_endpoint_create_ordering_failure_policy,
+)
 from ..models.endpoint_create_signature_scheme import (
     EndpointCreateSignatureScheme,
     check_endpoint_create_signature_scheme,
@@ -35,6 +39,8 @@ class EndpointCreate:
             event_types (list[str] | Unset):
             headers (EndpointCreateHeaders | Unset):
             metadata (EndpointCreateMetadata | Unset):
+            ordered (bool | Unset):  Default: False.
+            ordering_failure_policy (EndpointCreateOrderingFailurePolicy | Unset):  Default: 'hold'.
             payload_filter (EndpointCreatePayloadFilterType0 | None | Unset):
             rate_limit_per_second (int | None | Unset):
             signature_scheme (EndpointCreateSignatureScheme | Unset):  Default: 'v1'.
@@ -46,6 +52,8 @@ class EndpointCreate:
     event_types: list[str] | Unset = UNSET
     headers: EndpointCreateHeaders | Unset = UNSET
     metadata: EndpointCreateMetadata | Unset = UNSET
+    ordered: bool | Unset = False
+    ordering_failure_policy: EndpointCreateOrderingFailurePolicy | Unset = "hold"
     payload_filter: EndpointCreatePayloadFilterType0 | None | Unset = UNSET
     rate_limit_per_second: int | None | Unset = UNSET
     signature_scheme: EndpointCreateSignatureScheme | Unset = "v1"
@@ -77,6 +85,12 @@ class EndpointCreate:
         metadata: dict[str, Any] | Unset = UNSET
         if not isinstance(self.metadata, Unset):
             metadata = self.metadata.to_dict()
+
+        ordered = self.ordered
+
+        ordering_failure_policy: str | Unset = UNSET
+        if not isinstance(self.ordering_failure_policy, Unset):
+            ordering_failure_policy = self.ordering_failure_policy
 
         payload_filter: dict[str, Any] | None | Unset
         if isinstance(self.payload_filter, Unset):
@@ -113,6 +127,10 @@ class EndpointCreate:
             field_dict["headers"] = headers
         if metadata is not UNSET:
             field_dict["metadata"] = metadata
+        if ordered is not UNSET:
+            field_dict["ordered"] = ordered
+        if ordering_failure_policy is not UNSET:
+            field_dict["ordering_failure_policy"] = ordering_failure_policy
         if payload_filter is not UNSET:
             field_dict["payload_filter"] = payload_filter
         if rate_limit_per_second is not UNSET:
@@ -166,6 +184,15 @@ class EndpointCreate:
         else:
             metadata = EndpointCreateMetadata.from_dict(_metadata)
 
+        ordered = d.pop("ordered", UNSET)
+
+        _ordering_failure_policy = d.pop("ordering_failure_policy", UNSET)
+        ordering_failure_policy: EndpointCreateOrderingFailurePolicy | Unset
+        if isinstance(_ordering_failure_policy, Unset):
+            ordering_failure_policy = UNSET
+        else:
+            ordering_failure_policy = check_endpoint_create_ordering_failure_policy(_ordering_failure_policy)
+
         def _parse_payload_filter(data: object) -> EndpointCreatePayloadFilterType0 | None | Unset:
             if data is None:
                 return data
@@ -206,6 +233,8 @@ class EndpointCreate:
             event_types=event_types,
             headers=headers,
             metadata=metadata,
+            ordered=ordered,
+            ordering_failure_policy=ordering_failure_policy,
             payload_filter=payload_filter,
             rate_limit_per_second=rate_limit_per_second,
             signature_scheme=signature_scheme,

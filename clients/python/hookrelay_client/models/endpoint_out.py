@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.endpoint_out_headers import EndpointOutHeaders
     from ..models.endpoint_out_metadata import EndpointOutMetadata
@@ -39,6 +41,8 @@ class EndpointOut:
         tenant_id (str):
         updated_at (datetime.datetime):
         url (str):
+        ordered (bool | Unset):  Default: False.
+        ordering_failure_policy (str | Unset):  Default: 'hold'.
     """
 
     channels: list[str] | None
@@ -60,6 +64,8 @@ class EndpointOut:
     tenant_id: str
     updated_at: datetime.datetime
     url: str
+    ordered: bool | Unset = False
+    ordering_failure_policy: str | Unset = "hold"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,6 +132,10 @@ class EndpointOut:
 
         url = self.url
 
+        ordered = self.ordered
+
+        ordering_failure_policy = self.ordering_failure_policy
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -151,6 +161,10 @@ class EndpointOut:
                 "url": url,
             }
         )
+        if ordered is not UNSET:
+            field_dict["ordered"] = ordered
+        if ordering_failure_policy is not UNSET:
+            field_dict["ordering_failure_policy"] = ordering_failure_policy
 
         return field_dict
 
@@ -275,6 +289,10 @@ class EndpointOut:
 
         url = d.pop("url")
 
+        ordered = d.pop("ordered", UNSET)
+
+        ordering_failure_policy = d.pop("ordering_failure_policy", UNSET)
+
         endpoint_out = cls(
             channels=channels,
             circuit_next_probe_at=circuit_next_probe_at,
@@ -295,6 +313,8 @@ class EndpointOut:
             tenant_id=tenant_id,
             updated_at=updated_at,
             url=url,
+            ordered=ordered,
+            ordering_failure_policy=ordering_failure_policy,
         )
 
         endpoint_out.additional_properties = d

@@ -5,6 +5,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.endpoint_update_ordering_failure_policy import (
+    EndpointUpdateOrderingFailurePolicy,
+    check_endpoint_update_ordering_failure_policy,
+)
 from ..models.endpoint_update_signature_scheme import (
     EndpointUpdateSignatureScheme,
     check_endpoint_update_signature_scheme,
@@ -31,6 +35,8 @@ class EndpointUpdate:
         event_types (list[str] | Unset):
         headers (EndpointUpdateHeaders | Unset):
         metadata (EndpointUpdateMetadata | Unset):
+        ordered (bool | Unset):
+        ordering_failure_policy (EndpointUpdateOrderingFailurePolicy | Unset):
         payload_filter (EndpointUpdatePayloadFilterType0 | None | Unset):
         rate_limit_per_second (int | None | Unset):
         signature_scheme (EndpointUpdateSignatureScheme | Unset):
@@ -43,6 +49,8 @@ class EndpointUpdate:
     event_types: list[str] | Unset = UNSET
     headers: EndpointUpdateHeaders | Unset = UNSET
     metadata: EndpointUpdateMetadata | Unset = UNSET
+    ordered: bool | Unset = UNSET
+    ordering_failure_policy: EndpointUpdateOrderingFailurePolicy | Unset = UNSET
     payload_filter: EndpointUpdatePayloadFilterType0 | None | Unset = UNSET
     rate_limit_per_second: int | None | Unset = UNSET
     signature_scheme: EndpointUpdateSignatureScheme | Unset = UNSET
@@ -75,6 +83,12 @@ class EndpointUpdate:
         metadata: dict[str, Any] | Unset = UNSET
         if not isinstance(self.metadata, Unset):
             metadata = self.metadata.to_dict()
+
+        ordered = self.ordered
+
+        ordering_failure_policy: str | Unset = UNSET
+        if not isinstance(self.ordering_failure_policy, Unset):
+            ordering_failure_policy = self.ordering_failure_policy
 
         payload_filter: dict[str, Any] | None | Unset
         if isinstance(self.payload_filter, Unset):
@@ -111,6 +125,10 @@ class EndpointUpdate:
             field_dict["headers"] = headers
         if metadata is not UNSET:
             field_dict["metadata"] = metadata
+        if ordered is not UNSET:
+            field_dict["ordered"] = ordered
+        if ordering_failure_policy is not UNSET:
+            field_dict["ordering_failure_policy"] = ordering_failure_policy
         if payload_filter is not UNSET:
             field_dict["payload_filter"] = payload_filter
         if rate_limit_per_second is not UNSET:
@@ -167,6 +185,15 @@ class EndpointUpdate:
         else:
             metadata = EndpointUpdateMetadata.from_dict(_metadata)
 
+        ordered = d.pop("ordered", UNSET)
+
+        _ordering_failure_policy = d.pop("ordering_failure_policy", UNSET)
+        ordering_failure_policy: EndpointUpdateOrderingFailurePolicy | Unset
+        if isinstance(_ordering_failure_policy, Unset):
+            ordering_failure_policy = UNSET
+        else:
+            ordering_failure_policy = check_endpoint_update_ordering_failure_policy(_ordering_failure_policy)
+
         def _parse_payload_filter(data: object) -> EndpointUpdatePayloadFilterType0 | None | Unset:
             if data is None:
                 return data
@@ -209,6 +236,8 @@ class EndpointUpdate:
             event_types=event_types,
             headers=headers,
             metadata=metadata,
+            ordered=ordered,
+            ordering_failure_policy=ordering_failure_policy,
             payload_filter=payload_filter,
             rate_limit_per_second=rate_limit_per_second,
             signature_scheme=signature_scheme,

@@ -16,19 +16,22 @@ T = TypeVar("T", bound="MessageCreate")
 
 @_attrs_define
 class MessageCreate:
-    """An event to publish. ``event_id`` makes the publish idempotent per tenant.
+    """An event to publish. ``event_id`` makes the publish idempotent per tenant; ``ordering_key`` puts it in order behind
+    the earlier messages of that key on the endpoints with ordered delivery (without one, it is its own key).
 
-    Attributes:
-        event_type (str):
-        payload (MessageCreatePayload):
-        channels (list[str] | None | Unset):
-        event_id (None | str | Unset):
+        Attributes:
+            event_type (str):
+            payload (MessageCreatePayload):
+            channels (list[str] | None | Unset):
+            event_id (None | str | Unset):
+            ordering_key (None | str | Unset):
     """
 
     event_type: str
     payload: MessageCreatePayload
     channels: list[str] | None | Unset = UNSET
     event_id: None | str | Unset = UNSET
+    ordering_key: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         event_type = self.event_type
@@ -50,6 +53,12 @@ class MessageCreate:
         else:
             event_id = self.event_id
 
+        ordering_key: None | str | Unset
+        if isinstance(self.ordering_key, Unset):
+            ordering_key = UNSET
+        else:
+            ordering_key = self.ordering_key
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -62,6 +71,8 @@ class MessageCreate:
             field_dict["channels"] = channels
         if event_id is not UNSET:
             field_dict["event_id"] = event_id
+        if ordering_key is not UNSET:
+            field_dict["ordering_key"] = ordering_key
 
         return field_dict
 
@@ -100,11 +111,21 @@ class MessageCreate:
 
         event_id = _parse_event_id(d.pop("event_id", UNSET))
 
+        def _parse_ordering_key(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        ordering_key = _parse_ordering_key(d.pop("ordering_key", UNSET))
+
         message_create = cls(
             event_type=event_type,
             payload=payload,
             channels=channels,
             event_id=event_id,
+            ordering_key=ordering_key,
         )
 
         return message_create

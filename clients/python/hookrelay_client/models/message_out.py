@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.message_out_payload_type_0 import MessageOutPayloadType0
 
@@ -25,6 +27,7 @@ class MessageOut:
         id (str):
         payload (MessageOutPayloadType0 | None):
         tenant_id (str):
+        ordering_key (None | str | Unset):
     """
 
     channels: list[str] | None
@@ -34,6 +37,7 @@ class MessageOut:
     id: str
     payload: MessageOutPayloadType0 | None
     tenant_id: str
+    ordering_key: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,6 +67,12 @@ class MessageOut:
 
         tenant_id = self.tenant_id
 
+        ordering_key: None | str | Unset
+        if isinstance(self.ordering_key, Unset):
+            ordering_key = UNSET
+        else:
+            ordering_key = self.ordering_key
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -76,6 +86,8 @@ class MessageOut:
                 "tenant_id": tenant_id,
             }
         )
+        if ordering_key is not UNSET:
+            field_dict["ordering_key"] = ordering_key
 
         return field_dict
 
@@ -130,6 +142,15 @@ class MessageOut:
 
         tenant_id = d.pop("tenant_id")
 
+        def _parse_ordering_key(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        ordering_key = _parse_ordering_key(d.pop("ordering_key", UNSET))
+
         message_out = cls(
             channels=channels,
             created_at=created_at,
@@ -138,6 +159,7 @@ class MessageOut:
             id=id,
             payload=payload,
             tenant_id=tenant_id,
+            ordering_key=ordering_key,
         )
 
         message_out.additional_properties = d

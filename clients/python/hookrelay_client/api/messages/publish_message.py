@@ -108,7 +108,8 @@ def sync_detailed(
     Args:
         tenant (str):
         body (MessageCreate): An event to publish. ``event_id`` makes the publish idempotent per
-            tenant.
+            tenant; ``ordering_key`` puts it in order behind the earlier messages of that key on the
+            endpoints with ordered delivery (without one, it is its own key).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -141,7 +142,8 @@ def sync(
     Args:
         tenant (str):
         body (MessageCreate): An event to publish. ``event_id`` makes the publish idempotent per
-            tenant.
+            tenant; ``ordering_key`` puts it in order behind the earlier messages of that key on the
+            endpoints with ordered delivery (without one, it is its own key).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -169,7 +171,8 @@ async def asyncio_detailed(
     Args:
         tenant (str):
         body (MessageCreate): An event to publish. ``event_id`` makes the publish idempotent per
-            tenant.
+            tenant; ``ordering_key`` puts it in order behind the earlier messages of that key on the
+            endpoints with ordered delivery (without one, it is its own key).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -200,7 +203,8 @@ async def asyncio(
     Args:
         tenant (str):
         body (MessageCreate): An event to publish. ``event_id`` makes the publish idempotent per
-            tenant.
+            tenant; ``ordering_key`` puts it in order behind the earlier messages of that key on the
+            endpoints with ordered delivery (without one, it is its own key).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
