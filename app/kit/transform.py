@@ -1,0 +1,658 @@
+"""Payload transformations: JMESPath expressions, compiled into bounded Python closures.
+
+An endpoint may reshape each payload before it is signed and sent (``{"text": join(' ', …)}``
+for a chat tool, a projection that drops fields). The language is JMESPath: a pure query
+language over JSON, with no loops, variables or code; every expression terminates. Its
+reference interpreter is not used to evaluate: a customer's expression such as
+``[@,@]|[@,@]|…`` doubles its result per pipe in constant work, and ``join`` or ``to_string``
+over it would hold the worker for minutes and gigabytes. The expression is parsed with
+``jmespath``'s parser and its tree compiled here into closures that charge a :class:`Budget` as
+they go:
+
+- at most :data:`MAX_STEPS` steps: a step is one node evaluated or one element of an array or
+  object touched (a projection over 1,000 items costs at least 1,000 steps);
+- at most :data:`MAX_OUTPUT_BYTES` of produced output: strings made by ``join``, ``to_string``
+  and ``reverse``, and the encoded size of the result (measured, without encoding, by a walk that
+  stops at the limit, so a result that shares one subtree a billion times costs no more than one
+  that is really 1 MiB large);
+- equality (``==``, ``contains``) is a walk that charges a step per node compared.
+
+Semantics are JMESPath's as ``jmespath.search`` implements them (tests compare the two on a
+corpus and with hypothesis); the built-in functions are ``jmespath.functions``' own (type checks
+included), called with the budget charged first, except ``contains`` (bounded equality). Unknown
+functions and wrong argument counts are refused when the expression is compiled, not at delivery.
+
+Errors::
+
+    TransformError              any failure; ``message`` says what
+     ├── TransformSyntaxError   refused when compiled: ``offset`` (0-based), ``line``, ``column``
+     └── TransformRuntimeError  evaluation failed on this payload (a type error, a null result)
+          └── BudgetExceeded    the step or output budget ran out
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import jmespath.exceptions
+import jmespath.functions
+import jmespath.parser
+import msgspec
+
+MAX_STEPS = 20_000
+MAX_OUTPUT_BYTES = 1024 * 1024
+MAX_EXPRESSION_CHARS = 4096
+MAX_DEPTH = 48  # of the expression's tree; a result's nesting is bounded by MAX_VALUE_DEPTH
+MAX_VALUE_DEPTH = 64
+
+Evaluate = Callable[[Any, "Budget"], Any]
+
+
+class TransformError(ValueError):
+    """A transformation that cannot be compiled or evaluated."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class TransformSyntaxError(TransformError):
+    """Refused when compiled, at ``offset`` (0-based) = ``line``:``column`` (1-based)."""
+
+    def __init__(self, message: str, *, expression: str, offset: int) -> None:
+        offset = max(0, min(offset, len(expression)))
+        self.offset = offset
+        self.line = expression.count("\n", 0, offset) + 1
+        self.column = offset - (expression.rfind("\n", 0, offset) + 1) + 1
+        super().__init__(f"{message} (line {self.line}, column {self.column})")
+        self.reason = message
+
+
+class TransformRuntimeError(TransformError):
+    """The expression failed on this payload."""
+
+
+class BudgetExceeded(TransformRuntimeError):
+    """The expression needed more steps or produced more output than allowed."""
+
+
+class Budget:
+    """What one evaluation may still spend."""
+
+    __slots__ = ("output_bytes", "steps")
+
+    def __init__(self, *, steps: int = MAX_STEPS, output_bytes: int = MAX_OUTPUT_BYTES) -> None:
+        self.steps = steps
+        self.output_bytes = output_bytes
+
+    def tick(self, steps: int = 1) -> None:
+        self.steps -= steps
+        if self.steps < 0:
+            raise BudgetExceeded(f"the expression needs more than {MAX_STEPS} steps")
+
+    def produce(self, size_bytes: int) -> None:
+        self.output_bytes -= size_bytes
+        if self.output_bytes < 0:
+            raise BudgetExceeded(f"the expression produces more than {MAX_OUTPUT_BYTES} bytes")
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """A compiled expression; ``apply`` may be called from any number of threads."""
+
+    expression: str
+    _evaluate: Evaluate
+
+    def apply(self, payload: Any, *, budget: Budget | None = None) -> Any:
+        """The expression's result on ``payload`` (a JSON value); raises TransformRuntimeError."""
+        budget = budget or Budget()
+        try:
+            result = self._evaluate(payload, budget)
+        except TransformError:
+            raise
+        except jmespath.exceptions.JMESPathError as exc:
+            raise TransformRuntimeError(str(exc)) from None
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise TransformRuntimeError(f"cannot evaluate: {exc}") from None
+        except RecursionError:
+            raise TransformRuntimeError("the value is nested too deeply") from None
+        budget.produce(encoded_size(result, budget.output_bytes))
+        return result
+
+    def render(self, payload: Any, *, budget: Budget | None = None) -> bytes:
+        """The result as the JSON bytes that are sent; a null result is an error (most often a
+        misspelt field, and a receiver would be sent ``null``)."""
+        result = self.apply(payload, budget=budget)
+        if result is None:
+            raise TransformRuntimeError("the expression produced null")
+        return msgspec.json.encode(result)
+
+
+def compile_expression(expression: str) -> Program:
+    """Parse and compile ``expression``; raises TransformSyntaxError. Cached by its text, so a
+    worker compiles an endpoint's expression once however many deliveries use it."""
+    return _compile_cached(expression)
+
+
+@lru_cache(maxsize=1024)
+def _compile_cached(expression: str) -> Program:
+    if len(expression) > MAX_EXPRESSION_CHARS:
+        raise TransformSyntaxError(
+            f"the expression is longer than {MAX_EXPRESSION_CHARS} characters",
+            expression=expression,
+            offset=MAX_EXPRESSION_CHARS,
+        )
+    if not expression.strip():
+        raise TransformSyntaxError("the expression is empty", expression=expression, offset=0)
+    try:
+        tree = jmespath.parser.Parser().parse(expression).parsed
+    except jmespath.exceptions.LexerError as exc:
+        raise TransformSyntaxError(
+            exc.message, expression=expression, offset=exc.lexer_position
+        ) from None
+    except jmespath.exceptions.IncompleteExpressionError:
+        raise TransformSyntaxError(
+            "the expression is incomplete", expression=expression, offset=len(expression)
+        ) from None
+    except jmespath.exceptions.ParseError as exc:
+        token = exc.token_value if exc.token_value is not None else ""
+        raise TransformSyntaxError(
+            f"unexpected {token!r}" if token != "" else exc.msg,
+            expression=expression,
+            offset=exc.lex_position,
+        ) from None
+    except RecursionError:
+        raise TransformSyntaxError(
+            "the expression is nested too deeply", expression=expression, offset=0
+        ) from None
+    return Program(expression, _Compiler(expression).compile(tree, 0))
+
+
+# -- JMESPath's notions of truth and equality ------------------------------------------------
+
+
+def _is_false(value: Any) -> bool:
+    return value is None or value is False or (type(value) in (str, list, dict) and not value)
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in (int, float)
+
+
+def _is_comparable(value: Any) -> bool:
+    return type(value) in (int, float, str)
+
+
+def _equals(left: Any, right: Any, budget: Budget) -> bool:
+    """``jmespath``'s ``==``: Python's equality, except that 0 and 1 never equal a boolean at the
+    top (nested, Python's ``True == 1`` holds, as in jmespath); a step per node compared."""
+    if (_is_number(left) and left in (0, 1) and type(right) is bool) or (
+        _is_number(right) and right in (0, 1) and type(left) is bool
+    ):
+        return False
+    return _deep_equals(left, right, budget)
+
+
+def _deep_equals(left: Any, right: Any, budget: Budget) -> bool:
+    budget.tick()
+    if left is right:
+        return True  # Python's containers compare items by identity first (no NaN here)
+    kind = type(left)
+    if kind is list:
+        return (
+            type(right) is list
+            and len(left) == len(right)
+            and all(_deep_equals(a, b, budget) for a, b in zip(left, right, strict=True))
+        )
+    if kind is dict:
+        if type(right) is not dict or len(left) != len(right):
+            return False
+        for key, value in left.items():
+            other = right.get(key, _MISSING)
+            if other is _MISSING or not _deep_equals(value, other, budget):
+                return False
+        return True
+    if type(right) in (list, dict):
+        return False
+    return bool(left == right)
+
+
+_MISSING: Any = object()
+
+
+def encoded_size(value: Any, limit: int) -> int:
+    """About how many bytes ``value`` encodes to as JSON, counted until ``limit`` is passed (then
+    BudgetExceeded); shared subtrees count every time they appear, as they would be encoded."""
+    total = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        if kind is str:
+            total += len(item) + 2
+        elif kind is dict:
+            if depth >= MAX_VALUE_DEPTH:
+                raise TransformRuntimeError(f"the result is nested deeper than {MAX_VALUE_DEPTH}")
+            total += 2 + len(item)
+            for key, child in item.items():
+                total += len(key) + 3
+                stack.append((child, depth + 1))
+        elif kind is list:
+            if depth >= MAX_VALUE_DEPTH:
+                raise TransformRuntimeError(f"the result is nested deeper than {MAX_VALUE_DEPTH}")
+            total += 2 + len(item)
+            stack.extend((child, depth + 1) for child in item)
+        else:
+            total += 5  # numbers, booleans, null: small; exact sizes matter little here
+        if total > limit:
+            raise BudgetExceeded(f"the expression produces more than {MAX_OUTPUT_BYTES} bytes")
+    return total
+
+
+# -- functions -------------------------------------------------------------------------------
+
+
+class _Expression:
+    """An ``&expr`` argument, as ``jmespath.functions`` expects one (it checks the class name)."""
+
+    __slots__ = ("budget", "expression")
+
+    def __init__(self, expression: Evaluate, budget: Budget) -> None:
+        self.expression = expression
+        self.budget = budget
+
+    def visit(self, expression: Evaluate, value: Any) -> Any:
+        return expression(value, self.budget)
+
+
+_FUNCTIONS = jmespath.functions.Functions()
+_TABLE: dict[str, dict[str, Any]] = _FUNCTIONS.FUNCTION_TABLE
+# Functions that walk every item of an array or object argument: a step per item first.
+_WALKS_ITEMS = frozenset(
+    {
+        "avg",
+        "join",
+        "map",
+        "max",
+        "max_by",
+        "merge",
+        "min",
+        "min_by",
+        "sort",
+        "sort_by",
+        "sum",
+        "keys",
+        "values",
+        "reverse",
+    }
+)
+
+
+def _charge_arguments(name: str, args: list[Any], budget: Budget) -> None:
+    if name in _WALKS_ITEMS:
+        budget.tick(sum(len(a) for a in args if type(a) in (list, dict)))
+    if name == "join" and len(args) == 2 and type(args[1]) is list and type(args[0]) is str:
+        parts = args[1]
+        budget.produce(len(args[0]) * len(parts))
+        budget.produce(sum(len(p) for p in parts if type(p) is str))
+    elif name == "to_string" and args and type(args[0]) is not str:
+        budget.produce(encoded_size(args[0], budget.output_bytes))
+    elif name == "reverse" and args and type(args[0]) is str:
+        budget.produce(len(args[0]))
+
+
+def _contains(subject: Any, search: Any, budget: Budget) -> bool:
+    """``contains`` with bounded equality (``search in subject`` on arrays, as jmespath)."""
+    if type(subject) is str:
+        return type(search) is str and search in subject
+    budget.tick(len(subject))
+    return any(_deep_equals(search, item, budget) for item in subject)
+
+
+def _call(name: str, args: list[Any], budget: Budget) -> Any:
+    _charge_arguments(name, args, budget)
+    spec = _TABLE[name]
+    if name == "contains":
+        _FUNCTIONS._validate_arguments(args, spec["signature"], name)
+        if type(args[0]) is str and type(args[1]) is not str:
+            # jmespath's `search in subject` raises here; say it as its type errors do
+            raise TransformRuntimeError("contains() on a string needs a string to search for")
+        return _contains(args[0], args[1], budget)
+    return _FUNCTIONS.call_function(name, args)
+
+
+def _check_arity(name: str, count: int) -> str | None:
+    """Why ``name`` cannot be called with ``count`` arguments (None: it can)."""
+    spec = _TABLE.get(name)
+    if spec is None:
+        return f"unknown function {name}()"
+    signature = spec["signature"]
+    if signature and signature[-1].get("variadic"):
+        if count < len(signature):
+            return f"{name}() takes at least {len(signature)} argument(s), {count} given"
+    elif count != len(signature):
+        return f"{name}() takes {len(signature)} argument(s), {count} given"
+    return None
+
+
+# -- the compiler ----------------------------------------------------------------------------
+
+
+class _Compiler:
+    """Turns a ``jmespath`` parse tree into closures ``(value, budget) -> value``."""
+
+    def __init__(self, expression: str) -> None:
+        self.expression = expression
+        self._function_searched_from: dict[str, int] = {}
+
+    def fail(self, message: str, offset: int) -> TransformSyntaxError:
+        return TransformSyntaxError(message, expression=self.expression, offset=offset)
+
+    def compile(self, node: dict[str, Any], depth: int) -> Evaluate:
+        if depth > MAX_DEPTH:
+            raise self.fail(f"the expression is nested deeper than {MAX_DEPTH}", 0)
+        kind = node["type"]
+        method: Callable[[dict[str, Any], int], Evaluate] | None = getattr(self, f"_{kind}", None)
+        if method is None:
+            raise self.fail(f"{kind.replace('_', ' ')} is not supported", 0)
+        return method(node, depth)
+
+    def children(self, node: dict[str, Any], depth: int) -> list[Evaluate]:
+        return [self.compile(child, depth + 1) for child in node["children"]]
+
+    # paths
+
+    def _field(self, node: dict[str, Any], depth: int) -> Evaluate:
+        name = node["value"]
+
+        def field(value: Any, budget: Budget) -> Any:
+            budget.tick()
+            return value.get(name) if type(value) is dict else None
+
+        return field
+
+    def _current(self, node: dict[str, Any], depth: int) -> Evaluate:
+        return _identity
+
+    _identity = _current
+
+    def _literal(self, node: dict[str, Any], depth: int) -> Evaluate:
+        literal = node["value"]
+        if not _is_json(literal):
+            raise self.fail("a literal must be JSON (no NaN or Infinity)", 0)
+
+        def constant(value: Any, budget: Budget) -> Any:
+            budget.tick()
+            return literal
+
+        return constant
+
+    def _chain(self, node: dict[str, Any], depth: int) -> Evaluate:
+        # `a | b | c` parses as a left-leaning tree; composed as one flat list, a long chain
+        # costs no depth (of the tree here, or of the stack when it runs).
+        steps: list[Evaluate] = []
+        pending = [node]
+        while pending:
+            current = pending.pop()
+            if current["type"] in _CHAINS:
+                pending.extend(reversed(current["children"]))
+            else:
+                steps.append(self.compile(current, depth + 1))
+        if len(steps) == 2:
+            first, second = steps
+
+            def pair(value: Any, budget: Budget) -> Any:
+                return second(first(value, budget), budget)
+
+            return pair
+
+        def chain(value: Any, budget: Budget) -> Any:
+            for step in steps:
+                value = step(value, budget)
+            return value
+
+        return chain
+
+    _subexpression = _index_expression = _pipe = _chain
+
+    def _index(self, node: dict[str, Any], depth: int) -> Evaluate:
+        position = node["value"]
+
+        def index(value: Any, budget: Budget) -> Any:
+            budget.tick()
+            if type(value) is not list or not -len(value) <= position < len(value):
+                return None
+            return value[position]
+
+        return index
+
+    def _slice(self, node: dict[str, Any], depth: int) -> Evaluate:
+        start, stop, step = node["children"]
+        if step == 0:
+            found = re.search(r":\s*0*\s*\]", self.expression)
+            raise self.fail("a slice's step cannot be 0", found.start() if found else 0)
+        bounds = slice(start, stop, step)
+
+        def slice_(value: Any, budget: Budget) -> Any:
+            budget.tick()
+            if type(value) is not list:
+                return None
+            taken = value[bounds]
+            budget.tick(len(taken))
+            return taken
+
+        return slice_
+
+    def _key_val_pair(self, node: dict[str, Any], depth: int) -> Evaluate:
+        return self.compile(node["children"][0], depth + 1)
+
+    # projections
+
+    def _projection(self, node: dict[str, Any], depth: int) -> Evaluate:
+        left, right = self.children(node, depth)
+
+        def projection(value: Any, budget: Budget) -> Any:
+            base = left(value, budget)
+            if type(base) is not list:
+                return None
+            return _project(base, right, budget)
+
+        return projection
+
+    def _value_projection(self, node: dict[str, Any], depth: int) -> Evaluate:
+        left, right = self.children(node, depth)
+
+        def value_projection(value: Any, budget: Budget) -> Any:
+            base = left(value, budget)
+            if type(base) is not dict:
+                return None
+            return _project(base.values(), right, budget)
+
+        return value_projection
+
+    def _filter_projection(self, node: dict[str, Any], depth: int) -> Evaluate:
+        left, right, condition = self.children(node, depth)
+
+        def filter_projection(value: Any, budget: Budget) -> Any:
+            base = left(value, budget)
+            if type(base) is not list:
+                return None
+            collected = []
+            for element in base:
+                budget.tick()
+                if not _is_false(condition(element, budget)):
+                    current = right(element, budget)
+                    if current is not None:
+                        collected.append(current)
+            return collected
+
+        return filter_projection
+
+    def _flatten(self, node: dict[str, Any], depth: int) -> Evaluate:
+        (inner,) = self.children(node, depth)
+
+        def flatten(value: Any, budget: Budget) -> Any:
+            base = inner(value, budget)
+            if type(base) is not list:
+                return None
+            merged: list[Any] = []
+            for element in base:
+                if type(element) is list:
+                    budget.tick(len(element) + 1)
+                    merged.extend(element)
+                else:
+                    budget.tick()
+                    merged.append(element)
+            return merged
+
+        return flatten
+
+    # building
+
+    def _multi_select_list(self, node: dict[str, Any], depth: int) -> Evaluate:
+        items = self.children(node, depth)
+
+        def multi_select_list(value: Any, budget: Budget) -> Any:
+            budget.tick()
+            if value is None:
+                return None
+            return [item(value, budget) for item in items]
+
+        return multi_select_list
+
+    def _multi_select_dict(self, node: dict[str, Any], depth: int) -> Evaluate:
+        pairs = [(child["value"], self.compile(child, depth + 1)) for child in node["children"]]
+
+        def multi_select_dict(value: Any, budget: Budget) -> Any:
+            budget.tick()
+            if value is None:
+                return None
+            return {key: item(value, budget) for key, item in pairs}
+
+        return multi_select_dict
+
+    # logic
+
+    def _comparator(self, node: dict[str, Any], depth: int) -> Evaluate:
+        left, right = self.children(node, depth)
+        operator = node["value"]
+        if operator in ("eq", "ne"):
+            wanted = operator == "eq"
+
+            def equality(value: Any, budget: Budget) -> Any:
+                return _equals(left(value, budget), right(value, budget), budget) is wanted
+
+            return equality
+        compare = _ORDERINGS[operator]
+
+        def ordering(value: Any, budget: Budget) -> Any:
+            a, b = left(value, budget), right(value, budget)
+            if not (_is_comparable(a) and _is_comparable(b)):
+                return None
+            return compare(a, b)  # a number against a string: TypeError, as in jmespath
+
+        return ordering
+
+    def _or_expression(self, node: dict[str, Any], depth: int) -> Evaluate:
+        left, right = self.children(node, depth)
+
+        def or_(value: Any, budget: Budget) -> Any:
+            matched = left(value, budget)
+            return right(value, budget) if _is_false(matched) else matched
+
+        return or_
+
+    def _and_expression(self, node: dict[str, Any], depth: int) -> Evaluate:
+        left, right = self.children(node, depth)
+
+        def and_(value: Any, budget: Budget) -> Any:
+            matched = left(value, budget)
+            return matched if _is_false(matched) else right(value, budget)
+
+        return and_
+
+    def _not_expression(self, node: dict[str, Any], depth: int) -> Evaluate:
+        (inner,) = self.children(node, depth)
+
+        def not_(value: Any, budget: Budget) -> Any:
+            result = inner(value, budget)
+            if _is_number(result) and result == 0:
+                return False  # jmespath: 0 is truthy
+            return not result
+
+        return not_
+
+    # functions
+
+    def _expref(self, node: dict[str, Any], depth: int) -> Evaluate:
+        (inner,) = self.children(node, depth)
+
+        def expref(value: Any, budget: Budget) -> Any:
+            return _Expression(inner, budget)
+
+        return expref
+
+    def _function_expression(self, node: dict[str, Any], depth: int) -> Evaluate:
+        name = node["value"]
+        offset = self._function_offset(name)  # every call, in source order, so each is found
+        why = _check_arity(name, len(node["children"]))
+        if why is not None:
+            raise self.fail(why, offset)
+        args = self.children(node, depth)
+
+        def function(value: Any, budget: Budget) -> Any:
+            budget.tick()
+            return _call(name, [arg(value, budget) for arg in args], budget)
+
+        return function
+
+    def _function_offset(self, name: str) -> int:
+        """Where the call of ``name`` is in the expression (the tree does not keep places)."""
+        start = self._function_searched_from.get(name, 0)
+        found = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(name)}\s*\(").search(
+            self.expression, start
+        )
+        if found is None:
+            return 0
+        self._function_searched_from[name] = found.end()
+        return found.start()
+
+
+def _identity(value: Any, budget: Budget) -> Any:
+    budget.tick()
+    return value
+
+
+def _project(base: Iterable[Any], right: Evaluate, budget: Budget) -> list[Any]:
+    collected = []
+    for element in base:
+        budget.tick()
+        current = right(element, budget)
+        if current is not None:
+            collected.append(current)
+    return collected
+
+
+_CHAINS = frozenset({"subexpression", "index_expression", "pipe"})
+
+_ORDERINGS: dict[str, Callable[[Any, Any], bool]] = {
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+}
+
+
+def _is_json(value: Any) -> bool:
+    if type(value) is float:
+        return math.isfinite(value)
+    if type(value) is list:
+        return all(_is_json(item) for item in value)
+    if type(value) is dict:
+        return all(_is_json(item) for item in value.values())
+    return True
