@@ -18,7 +18,18 @@ MetadataKey = Annotated[str, Meta(min_length=1, max_length=64)]
 MetadataValue = Annotated[str, Meta(max_length=512)]
 Metadata = Annotated[dict[MetadataKey, MetadataValue], Meta(max_length=50)]
 PayloadFilter = dict[str, Any]  # the language of app.kit.filters, checked by the service
+# A JMESPath expression (app.kit.transform); its syntax is checked by the service.
+Expression = Annotated[str, Meta(min_length=1, max_length=4096)]
 Secret = Annotated[str, Meta(min_length=10, max_length=200, pattern=r"^whsec_[A-Za-z0-9+/=]+$")]
+
+
+class Transformation(msgspec.Struct, forbid_unknown_fields=True):
+    """How the payload is reshaped before it is signed and sent: a JMESPath ``expression`` over
+    the payload (its result is the body) and ``headers`` added to the request (the same rules
+    as the endpoint's ``headers``)."""
+
+    expression: Expression
+    headers: Headers = msgspec.field(default_factory=dict)
 
 
 class EndpointCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -39,6 +50,7 @@ class EndpointCreate(msgspec.Struct, forbid_unknown_fields=True):
     metadata_: Metadata = msgspec.field(default_factory=dict, name="metadata")
     # v1: HMAC (whsec_); v1a: ed25519, public keys published; both: during a receiver's migration.
     signature_scheme: SignatureScheme = "v1"
+    transformation: Transformation | None = None
 
 
 class EndpointUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -55,6 +67,7 @@ class EndpointUpdate(msgspec.Struct, forbid_unknown_fields=True):
     metadata_: Metadata | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="metadata")
     disabled: bool | msgspec.UnsetType = msgspec.UNSET
     signature_scheme: SignatureScheme | msgspec.UnsetType = msgspec.UNSET
+    transformation: Transformation | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class EndpointDisable(msgspec.Struct, forbid_unknown_fields=True):
@@ -74,6 +87,7 @@ class EndpointOut(msgspec.Struct):
     channels: list[str] | None
     payload_filter: dict[str, Any] | None
     headers: dict[str, str]
+    transformation: Transformation | None  # null: the payload is sent as published
     metadata_: dict[str, str] = msgspec.field(name="metadata")
     rate_limit_per_second: int | None
     signature_scheme: str  # v1, v1a or both
@@ -105,3 +119,29 @@ class EndpointTestEvent(msgspec.Struct, forbid_unknown_fields=True):
 
     event_type: EventTypeName | None = None
     payload: dict[str, Any] | None = None
+
+
+class TransformationPreview(msgspec.Struct, forbid_unknown_fields=True):
+    """A JMESPath ``expression`` (and ``headers``) to try on a sample ``payload``."""
+
+    expression: Expression
+    payload: Any
+    headers: Headers = msgspec.field(default_factory=dict)
+
+
+class EndpointTransformationPreview(msgspec.Struct, forbid_unknown_fields=True):
+    """What to preview: the endpoint's saved transformation, or ``expression`` (and
+    ``headers``) if given, on ``payload`` or on the payload of the past message ``message_id``
+    (exactly one of the two)."""
+
+    expression: Expression | None = None
+    headers: Headers | None = None
+    payload: Any | msgspec.UnsetType = msgspec.UNSET
+    message_id: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+
+
+class TransformationPreviewOut(msgspec.Struct):
+    """What would be sent: the body (as JSON) and the headers the transformation adds."""
+
+    payload: Any
+    headers: dict[str, str]

@@ -54,6 +54,11 @@ class Endpoint(TimestampMixin, Base):
     signing_keys: Mapped[list[dict[str, Any]] | None] = mapped_column(
         JSON(none_as_null=True), nullable=True
     )
+    # {"expression": JMESPath, "headers": {name: value}} applied before signing
+    # (app.kit.transform); null: the payload is sent as published.
+    transformation: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True), nullable=True
+    )
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     # A source's destination: an internal service, reached under HOOKRELAY_DESTINATION_ALLOW
     # rather than the tenants' EGRESS_ALLOW (only admins create destinations).
