@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from ..models.endpoint_out_headers import EndpointOutHeaders
     from ..models.endpoint_out_metadata import EndpointOutMetadata
     from ..models.endpoint_out_payload_filter_type_0 import EndpointOutPayloadFilterType0
+    from ..models.transformation import Transformation
 
 
 T = TypeVar("T", bound="EndpointOut")
@@ -37,6 +38,7 @@ class EndpointOut:
         rate_limit_per_second (int | None):
         signature_scheme (str):
         tenant_id (str):
+        transformation (None | Transformation):
         updated_at (datetime.datetime):
         url (str):
     """
@@ -58,12 +60,14 @@ class EndpointOut:
     rate_limit_per_second: int | None
     signature_scheme: str
     tenant_id: str
+    transformation: None | Transformation
     updated_at: datetime.datetime
     url: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.endpoint_out_payload_filter_type_0 import EndpointOutPayloadFilterType0  # noqa: PLC0415
+        from ..models.transformation import Transformation  # noqa: PLC0415
 
         channels: list[str] | None
         if isinstance(self.channels, list):
@@ -122,6 +126,12 @@ class EndpointOut:
 
         tenant_id = self.tenant_id
 
+        transformation: dict[str, Any] | None
+        if isinstance(self.transformation, Transformation):
+            transformation = self.transformation.to_dict()
+        else:
+            transformation = self.transformation
+
         updated_at = self.updated_at.isoformat()
 
         url = self.url
@@ -147,6 +157,7 @@ class EndpointOut:
                 "rate_limit_per_second": rate_limit_per_second,
                 "signature_scheme": signature_scheme,
                 "tenant_id": tenant_id,
+                "transformation": transformation,
                 "updated_at": updated_at,
                 "url": url,
             }
@@ -159,6 +170,7 @@ class EndpointOut:
         from ..models.endpoint_out_headers import EndpointOutHeaders  # noqa: PLC0415
         from ..models.endpoint_out_metadata import EndpointOutMetadata  # noqa: PLC0415
         from ..models.endpoint_out_payload_filter_type_0 import EndpointOutPayloadFilterType0  # noqa: PLC0415
+        from ..models.transformation import Transformation  # noqa: PLC0415
 
         d = dict(src_dict)
 
@@ -271,6 +283,21 @@ class EndpointOut:
 
         tenant_id = d.pop("tenant_id")
 
+        def _parse_transformation(data: object) -> None | Transformation:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                transformation_type_0 = Transformation.from_dict(data)
+
+                return transformation_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Transformation, data)
+
+        transformation = _parse_transformation(d.pop("transformation"))
+
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 
         url = d.pop("url")
@@ -293,6 +320,7 @@ class EndpointOut:
             rate_limit_per_second=rate_limit_per_second,
             signature_scheme=signature_scheme,
             tenant_id=tenant_id,
+            transformation=transformation,
             updated_at=updated_at,
             url=url,
         )
