@@ -58,10 +58,13 @@ def check(
     if transformation is None:
         return None
     program_of(transformation.expression)
-    return {
-        "expression": transformation.expression,
-        "headers": check_headers(transformation.headers),
-    }
+    try:
+        headers = check_headers(transformation.headers)
+    except InvalidRequest as exc:
+        where = "$.transformation.headers"
+        exc.errors = [{"path": where, "message": exc.detail}]
+        raise
+    return {"expression": transformation.expression, "headers": headers}
 
 
 def apply(transformation: dict[str, Any], body: bytes) -> tuple[bytes, dict[str, str]]:

@@ -14,7 +14,13 @@ from litestar.response import Redirect, Template
 from app.deliveries import log as endpoint_log
 from app.endpoints import examples
 from app.endpoints import service as endpoints
-from app.endpoints.schemas import EndpointCreate, EndpointOut, EndpointTestEvent, EndpointUpdate
+from app.endpoints.schemas import (
+    EndpointCreate,
+    EndpointOut,
+    EndpointTestEvent,
+    EndpointUpdate,
+    Transformation,
+)
 from app.errors import AppError
 from app.kit.deps import Session
 from app.kit.schemas import present
@@ -64,6 +70,18 @@ def values_of(endpoint: EndpointOut, names: set[str]) -> dict[str, Any]:
         else msgspec.json.format(msgspec.json.encode(endpoint.payload_filter), indent=2).decode(),
         "rate_limit_per_second": endpoint.rate_limit_per_second or "",
         "headers": "\n".join(f"{k}: {v}" for k, v in endpoint.headers.items()),
+        **_transformation_values(endpoint),
+    }
+
+
+def _transformation_values(endpoint: EndpointOut) -> dict[str, str]:
+    if endpoint.transformation is None:
+        return {"transformation_expression": "", "transformation_headers": ""}
+    # The row's JSON, as stored (present() hands it over unconverted).
+    saved = msgspec.convert(msgspec.to_builtins(endpoint.transformation), Transformation)
+    return {
+        "transformation_expression": saved.expression,
+        "transformation_headers": "\n".join(f"{k}: {v}" for k, v in saved.headers.items()),
     }
 
 
@@ -121,7 +139,7 @@ class EndpointPages(Controller):
                 session, owner, data, state.secret_box, egress=state.egress
             )
         except (FormError, AppError) as exc:
-            error = as_form_error(exc)
+            error = as_form_error(exc, form=form)
             return await self._form(session, state, viewer, None, form_values(form), error)
         return Redirect(f"/portal/endpoints/{row.id}?done=created", status_code=303)
 
@@ -193,7 +211,7 @@ class EndpointPages(Controller):
             data = decode(EndpointUpdate, endpoint_fields(form))
             await endpoints.update(session, owner, endpoint_id, data, egress=state.egress)
         except (FormError, AppError) as exc:
-            error = as_form_error(exc)
+            error = as_form_error(exc, form=form)
             return await self._form(session, state, viewer, found, form_values(form), error)
         return Redirect(f"/portal/endpoints/{endpoint_id}?done=saved", status_code=303)
 
@@ -209,6 +227,7 @@ class EndpointPages(Controller):
         types = await catalog.active(session)
         defaults = {"url": "", "description": "", "event_types": [], "patterns": "", "channels": ""}
         defaults |= {"payload_filter": "", "rate_limit_per_second": "", "headers": ""}
+        defaults |= {"transformation_expression": "", "transformation_headers": ""}
         return page(
             state.settings,
             "endpoint_form.html",
