@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 import socket
 import ssl
@@ -116,6 +115,7 @@ async def post(
     timeout_seconds: float,
     max_body_bytes: int,
     destination: bool = False,
+    request_body: str | None = None,
 ) -> Outcome:
     """POST once, within ``timeout_seconds`` in all, keeping the first ``max_body_bytes`` of the answer."""
     sent_headers = redact_headers(headers)
@@ -134,6 +134,7 @@ async def post(
             error_kind=classify_error(exc),
             error_detail=f"{type(exc).__name__}: {exc}"[:500],
             request_headers=sent_headers,
+            request_body=request_body,
         )
     elapsed_ms = int((time.perf_counter() - started) * 1000)
     return Outcome(
@@ -144,6 +145,7 @@ async def post(
         retry_after=response_headers.get("retry-after"),
         request_headers=sent_headers,
         response_headers=response_headers,
+        request_body=request_body,
     )
 
 
@@ -190,7 +192,7 @@ async def try_delivery(ctx: DeliveryContext, row: ClaimedDelivery) -> Outcome:
             secrets, msg_id=row.message_id, timestamp=now, body=body, signing_keys=keys
         ),
     }
-    outcome = await post(
+    return await post(
         ctx.client,
         row.url,
         body,
@@ -198,12 +200,11 @@ async def try_delivery(ctx: DeliveryContext, row: ClaimedDelivery) -> Outcome:
         timeout_seconds=ctx.settings.request_timeout_seconds,
         max_body_bytes=ctx.settings.max_response_body_bytes,
         destination=row.destination,
+        # The log shows what was sent (its first bytes, as of a response), not the payload.
+        request_body=None
+        if extra_headers is None
+        else body[: ctx.settings.max_response_body_bytes].decode("utf-8", "replace"),
     )
-    if extra_headers is None:
-        return outcome
-    # The log shows what was sent (its first bytes, as of a response), not the stored payload.
-    sent = body[: ctx.settings.max_response_body_bytes].decode("utf-8", "replace")
-    return dataclasses.replace(outcome, request_body=sent)
 
 
 _JSON = {"content-type": "application/json"}

@@ -227,31 +227,35 @@ _MISSING: Any = object()
 
 def encoded_size(value: Any, limit: int) -> int:
     """About how many bytes ``value`` encodes to as JSON, counted until ``limit`` is passed (then
-    BudgetExceeded); shared subtrees count every time they appear, as they would be encoded."""
+    BudgetExceeded); shared subtrees count every time they appear, as they would be encoded.
+
+    Level by level, so that the depth needs no bookkeeping per node, and an object's keys are
+    summed in C: this runs on every transformed delivery.
+    """
     total = 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        kind = type(item)
-        if kind is str:
-            total += len(item) + 2
-        elif kind is dict:
-            if depth >= MAX_VALUE_DEPTH:
-                raise TransformRuntimeError(f"the result is nested deeper than {MAX_VALUE_DEPTH}")
-            total += 2 + len(item)
-            for key, child in item.items():
-                total += len(key) + 3
-                stack.append((child, depth + 1))
-        elif kind is list:
-            if depth >= MAX_VALUE_DEPTH:
-                raise TransformRuntimeError(f"the result is nested deeper than {MAX_VALUE_DEPTH}")
-            total += 2 + len(item)
-            stack.extend((child, depth + 1) for child in item)
-        else:
-            total += 5  # numbers, booleans, null: small; exact sizes matter little here
-        if total > limit:
-            raise BudgetExceeded(f"the expression produces more than {MAX_OUTPUT_BYTES} bytes")
-    return total
+    level = [value]
+    for depth in range(MAX_VALUE_DEPTH + 1):
+        below: list[Any] = []
+        for item in level:
+            kind = type(item)
+            if kind is str:
+                total += len(item) + 2
+            elif kind is dict:
+                total += 2 + 4 * len(item) + sum(map(len, item))
+                below.extend(item.values())
+            elif kind is list:
+                total += 2 + len(item)
+                below.extend(item)
+            else:
+                total += 5  # numbers, booleans, null: small; exact sizes matter little here
+            if total > limit:
+                raise BudgetExceeded(f"the expression produces more than {MAX_OUTPUT_BYTES} bytes")
+        if not below:
+            return total
+        if depth == MAX_VALUE_DEPTH:
+            break
+        level = below
+    raise TransformRuntimeError(f"the result is nested deeper than {MAX_VALUE_DEPTH}")
 
 
 # -- functions -------------------------------------------------------------------------------
@@ -272,11 +276,83 @@ class _Expression:
 
 _FUNCTIONS = jmespath.functions.Functions()
 _TABLE: dict[str, dict[str, Any]] = _FUNCTIONS.FUNCTION_TABLE
-# Functions that walk every item of an array or object argument: a step per item first.
-_WALKS_ITEMS = frozenset(
+
+# jmespath checks argument types by the Python type's name; these are the types JSON values
+# and the closures here produce.
+_PYTHON_TYPES: dict[str, type] = {
+    "bool": bool,
+    "list": list,
+    "dict": dict,
+    "NoneType": type(None),
+    "str": str,
+    "float": float,
+    "int": int,
+    "_Expression": _Expression,
+}
+# One argument's check: the allowed types (None: any), and for arrays the allowed item types
+# (several: every item of the type the first one has, as jmespath checks them).
+_ArgCheck = tuple[frozenset[type] | None, tuple[frozenset[type], ...]]
+
+
+def _arg_checks(signature: tuple[dict[str, Any], ...]) -> list[_ArgCheck]:
+    checks: list[_ArgCheck] = []
+    for spec in signature:
+        if not spec["types"]:
+            checks.append((None, ()))
+            continue
+        allowed, subtypes = _FUNCTIONS._get_allowed_pytypes(spec["types"])
+        checks.append(
+            (
+                frozenset(_PYTHON_TYPES[n] for n in allowed if n in _PYTHON_TYPES),
+                tuple(
+                    frozenset(_PYTHON_TYPES[n] for n in s if n in _PYTHON_TYPES) for s in subtypes
+                ),
+            )
+        )
+    return checks
+
+
+def _types_pass(args: list[Any], checks: list[_ArgCheck], budget: Budget) -> bool:
+    """Whether jmespath's type checks pass; zip() leaves a variadic call's extra arguments
+    unchecked, as jmespath does."""
+    for arg, (types, subtypes) in zip(args, checks, strict=False):
+        if types is None:
+            continue
+        if type(arg) not in types:
+            return False
+        if subtypes and type(arg) is list and arg:
+            budget.tick(len(arg))
+            option = next((s for s in subtypes if type(arg[0]) in s), None)
+            if option is None or not all(type(item) in option for item in arg):
+                return False
+    return True
+
+
+def _charge_join(args: list[Any], budget: Budget) -> None:
+    separator, parts = args
+    budget.produce(len(separator) * len(parts) + sum(map(len, parts)))
+
+
+def _charge_to_string(args: list[Any], budget: Budget) -> None:
+    if type(args[0]) is not str:
+        budget.produce(encoded_size(args[0], budget.output_bytes))
+
+
+def _charge_reverse(args: list[Any], budget: Budget) -> None:
+    budget.tick(len(args[0]))
+    if type(args[0]) is str:
+        budget.produce(len(args[0]))
+
+
+def _charge_items(args: list[Any], budget: Budget) -> None:
+    budget.tick(sum(len(a) for a in args if type(a) in (list, dict)))
+
+
+# Functions that go over every item of an array or object argument: a step per item.
+_ITEM_WALKERS = frozenset(
     {
         "avg",
-        "join",
+        "keys",
         "map",
         "max",
         "max_by",
@@ -286,44 +362,48 @@ _WALKS_ITEMS = frozenset(
         "sort",
         "sort_by",
         "sum",
-        "keys",
         "values",
-        "reverse",
     }
 )
-
-
-def _charge_arguments(name: str, args: list[Any], budget: Budget) -> None:
-    if name in _WALKS_ITEMS:
-        budget.tick(sum(len(a) for a in args if type(a) in (list, dict)))
-    if name == "join" and len(args) == 2 and type(args[1]) is list and type(args[0]) is str:
-        parts = args[1]
-        budget.produce(len(args[0]) * len(parts))
-        budget.produce(sum(len(p) for p in parts if type(p) is str))
-    elif name == "to_string" and args and type(args[0]) is not str:
-        budget.produce(encoded_size(args[0], budget.output_bytes))
-    elif name == "reverse" and args and type(args[0]) is str:
-        budget.produce(len(args[0]))
+# What a function costs beyond its step, charged once its argument types are known to be right.
+_CHARGES: dict[str, Callable[[list[Any], Budget], None]] = {
+    "join": _charge_join,
+    "to_string": _charge_to_string,
+    "reverse": _charge_reverse,
+    **{name: _charge_items for name in _ITEM_WALKERS},
+}
 
 
 def _contains(subject: Any, search: Any, budget: Budget) -> bool:
-    """``contains`` with bounded equality (``search in subject`` on arrays, as jmespath)."""
+    """``contains`` with bounded equality (``search in subject``, as jmespath)."""
     if type(subject) is str:
-        return type(search) is str and search in subject
+        return search in subject  # a non-string search raises TypeError, as in jmespath
     budget.tick(len(subject))
     return any(_deep_equals(search, item, budget) for item in subject)
 
 
-def _call(name: str, args: list[Any], budget: Budget) -> Any:
-    _charge_arguments(name, args, budget)
+Call = Callable[[list[Any], Budget], Any]
+
+
+def _caller(name: str) -> Call:
+    """How the compiled expression calls ``name``: jmespath's own function once the arguments
+    pass its type checks (checked here, faster), with the budget charged first; arguments that
+    fail go through jmespath's ``call_function``, which raises its own type error."""
     spec = _TABLE[name]
-    if name == "contains":
-        _FUNCTIONS._validate_arguments(args, spec["signature"], name)
-        if type(args[0]) is str and type(args[1]) is not str:
-            # jmespath's `search in subject` raises here; say it as its type errors do
-            raise TransformRuntimeError("contains() on a string needs a string to search for")
-        return _contains(args[0], args[1], budget)
-    return _FUNCTIONS.call_function(name, args)
+    function = spec["function"]
+    checks = _arg_checks(spec["signature"])
+    charge = _CHARGES.get(name)
+
+    def call(args: list[Any], budget: Budget) -> Any:
+        if not _types_pass(args, checks, budget):
+            return _FUNCTIONS.call_function(name, args)
+        if name == "contains":
+            return _contains(args[0], args[1], budget)
+        if charge is not None:
+            charge(args, budget)
+        return function(_FUNCTIONS, *args)
+
+    return call
 
 
 def _check_arity(name: str, count: int) -> str | None:
@@ -349,6 +429,7 @@ class _Compiler:
     def __init__(self, expression: str) -> None:
         self.expression = expression
         self._function_searched_from: dict[str, int] = {}
+        self._literals: dict[Evaluate, Any] = {}  # the closures of literals, and their values
 
     def fail(self, message: str, offset: int) -> TransformSyntaxError:
         return TransformSyntaxError(message, expression=self.expression, offset=offset)
@@ -371,7 +452,9 @@ class _Compiler:
         name = node["value"]
 
         def field(value: Any, budget: Budget) -> Any:
-            budget.tick()
+            budget.steps -= 1  # budget.tick(), inlined on the hottest nodes
+            if budget.steps < 0:
+                budget.tick(0)
             return value.get(name) if type(value) is dict else None
 
         return field
@@ -390,6 +473,7 @@ class _Compiler:
             budget.tick()
             return literal
 
+        self._literals[constant] = literal
         return constant
 
     def _chain(self, node: dict[str, Any], depth: int) -> Evaluate:
@@ -515,26 +599,54 @@ class _Compiler:
     # building
 
     def _multi_select_list(self, node: dict[str, Any], depth: int) -> Evaluate:
-        items = self.children(node, depth)
+        gather = self.gatherer(self.children(node, depth))
 
         def multi_select_list(value: Any, budget: Budget) -> Any:
-            budget.tick()
             if value is None:
+                budget.tick()
                 return None
-            return [item(value, budget) for item in items]
+            return gather(value, budget)
 
         return multi_select_list
 
     def _multi_select_dict(self, node: dict[str, Any], depth: int) -> Evaluate:
-        pairs = [(child["value"], self.compile(child, depth + 1)) for child in node["children"]]
+        keys = [child["value"] for child in node["children"]]
+        gather = self.gatherer([self.compile(child, depth + 1) for child in node["children"]])
 
         def multi_select_dict(value: Any, budget: Budget) -> Any:
-            budget.tick()
             if value is None:
+                budget.tick()
                 return None
-            return {key: item(value, budget) for key, item in pairs}
+            return dict(zip(keys, gather(value, budget), strict=True))
 
         return multi_select_dict
+
+    def gatherer(self, items: list[Evaluate]) -> Callable[[Any, Budget], list[Any]]:
+        """The values of ``items`` on one value, in order, with a step for the whole (building
+        it) and one per item; literals are filled in without being called (a reshaping into a
+        chat tool's format is mostly literals)."""
+        literal_at = {i: self._literals[f] for i, f in enumerate(items) if f in self._literals}
+        evaluated = [(i, f) for i, f in enumerate(items) if i not in literal_at]
+        template = [literal_at.get(i) for i in range(len(items))]
+        fixed_steps = 1 + len(literal_at)
+        if not literal_at:
+
+            def gather_all(value: Any, budget: Budget) -> list[Any]:
+                budget.steps -= 1
+                if budget.steps < 0:
+                    budget.tick(0)
+                return [item(value, budget) for item in items]
+
+            return gather_all
+
+        def gather(value: Any, budget: Budget) -> list[Any]:
+            budget.tick(fixed_steps)
+            values = template.copy()
+            for i, item in evaluated:
+                values[i] = item(value, budget)
+            return values
+
+        return gather
 
     # logic
 
@@ -603,11 +715,11 @@ class _Compiler:
         why = _check_arity(name, len(node["children"]))
         if why is not None:
             raise self.fail(why, offset)
-        args = self.children(node, depth)
+        gather = self.gatherer(self.children(node, depth))
+        call = _caller(name)
 
         def function(value: Any, budget: Budget) -> Any:
-            budget.tick()
-            return _call(name, [arg(value, budget) for arg in args], budget)
+            return call(gather(value, budget), budget)
 
         return function
 
