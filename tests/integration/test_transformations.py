@@ -18,6 +18,7 @@ from tests.conftest import Clock
 from tests.factories import BOX, create_tenant, publish, send_deliveries
 from tests.integration.receiver import Receiver
 from tests.integration.test_api_portal import bearer, mint
+from tests.integration.test_delivery import attempts as attempts_of
 from workers.delivery import DeliveryContext
 
 Client = AsyncTestClient[Any]
@@ -260,12 +261,6 @@ async def published_to(
         await session.commit()
     assert delivery_id is not None
     return delivery_id, endpoint
-
-
-async def attempts_of(sessions: Any, delivery_id: str) -> list[Attempt]:
-    async with sessions() as session:
-        query = select(Attempt).where(Attempt.delivery_id == delivery_id).order_by(Attempt.id)
-        return list(await session.scalars(query))
 
 
 class TestWorker:
