@@ -178,7 +178,7 @@ async def run(trials: int, deliveries: int) -> tuple[dict[str, list[float]], dic
 
 
 def span(values: Sequence[float], digits: int = 1) -> str:
-    return f"{min(values):.{digits}f}–{max(values):.{digits}f}"
+    return f"{min(values):.{digits}f}-{max(values):.{digits}f}"
 
 
 def report(cpu: dict[str, list[float]], stops: dict[str, list[float]]) -> list[str]:
@@ -189,7 +189,7 @@ def report(cpu: dict[str, list[float]], stops: dict[str, list[float]]) -> list[s
     ]
     for name, values in cpu.items():
         if name == "none (baseline)":
-            lines.append(f"| {name} | {span(values)} | – | 1.00 | – |")
+            lines.append(f"| {name} | {span(values)} | - | 1.00 | - |")
             continue
         added = [v - b for v, b in zip(values, baseline, strict=True)]
         ratios = [v / b for v, b in zip(values, baseline, strict=True)]
