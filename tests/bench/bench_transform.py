@@ -89,7 +89,9 @@ HOSTILE = {
     "widening flattens": "[lines, lines, lines, lines, lines, lines, lines, lines][] | "
     + " | ".join(["[@, @, @, @, @, @, @, @][]"] * 3)
     + " | [*].sku",
-    "equality of doubled trees": "(" + " | ".join(["[@, @]"] * 30) + ") == ("
+    "equality of doubled trees": "("
+    + " | ".join(["[@, @]"] * 30)
+    + ") == ("
     + " | ".join(["[@, @]"] * 30)
     + ")",
 }
@@ -148,7 +150,9 @@ async def cpu_per_delivery_us(ctx: DeliveryContext, row: ClaimedDelivery, count:
     return elapsed / count * 1e6
 
 
-async def run(trials: int, deliveries: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+async def run(
+    trials: int, deliveries: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     box = SecretBox(Fernet.generate_key().decode())
     settings = Settings(secret_key="x")
     ctx = DeliveryContext(
@@ -194,9 +198,7 @@ def report(cpu: dict[str, list[float]], stops: dict[str, list[float]]) -> list[s
         added = [v - b for v, b in zip(values, baseline, strict=True)]
         ratios = [v / b for v, b in zip(values, baseline, strict=True)]
         met = "yes" if max(added) <= TARGET_ADDED_US else "**no**"
-        lines.append(
-            f"| {name} | {span(values)} | {span(added)} | {span(ratios, 2)} | {met} |"
-        )
+        lines.append(f"| {name} | {span(values)} | {span(added)} | {span(ratios, 2)} | {met} |")
     lines += ["", "| hostile expression | stopped after (ms wall) |", "|---|---|"]
     lines += [f"| `{name}` | {span(values)} |" for name, values in stops.items()]
     return lines
