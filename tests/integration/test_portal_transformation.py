@@ -49,6 +49,11 @@ class TestTransformationForm:
             saved = (await client.get(api_path)).json()["transformation"]
             assert saved == {"expression": SLACK, "headers": {"X-Shape": "slack"}}
 
+            detail = await browser.get(f"/portal/endpoints/{endpoint_id}")
+            shown = re.search(r'<pre class="transformation">([^<]*)</pre>', detail.text)
+            assert shown is not None and html.unescape(shown.group(1)) == SLACK
+            assert "X-Shape: slack" in detail.text
+
             edit = await browser.get(f"/portal/endpoints/{endpoint_id}/edit")
             assert textarea(edit.text, "transformation_expression") == SLACK
             assert textarea(edit.text, "transformation_headers") == "X-Shape: slack"
