@@ -117,7 +117,8 @@ class Program:
             raise
         except jmespath.exceptions.JMESPathError as exc:
             raise TransformRuntimeError(str(exc)) from None
-        except (TypeError, ValueError, OverflowError) as exc:
+        except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+            # jmespath's functions on values their checks let through (`1 < 'a'`, `'a' in 1`)
             raise TransformRuntimeError(f"cannot evaluate: {exc}") from None
         except RecursionError:
             raise TransformRuntimeError("the value is nested too deeply") from None
@@ -130,7 +131,10 @@ class Program:
         result = self.apply(payload, budget=budget)
         if result is None:
             raise TransformRuntimeError("the expression produced null")
-        return msgspec.json.encode(result)
+        try:
+            return msgspec.json.encode(result)
+        except (TypeError, ValueError, OverflowError) as exc:  # not expected: results are JSON
+            raise TransformRuntimeError(f"the result is not JSON: {exc}") from None
 
 
 def compile_expression(expression: str) -> Program:
@@ -702,6 +706,14 @@ class _Compiler:
     # functions
 
     def _expref(self, node: dict[str, Any], depth: int) -> Evaluate:
+        # Elsewhere jmespath would hand back a value that is not JSON (or fail on it).
+        found = re.search(r"(?<!&)&(?!&)", self.expression)
+        raise self.fail(
+            "&expression is only an argument of map, sort_by, min_by and max_by",
+            found.start() if found else 0,
+        )
+
+    def expref(self, node: dict[str, Any], depth: int) -> Evaluate:
         (inner,) = self.children(node, depth)
 
         def expref(value: Any, budget: Budget) -> Any:
@@ -715,7 +727,15 @@ class _Compiler:
         why = _check_arity(name, len(node["children"]))
         if why is not None:
             raise self.fail(why, offset)
-        gather = self.gatherer(self.children(node, depth))
+        signature = _TABLE[name]["signature"]
+        args = [
+            self.expref(arg, depth + 1)
+            if arg["type"] == "expref"
+            and signature[min(i, len(signature) - 1)]["types"] == ["expref"]
+            else self.compile(arg, depth + 1)
+            for i, arg in enumerate(node["children"])
+        ]
+        gather = self.gatherer(args)
         call = _caller(name)
 
         def function(value: Any, budget: Budget) -> Any:

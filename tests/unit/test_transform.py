@@ -334,6 +334,14 @@ class TestErrorPlaces:
         assert (error.offset, error.line, error.column) == (offset, line, column)
         assert f"line {line}, column {column}" in error.message
 
+    @pytest.mark.parametrize("expression", ["&id", "not_null(&id)", "[&id]", "to_array(&id)"])
+    def test_an_expression_reference_outside_its_functions_is_refused(
+        self, expression: str
+    ) -> None:
+        with pytest.raises(TransformSyntaxError, match="only an argument of") as caught:
+            compile_expression(expression)
+        assert caught.value.offset == expression.index("&")
+
     def test_unknown_function_is_refused_when_compiled(self) -> None:
         with pytest.raises(TransformSyntaxError, match="unknown function eval"):
             compile_expression("eval(id)")
