@@ -32,6 +32,7 @@ Errors::
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -386,6 +387,23 @@ def _contains(subject: Any, search: Any, budget: Budget) -> bool:
     return any(_deep_equals(search, item, budget) for item in subject)
 
 
+# jmespath's to_string is json.dumps(arg, separators=(",", ":"), default=str), which builds an
+# encoder per call; one built once encodes the same.
+_TO_STRING = json.JSONEncoder(separators=(",", ":"), default=str)
+_SCALAR_TEXT: dict[Any, str] = {True: "true", False: "false", None: "null"}
+
+
+def _to_string(arg: Any) -> str:
+    kind = type(arg)
+    if kind is str:
+        return arg  # type: ignore[no-any-return]
+    if kind is int:
+        return str(arg)
+    if kind is bool or arg is None:
+        return _SCALAR_TEXT[arg]
+    return _TO_STRING.encode(arg)
+
+
 Call = Callable[[list[Any], Budget], Any]
 
 
@@ -405,6 +423,8 @@ def _caller(name: str) -> Call:
             return _contains(args[0], args[1], budget)
         if charge is not None:
             charge(args, budget)
+        if name == "to_string":
+            return _to_string(args[0])
         return function(_FUNCTIONS, *args)
 
     return call

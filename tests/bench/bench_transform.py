@@ -8,8 +8,9 @@ same try without one, measured in the same run; and how fast hostile expressions
    HMAC v1, build the headers, POST, classify) on a claimed row with a 1.3 KB invoice payload,
    with a sender that answers 200 at once, so what is measured is the worker's own CPU. Each
    trial runs every case ``--deliveries`` times, interleaved in one process; the figure is process
-   CPU time per delivery. ``added`` is a case minus the baseline (no transformation) of the same
-   trial; the ranges are over ``--trials`` trials.
+   CPU time per delivery, the cases taking turns in 10 chunks per trial so that a shift of the
+   machine's load falls on all of them. ``added`` is a case minus the baseline (no
+   transformation) of the same trial; the ranges are over ``--trials`` trials.
 2. Hostile: wall time until the budget stops each hostile expression (the compiled expression is
    cached, as in the worker), over the same trials.
 """
@@ -139,15 +140,16 @@ def claimed(box: SecretBox, secret_encrypted: str, expression: str | None) -> Cl
     return ClaimedDelivery(**fields)
 
 
-async def cpu_per_delivery_us(ctx: DeliveryContext, row: ClaimedDelivery, count: int) -> float:
-    for _ in range(200):  # warm: caches, the compiled expression
-        await try_delivery(ctx, row)
+CHUNKS = 10  # per trial, the cases take turns this many times (a shared machine's load shifts)
+
+
+async def cpu_seconds(ctx: DeliveryContext, row: ClaimedDelivery, count: int) -> float:
     started = time.process_time()
     for _ in range(count):
         outcome = await try_delivery(ctx, row)
     elapsed = time.process_time() - started
     assert outcome.succeeded, outcome
-    return elapsed / count * 1e6
+    return elapsed
 
 
 async def run(
@@ -165,9 +167,16 @@ async def run(
     rows = {name: claimed(box, secret_encrypted, expr) for name, expr in CASES.items()}
     cpu: dict[str, list[float]] = {name: [] for name in CASES}
     stops: dict[str, list[float]] = {name: [] for name in HOSTILE}
+    for row in rows.values():
+        await cpu_seconds(ctx, row, 200)  # warm: caches, the compiled expression
+    per_chunk = max(deliveries // CHUNKS, 1)
     for _ in range(trials):
-        for name, row in rows.items():
-            cpu[name].append(await cpu_per_delivery_us(ctx, row, deliveries))
+        spent = dict.fromkeys(rows, 0.0)
+        for _ in range(CHUNKS):
+            for name, row in rows.items():
+                spent[name] += await cpu_seconds(ctx, row, per_chunk)
+        for name in rows:
+            cpu[name].append(spent[name] / (per_chunk * CHUNKS) * 1e6)
         for name, expression in HOSTILE.items():
             program = compile_expression(expression)
             started = time.perf_counter()
