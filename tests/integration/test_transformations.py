@@ -265,7 +265,7 @@ async def published_to(
 
 class TestWorker:
     async def test_the_transformed_body_is_sent_signed_and_logged(
-        self, ctx: DeliveryContext, sessions: Any, receiver: Receiver
+        self, ctx: DeliveryContext, sessions: Any, receiver: Receiver, client: Client
     ) -> None:
         delivery_id, endpoint = await published_to(
             sessions,
@@ -288,6 +288,10 @@ class TestWorker:
         (attempt,) = await attempts_of(sessions, delivery_id)
         assert attempt.status == "succeeded"
         assert attempt.request_body == request.body.decode()
+        # The delivery log (the attempts API) shows the body that was sent.
+        logged = await client.get(f"{BASE}/messages/{attempt.message_id}/attempts")
+        (shown,) = logged.json()["data"]
+        assert shown["request_body"] == request.body.decode()
 
     async def test_an_untransformed_attempt_logs_no_request_body(
         self, ctx: DeliveryContext, sessions: Any, receiver: Receiver
