@@ -99,7 +99,7 @@ CORPUS = [
     "to_string(zero)",
     "to_string(lines[1].price)",
     "to_string(flags)",
-    "to_string(`{\"name\": \"Zoë\", \"n\": [1.5, null]}`)",
+    'to_string(`{"name": "Zoë", "n": [1.5, null]}`)',
     "to_number('12.5')",
     "to_number('nope')",
     "to_number(count)",
