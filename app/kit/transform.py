@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -155,7 +156,11 @@ def _compile_cached(expression: str) -> Program:
     if not expression.strip():
         raise TransformSyntaxError("the expression is empty", expression=expression, offset=0)
     try:
-        tree = jmespath.parser.Parser().parse(expression).parsed
+        with warnings.catch_warnings():
+            # `foo` (a string in backquotes) is JMESPath's deprecated literal form: accepted, as
+            # jmespath.search accepts it, without a warning per compile.
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            tree = jmespath.parser.Parser().parse(expression).parsed
     except jmespath.exceptions.LexerError as exc:
         raise TransformSyntaxError(
             exc.message, expression=expression, offset=exc.lexer_position

@@ -8,6 +8,7 @@ from typing import Any
 
 import jmespath
 import jmespath.exceptions
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -363,3 +364,32 @@ class TestErrorPlaces:
     def test_every_error_is_a_transform_error(self) -> None:
         assert issubclass(TransformSyntaxError, TransformError)
         assert issubclass(BudgetExceeded, TransformRuntimeError)
+
+
+class TestAnyInput:
+    """Whatever a client sends, the outcome is a value or a TransformError: never another
+    exception (which the API would answer as a 500)."""
+
+    @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        expression=st.one_of(
+            st.text(max_size=60),
+            st.text(alphabet="ab@*[]{}()|&!=<>?:,.'`\"0123456789-_ \n\\", max_size=60),
+            expressions(),
+        ),
+        payload=json_values,
+    )
+    def test_text_compiles_and_runs_or_fails_as_a_transform_error(
+        self, expression: str, payload: Any
+    ) -> None:
+        try:
+            program = compile_expression(expression)
+        except TransformSyntaxError as exc:
+            assert 0 <= exc.offset <= len(expression)
+            return
+        try:
+            body = program.render(payload)
+        except TransformRuntimeError:
+            return
+        # What is sent is JSON, and is what the expression produced.
+        assert msgspec.json.decode(body) == program.apply(payload)
