@@ -200,8 +200,9 @@ json_values = st.recursive(
 )
 ONE_ARGUMENT_FUNCTIONS = [
     *("length", "keys", "values", "to_string", "to_number", "type", "not_null"),
-    *("sort", "reverse", "to_array", "sum", "max", "abs"),
+    *("sort", "reverse", "to_array", "sum", "max", "min", "avg", "abs", "floor", "ceil"),
 ]
+TWO_ARGUMENT_FUNCTIONS = ["contains", "merge", "starts_with", "ends_with", "not_null", "join"]
 literals = st.sampled_from(["`1`", "`0`", "`true`", "`null`", "'a'", "`[1, 2]`", "`{}`", "''"])
 
 
@@ -230,11 +231,20 @@ def expressions() -> st.SearchStrategy[str]:
                 st.sampled_from(ONE_ARGUMENT_FUNCTIONS),
                 inner,
             ).map(lambda t: f"{t[0]}({t[1]})"),
-            st.tuples(inner, inner).map(lambda t: f"contains({t[0]}, {t[1]})"),
-            st.tuples(inner, inner).map(lambda t: f"merge({t[0]}, {t[1]})"),
+            st.tuples(st.sampled_from(TWO_ARGUMENT_FUNCTIONS), inner, inner).map(
+                lambda t: f"{t[0]}({t[1]}, {t[2]})"
+            ),
             inner.map(lambda e: f"join(',', {e})"),
-            st.tuples(inner, inner).map(lambda t: f"sort_by({t[0]}, &{t[1]})"),
+            st.tuples(st.sampled_from(["sort_by", "min_by", "max_by"]), inner, inner).map(
+                lambda t: f"{t[0]}({t[1]}, &{t[2]})"
+            ),
             st.tuples(inner, inner).map(lambda t: f"map(&{t[1]}, {t[0]})"),
+            st.tuples(inner, st.sampled_from(["[1:]", "[::2]", "[-2:]", "[:1]"])).map(
+                lambda t: f"{t[0]}{t[1]}"
+            ),
+            st.tuples(inner, st.sampled_from(KEYS), inner).map(
+                lambda t: f"{t[0]}[?{t[1]} == {t[2]}]"
+            ),
         )
 
     return st.recursive(atoms, extend, max_leaves=6)
