@@ -28,6 +28,7 @@ FIELD_OF_CODE = {
     "event_type_not_found": "event_type",
     "event_type_archived": "event_type",
     "invalid_transformation": "transformation_expression",
+    "transformation_failed": "transformation_sample",
 }
 # An error of the service's naming a place inside the transformation: the field it belongs to.
 FIELD_OF_PATH = {
@@ -113,6 +114,20 @@ def endpoint_fields(form: FormMultiDict) -> dict[str, Any]:
     }
 
 
+def preview_fields(form: FormMultiDict) -> tuple[dict[str, Any], Any]:
+    """The transformation typed in the form and the sample payload to preview it on."""
+    transformation = _transformation(form)
+    if transformation is None:
+        raise FormError("write an expression to preview", "transformation_expression")
+    text = str(form.get("transformation_sample", ""))
+    if not text.strip():
+        raise FormError("paste a sample payload (JSON) to preview on", "transformation_sample")
+    try:
+        return transformation, json.loads(text)
+    except ValueError as exc:
+        raise FormError(f"not valid JSON: {exc}", "transformation_sample") from None
+
+
 def _transformation(form: FormMultiDict) -> dict[str, Any] | None:
     expression = str(form.get("transformation_expression", "")).replace("\r\n", "\n")
     headers = _headers(form.get("transformation_headers", ""), field="transformation_headers")
@@ -148,4 +163,5 @@ def form_values(form: FormMultiDict) -> dict[str, Any]:
         "headers": form.get("headers", ""),
         "transformation_expression": form.get("transformation_expression", ""),
         "transformation_headers": form.get("transformation_headers", ""),
+        "transformation_sample": form.get("transformation_sample", ""),
     }

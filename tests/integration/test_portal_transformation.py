@@ -165,3 +165,84 @@ class TestTransformationForm:
             assert sent is not None
             assert html.unescape(sent.group(1)) == f'"{MARKUP}-sent"'
             assert "<script>alert" not in page.text
+
+
+class TestTransformationPreview:
+    async def test_preview_shows_what_would_be_sent_and_saves_nothing(
+        self, app: Litestar, client: Client
+    ) -> None:
+        await tenant(client)
+        minted = await mint_link(client, "acme")
+        async with browser_client(app) as browser:
+            csrf = await sign_in(browser, minted["magic_link"])
+            form = {
+                "csrf": csrf,
+                "url": "https://example.com/h",
+                "transformation_expression": SLACK,
+                "transformation_sample": '{"amount": 4200}',
+            }
+
+            new = await browser.post("/portal/endpoints/new/preview", data=form)
+
+            assert new.status_code == 200, new.text
+            shown = re.search(r'<pre class="transformation-preview">([^<]*)</pre>', new.text)
+            assert shown is not None
+            assert html.unescape(shown.group(1)) == '{\n  "text": "Paid: 4200"\n}'
+            # The form keeps what was typed, to be saved next.
+            assert textarea(new.text, "transformation_expression") == SLACK
+            assert textarea(new.text, "transformation_sample") == '{"amount": 4200}'
+            assert (await client.get("/api/v1/tenants/acme/endpoints")).json()["data"] == []
+
+            endpoint_id = await create_endpoint(browser, csrf, transformation_expression="amount")
+            edit = await browser.post(f"/portal/endpoints/{endpoint_id}/preview", data=form)
+            assert edit.status_code == 200
+            assert "Paid: 4200" in edit.text
+            api = await client.get(f"/api/v1/tenants/acme/endpoints/{endpoint_id}")
+            assert api.json()["transformation"]["expression"] == "amount"
+
+    async def test_preview_refusals_are_shown_at_their_field(
+        self, app: Litestar, client: Client
+    ) -> None:
+        await tenant(client)
+        minted = await mint_link(client, "acme")
+        async with browser_client(app) as browser:
+            csrf = await sign_in(browser, minted["magic_link"])
+            base = {"csrf": csrf, "url": "https://example.com/h"}
+            for fields, field, words in (
+                (
+                    {"transformation_expression": "a.[", "transformation_sample": "{}"},
+                    "transformation_expression",
+                    "line 1, column 4",
+                ),
+                (
+                    {
+                        "transformation_expression": "length(amount)",
+                        "transformation_sample": '{"amount": 1}',
+                    },
+                    "transformation_sample",
+                    "fails on this payload",
+                ),
+                (
+                    {"transformation_expression": "id", "transformation_sample": "{nope"},
+                    "transformation_sample",
+                    "not valid JSON",
+                ),
+                (
+                    {"transformation_expression": "id", "transformation_sample": ""},
+                    "transformation_sample",
+                    "sample payload",
+                ),
+                ({"transformation_sample": "{}"}, "transformation_expression", "expression"),
+                (
+                    {
+                        "transformation_expression": "id",
+                        "transformation_headers": "webhook-id: 1",
+                        "transformation_sample": "{}",
+                    },
+                    "transformation_headers",
+                    "set by Hookrelay",
+                ),
+            ):
+                refused = await browser.post("/portal/endpoints/new/preview", data=base | fields)
+                assert refused.status_code == 422, fields
+                assert words in field_error(refused.text, field), fields
