@@ -35,11 +35,17 @@ PROBLEM_JSON = "application/problem+json"
 
 class FieldError(msgspec.Struct, omit_defaults=True):
     """What is wrong with one part of the request (``path`` is like ``$.url``; ``message_index``
-    is the message's place in a batch publish)."""
+    is the message's place in a batch publish; ``offset``, ``line`` and ``column`` the place
+    inside a transformation's expression)."""
 
     path: str
     message: str
     message_index: str | None = None
+    # Inside a text the client wrote (a transformation's expression): 0-based offset, 1-based
+    # line and column.
+    offset: int | None = None
+    line: int | None = None
+    column: int | None = None
 
 
 class Problem(msgspec.Struct, omit_defaults=True):
@@ -63,7 +69,7 @@ class AppError(Exception):
         *,
         code: str | None = None,
         status_code: int | None = None,
-        errors: list[dict[str, str]] | None = None,
+        errors: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail

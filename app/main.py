@@ -19,7 +19,7 @@ from app.auth.service import Authenticator
 from app.config import Settings
 from app.db import create_engine, session_factory
 from app.deliveries.controllers import EndpointLogController, RecoveryController
-from app.endpoints.controllers import EndpointController
+from app.endpoints.controllers import EndpointController, TransformationController
 from app.errors import exception_handlers
 from app.event_types.controllers import EventTypeController
 from app.health.controllers import READY_CACHE_SECONDS, HealthController, readiness
@@ -99,6 +99,7 @@ def create_app(
             TenantController,
             EventTypeController,
             EndpointController,
+            TransformationController,
             SigningKeyController,
             MessageController,
             PortalTokenController,

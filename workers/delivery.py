@@ -17,11 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.deliveries.repository import ClaimedDelivery
+from app.endpoints import transformations
 from app.kit.clock import utc_now
 from app.kit.crypto import SecretBox
 from app.kit.egress import EgressBlocked
 from app.kit.jobs import JobQueue
 from app.kit.signing import active_secrets, active_signing_keys, signature_headers
+from app.kit.transform import TransformError
 from workers.http import Sender
 from workers.policy import is_success
 
@@ -40,6 +42,7 @@ class Outcome:
     retry_after: str | None = None  # the receiver's Retry-After header, as sent
     request_headers: dict[str, str] | None = None  # as sent, secrets redacted
     response_headers: dict[str, str] | None = None  # bounded (workers.http)
+    request_body: str | None = None  # the body sent, when a transformation changed it (bounded)
 
     @property
     def succeeded(self) -> bool:
@@ -112,6 +115,7 @@ async def post(
     timeout_seconds: float,
     max_body_bytes: int,
     destination: bool = False,
+    request_body: str | None = None,
 ) -> Outcome:
     """POST once, within ``timeout_seconds`` in all, keeping the first ``max_body_bytes`` of the answer."""
     sent_headers = redact_headers(headers)
@@ -130,6 +134,7 @@ async def post(
             error_kind=classify_error(exc),
             error_detail=f"{type(exc).__name__}: {exc}"[:500],
             request_headers=sent_headers,
+            request_body=request_body,
         )
     elapsed_ms = int((time.perf_counter() - started) * 1000)
     return Outcome(
@@ -140,6 +145,7 @@ async def post(
         retry_after=response_headers.get("retry-after"),
         request_headers=sent_headers,
         response_headers=response_headers,
+        request_body=request_body,
     )
 
 
@@ -153,6 +159,18 @@ async def try_delivery(ctx: DeliveryContext, row: ClaimedDelivery) -> Outcome:
             error_kind="payload_purged",
             error_detail="the payload was purged by retention",
         )
+    body, extra_headers = row.body, None
+    if row.transformation is not None:
+        try:
+            body, extra_headers = transformations.apply(row.transformation, body)
+        except TransformError as exc:
+            return Outcome(
+                status_code=None,
+                response_body="",
+                duration_ms=0,
+                error_kind="transformation",
+                error_detail=f"the transformation failed: {exc.message}"[:500],
+            )
     now = utc_now()
     decrypt = ctx.secret_box.decrypt
     scheme = row.signature_scheme
@@ -165,20 +183,27 @@ async def try_delivery(ctx: DeliveryContext, row: ClaimedDelivery) -> Outcome:
     keys = active_signing_keys(row.signing_keys, now=now, decrypt=decrypt) if scheme != "v1" else ()
     headers = {
         **(row.headers or {}),  # the endpoint's custom headers (reserved names are refused)
-        # An inbound message carries the provider's content type and forwarded headers.
-        **(row.payload_headers or _JSON),
+        **(extra_headers or {}),  # the transformation's (the same rules)
+        # An inbound message carries the provider's content type and forwarded headers; a
+        # transformed body is always JSON.
+        **(_JSON if extra_headers is not None else row.payload_headers or _JSON),
+        # The signature covers the bytes actually sent, transformed or not.
         **signature_headers(
-            secrets, msg_id=row.message_id, timestamp=now, body=row.body, signing_keys=keys
+            secrets, msg_id=row.message_id, timestamp=now, body=body, signing_keys=keys
         ),
     }
     return await post(
         ctx.client,
         row.url,
-        row.body,
+        body,
         headers,
         timeout_seconds=ctx.settings.request_timeout_seconds,
         max_body_bytes=ctx.settings.max_response_body_bytes,
         destination=row.destination,
+        # The log shows what was sent (its first bytes, as of a response), not the payload.
+        request_body=None
+        if extra_headers is None
+        else body[: ctx.settings.max_response_body_bytes].decode("utf-8", "replace"),
     )
 
 

@@ -45,8 +45,10 @@ from workers.policy import (
 
 log = structlog.get_logger(__name__)
 
-# Kinds that say nothing about the receiver's health.
-_NOT_ENDPOINT_HEALTH = frozenset({"payload_purged"})
+# Kinds that say nothing about the receiver's health. A failing transformation is the customer's
+# expression meeting a payload, decided before any request: it must not open the circuit of (or
+# auto-disable) a receiver that is healthy, and hold back the endpoint's other deliveries.
+_NOT_ENDPOINT_HEALTH = frozenset({"payload_purged", "transformation"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +216,7 @@ def _attempt_row(result: Result, tries: int, now: datetime) -> AttemptRow:
         response_headers=outcome.response_headers
         and {name: _storable(value) for name, value in outcome.response_headers.items()},
         response_body=_storable(outcome.response_body),
+        request_body=outcome.request_body,
         duration_ms=outcome.duration_ms,
         error_kind=outcome.error_kind,
         error_detail=outcome.error_detail and _storable(outcome.error_detail),

@@ -8,7 +8,7 @@ type catalog. Any other route answers 403; another tenant's ids answer 404
 Guarantee 10: only the platform publishes. A portal token (a customer's staff) could otherwise
 forge platform events into the customer's own systems, signed with the real secret; it may send
 test events (``…/endpoints/{endpoint}/test``), which are marked as such. A read-only portal token
-may only read, and not reveal secrets.
+may only read (and preview transformations, which changes nothing), and not reveal secrets.
 """
 
 from typing import Any
@@ -24,6 +24,8 @@ TENANT_ROUTES = "/api/v1/tenants/{tenant}"
 ADMIN_ONLY_TENANT_ROUTES = ("/portal-tokens",)
 PUBLISH_ROUTES = ("/messages", "/messages/batch")
 SECRET_ROUTES = ("/endpoints/{endpoint}/secret", "/endpoints/{endpoint}/signing-keys/secret")
+# POSTs that change nothing, which a read-only portal token may make.
+PREVIEW_ROUTES = ("/transformation/preview", "/endpoints/{endpoint}/transformation/preview")
 CATALOG_ROUTES = "/api/v1/event-types"
 READS = ("GET", "HEAD")
 
@@ -43,6 +45,8 @@ def portal_refusal(method: str, path_template: str, *, read_only: bool) -> Forbi
             code="publish_admin_only",
         )
     if read_only and (method not in READS or rest in SECRET_ROUTES):
+        if method == "POST" and rest in PREVIEW_ROUTES:
+            return None
         return Forbidden("this portal token is read-only", code="read_only")
     return None
 

@@ -82,6 +82,7 @@ class ClaimedDelivery(NamedTuple):
     payload_headers: dict[str, str] | None  # per message (inbound: content type, provider's ids)
     signature_scheme: str  # v1, v1a or both (app.kit.signing)
     signing_keys: list[dict[str, Any]] | None  # ed25519 keys; null unless v1a was ever used
+    transformation: dict[str, Any] | None  # reshapes the body before signing (app.kit.transform)
 
 
 async def claim_for_send(
@@ -137,6 +138,7 @@ _SEND_COLUMNS = (
     MessagePayload.headers.label("payload_headers"),
     Endpoint.signature_scheme,
     Endpoint.signing_keys,
+    Endpoint.transformation,
 )
 
 # What a claim returns per delivery: its own columns and what sending it needs (the fields of
@@ -171,7 +173,8 @@ _CLAIM_FOR_SEND_PG = (
                e.url, e.secret_encrypted, e.old_secrets, e.headers, e.disabled,
                e.rate_limit_per_second, e.send_after, e.circuit_state, e.circuit_failures,
                e.circuit_cooldown_seconds, e.circuit_next_probe_at, e.destination, p.body,
-               p.headers AS payload_headers, e.signature_scheme, e.signing_keys
+               p.headers AS payload_headers, e.signature_scheme, e.signing_keys,
+               e.transformation
         FROM leased
         JOIN endpoints AS e ON e.id = leased.endpoint_id
         LEFT JOIN message_payloads AS p ON p.message_id = leased.message_id
@@ -213,6 +216,7 @@ class AttemptRow(TypedDict):
     request_headers: dict[str, str] | None
     response_headers: dict[str, str] | None
     response_body: str
+    request_body: str | None
     duration_ms: int
     error_kind: str | None
     error_detail: str | None
@@ -270,6 +274,7 @@ _ATTEMPT_PG_TYPES = {
     "request_headers": "json",
     "response_headers": "json",
     "response_body": "text",
+    "request_body": "text",
     "duration_ms": "integer",
     "error_kind": "varchar",
     "error_detail": "text",

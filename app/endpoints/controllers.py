@@ -2,15 +2,18 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
-from app.endpoints import examples, service
+from app.endpoints import examples, service, transformations
 from app.endpoints.schemas import (
     EndpointCreate,
     EndpointDisable,
     EndpointOut,
     EndpointSecretOut,
     EndpointTestEvent,
+    EndpointTransformationPreview,
     EndpointUpdate,
     SecretRotate,
+    TransformationPreview,
+    TransformationPreviewOut,
 )
 from app.kit.deps import Cursor, Limit, Session
 from app.kit.pagination import Page, page_of
@@ -157,4 +160,39 @@ class EndpointController(Controller):
         PUBLISHED.inc()
         return Response(
             present(MessageOut, published.message, payload=published.payload), status_code=202
+        )
+
+    @post(
+        "/{endpoint:str}/transformation/preview",
+        operation_id="preview_endpoint_transformation",
+        status_code=200,
+    )
+    async def preview_transformation(
+        self,
+        session: Session,
+        tenant: FromPath[str],
+        endpoint: FromPath[str],
+        data: JSONBody[EndpointTransformationPreview],
+    ) -> TransformationPreviewOut:
+        """Preview the endpoint's transformation (or a given one) on a payload or a past message;
+        changes nothing."""
+        owner = await tenants.get(session, tenant)
+        found = await service.get(session, owner, endpoint)
+        return await transformations.preview_for_endpoint(
+            session, owner, found, data, service.check_headers
+        )
+
+
+class TransformationController(Controller):
+    path = "/api/v1/tenants/{tenant:str}/transformation"
+    tags = ["endpoints"]
+
+    @post("/preview", operation_id="preview_transformation", status_code=200)
+    async def preview(
+        self, session: Session, tenant: FromPath[str], data: JSONBody[TransformationPreview]
+    ) -> TransformationPreviewOut:
+        """Preview a transformation on a sample payload; changes nothing."""
+        await tenants.get(session, tenant)
+        return transformations.preview(
+            data.expression, service.check_headers(data.headers), data.payload
         )

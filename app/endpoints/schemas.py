@@ -21,7 +21,18 @@ PayloadFilter = dict[str, Any]  # the language of app.kit.filters, checked by th
 # What an ordered endpoint does when a key's head exhausts its tries: hold the key until a resend
 # or a skip, or record the head failed and go on with the key's next message.
 OrderingFailurePolicy = Literal["hold", "skip"]
+# A JMESPath expression (app.kit.transform); its syntax is checked by the service.
+Expression = Annotated[str, Meta(min_length=1, max_length=4096)]
 Secret = Annotated[str, Meta(min_length=10, max_length=200, pattern=r"^whsec_[A-Za-z0-9+/=]+$")]
+
+
+class Transformation(msgspec.Struct, forbid_unknown_fields=True):
+    """How the payload is reshaped before it is signed and sent: a JMESPath ``expression`` over
+    the payload (its result is the body) and ``headers`` added to the request (the same rules
+    as the endpoint's ``headers``)."""
+
+    expression: Expression
+    headers: Headers = msgspec.field(default_factory=dict)
 
 
 class EndpointCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -45,6 +56,7 @@ class EndpointCreate(msgspec.Struct, forbid_unknown_fields=True):
     # Messages of one ordering_key in publish order, one in flight per key (see the README).
     ordered: bool = False
     ordering_failure_policy: OrderingFailurePolicy = "hold"
+    transformation: Transformation | None = None
 
 
 class EndpointUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -63,6 +75,7 @@ class EndpointUpdate(msgspec.Struct, forbid_unknown_fields=True):
     signature_scheme: SignatureScheme | msgspec.UnsetType = msgspec.UNSET
     ordered: bool | msgspec.UnsetType = msgspec.UNSET
     ordering_failure_policy: OrderingFailurePolicy | msgspec.UnsetType = msgspec.UNSET
+    transformation: Transformation | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class EndpointDisable(msgspec.Struct, forbid_unknown_fields=True):
@@ -82,6 +95,7 @@ class EndpointOut(msgspec.Struct):
     channels: list[str] | None
     payload_filter: dict[str, Any] | None
     headers: dict[str, str]
+    transformation: Transformation | None  # null: the payload is sent as published
     metadata_: dict[str, str] = msgspec.field(name="metadata")
     rate_limit_per_second: int | None
     signature_scheme: str  # v1, v1a or both
@@ -115,3 +129,29 @@ class EndpointTestEvent(msgspec.Struct, forbid_unknown_fields=True):
 
     event_type: EventTypeName | None = None
     payload: dict[str, Any] | None = None
+
+
+class TransformationPreview(msgspec.Struct, forbid_unknown_fields=True):
+    """A JMESPath ``expression`` (and ``headers``) to try on a sample ``payload``."""
+
+    expression: Expression
+    payload: Any
+    headers: Headers = msgspec.field(default_factory=dict)
+
+
+class EndpointTransformationPreview(msgspec.Struct, forbid_unknown_fields=True):
+    """What to preview: the endpoint's saved transformation, or ``expression`` (and
+    ``headers``) if given, on ``payload`` or on the payload of the past message ``message_id``
+    (exactly one of the two)."""
+
+    expression: Expression | None = None
+    headers: Headers | None = None
+    payload: Any | msgspec.UnsetType = msgspec.UNSET
+    message_id: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+
+
+class TransformationPreviewOut(msgspec.Struct):
+    """What would be sent: the body (as JSON) and the headers the transformation adds."""
+
+    payload: Any
+    headers: dict[str, str]

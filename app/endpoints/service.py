@@ -9,8 +9,8 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.deliveries import ordering, planning
-from app.endpoints import repository
-from app.endpoints.schemas import EndpointCreate, EndpointUpdate
+from app.endpoints import repository, transformations
+from app.endpoints.schemas import EndpointCreate, EndpointUpdate, Transformation
 from app.errors import InvalidRequest, NotFound
 from app.kit.clock import utc_now
 from app.kit.crypto import SecretBox
@@ -81,6 +81,11 @@ def check_filter(payload_filter: dict[str, Any] | None) -> dict[str, Any] | None
     return payload_filter
 
 
+def check_transformation(transformation: Transformation | None) -> dict[str, Any] | None:
+    """The transformation as stored, if it compiles and its headers pass (422 otherwise)."""
+    return transformations.check(transformation, check_headers)
+
+
 def _without_repeats(values: list[str] | None) -> list[str] | None:
     return None if values is None else list(dict.fromkeys(values))
 
@@ -109,6 +114,7 @@ async def create(
         signature_scheme=data.signature_scheme,
         ordered=data.ordered,
         ordering_failure_policy=data.ordering_failure_policy,
+        transformation=check_transformation(data.transformation),
     )
     ensure_key(endpoint, box, scheme=data.signature_scheme)
     session.add(endpoint)
@@ -134,6 +140,7 @@ _CHECK_ON_UPDATE: dict[str, Callable[[Any], Any]] = {
     "channels": _without_repeats,
     "payload_filter": check_filter,
     "headers": check_headers,
+    "transformation": check_transformation,
 }
 
 

@@ -84,6 +84,9 @@ class AttemptOut(msgspec.Struct):
     created_at: datetime
     request_headers: dict[str, str] | None = None  # as sent, signatures and secrets redacted
     response_headers: dict[str, str] | None = None
+    # The body sent (its first bytes) when the endpoint's transformation reshaped the payload;
+    # null: the message's payload was sent as published.
+    request_body: str | None = None
     endpoint_deleted: bool = False  # its endpoint was deleted: history kept until retention
 
 

@@ -28,6 +28,9 @@ class Attempt(Base):
     request_headers: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     response_headers: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     response_body: Mapped[str] = mapped_column(Text, default="")
+    # The body sent when an endpoint's transformation made it differ from the payload (its
+    # first MAX_RESPONSE_BODY_BYTES); null: the message's payload was sent as published.
+    request_body: Mapped[str | None] = mapped_column(Text, nullable=True)
     duration_ms: Mapped[int] = mapped_column(Integer)
     error_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
     error_detail: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -54,6 +54,11 @@ class Endpoint(TimestampMixin, Base):
     signing_keys: Mapped[list[dict[str, Any]] | None] = mapped_column(
         JSON(none_as_null=True), nullable=True
     )
+    # {"expression": JMESPath, "headers": {name: value}} applied before signing
+    # (app.kit.transform); null: the payload is sent as published.
+    transformation: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True), nullable=True
+    )
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     # Ordered delivery (``app.deliveries.ordering``): messages of one ordering key in publish
     # order, one in flight per key; when a key's head exhausts its tries the key is held (until a

@@ -14,9 +14,15 @@ from litestar.response import Redirect, Template
 from app.deliveries import log as endpoint_log
 from app.deliveries import ordering
 from app.deliveries import service as deliveries
-from app.endpoints import examples
+from app.endpoints import examples, transformations
 from app.endpoints import service as endpoints
-from app.endpoints.schemas import EndpointCreate, EndpointOut, EndpointTestEvent, EndpointUpdate
+from app.endpoints.schemas import (
+    EndpointCreate,
+    EndpointOut,
+    EndpointTestEvent,
+    EndpointUpdate,
+    Transformation,
+)
 from app.errors import AppError
 from app.kit.deps import Session
 from app.kit.schemas import present
@@ -30,6 +36,7 @@ from app.portal_web.forms import (
     decode,
     endpoint_fields,
     form_values,
+    preview_fields,
 )
 from app.portal_web.render import page
 from app.tenants import service as tenants
@@ -70,6 +77,18 @@ def values_of(endpoint: EndpointOut, names: set[str]) -> dict[str, Any]:
         "headers": "\n".join(f"{k}: {v}" for k, v in endpoint.headers.items()),
         "ordered": endpoint.ordered,
         "ordering_failure_policy": endpoint.ordering_failure_policy,
+        **_transformation_values(endpoint),
+    }
+
+
+def _transformation_values(endpoint: EndpointOut) -> dict[str, str]:
+    if endpoint.transformation is None:
+        return {"transformation_expression": "", "transformation_headers": ""}
+    # The row's JSON, as stored (present() hands it over unconverted).
+    saved = msgspec.convert(msgspec.to_builtins(endpoint.transformation), Transformation)
+    return {
+        "transformation_expression": saved.expression,
+        "transformation_headers": "\n".join(f"{k}: {v}" for k, v in saved.headers.items()),
     }
 
 
@@ -127,7 +146,7 @@ class EndpointPages(Controller):
                 session, owner, data, state.secret_box, egress=state.egress
             )
         except (FormError, AppError) as exc:
-            error = as_form_error(exc)
+            error = as_form_error(exc, form=form)
             return await self._form(session, state, viewer, None, form_values(form), error)
         return Redirect(f"/portal/endpoints/{row.id}?done=created", status_code=303)
 
@@ -219,9 +238,51 @@ class EndpointPages(Controller):
             data = decode(EndpointUpdate, endpoint_fields(form))
             await endpoints.update(session, owner, endpoint_id, data, egress=state.egress)
         except (FormError, AppError) as exc:
-            error = as_form_error(exc)
+            error = as_form_error(exc, form=form)
             return await self._form(session, state, viewer, found, form_values(form), error)
         return Redirect(f"/portal/endpoints/{endpoint_id}?done=saved", status_code=303)
+
+    @post("/endpoints/new/preview", status_code=200)
+    async def preview_new(
+        self, request: Request[Any, Any, Any], session: Session, state: State, viewer: CurrentViewer
+    ) -> Template:
+        """The new endpoint's form again, with its transformation run on the sample payload."""
+        return await self._preview(request, session, state, viewer, None)
+
+    @post("/endpoints/{endpoint_id:str}/preview", status_code=200)
+    async def preview_edit(
+        self,
+        request: Request[Any, Any, Any],
+        session: Session,
+        state: State,
+        viewer: CurrentViewer,
+        endpoint_id: FromPath[str],
+    ) -> Template:
+        """The endpoint's form again, unsaved, with its transformation run on the sample."""
+        owner = await tenants.get(session, viewer.tenant_id)
+        found = out(await endpoints.get(session, owner, endpoint_id))
+        return await self._preview(request, session, state, viewer, found)
+
+    async def _preview(
+        self,
+        request: Request[Any, Any, Any],
+        session: Session,
+        state: State,
+        viewer: CurrentViewer,
+        endpoint: EndpointOut | None,
+    ) -> Template:
+        form = await request.form()
+        try:
+            fields, sample = preview_fields(form)
+            # Checked as saving would check it: its refusals name the same fields.
+            checked = endpoints.check_transformation(decode(Transformation, fields))
+            assert checked is not None  # preview_fields refused an empty expression
+            result = transformations.preview(checked["expression"], checked["headers"], sample)
+        except (FormError, AppError) as exc:
+            error = as_form_error(exc, form=form)
+            return await self._form(session, state, viewer, endpoint, form_values(form), error)
+        shown = msgspec.json.format(msgspec.json.encode(result.payload), indent=2).decode()
+        return await self._form(session, state, viewer, endpoint, form_values(form), preview=shown)
 
     async def _form(
         self,
@@ -231,6 +292,8 @@ class EndpointPages(Controller):
         endpoint: EndpointOut | None,
         values: dict[str, Any],
         error: FormError | None = None,
+        *,
+        preview: str | None = None,
     ) -> Template:
         types = await catalog.active(session)
         defaults: dict[str, Any] = {
@@ -242,6 +305,8 @@ class EndpointPages(Controller):
         }
         defaults |= {"payload_filter": "", "rate_limit_per_second": "", "headers": ""}
         defaults |= {"ordered": False, "ordering_failure_policy": "hold"}
+        defaults |= {"transformation_expression": "", "transformation_headers": ""}
+        defaults |= {"transformation_sample": ""}
         return page(
             state.settings,
             "endpoint_form.html",
@@ -250,6 +315,7 @@ class EndpointPages(Controller):
             values=defaults | values,
             groups=catalog.grouped(types),
             error=error,
+            preview=preview,
             nav="endpoints",
             status_code=422 if error else 200,
         )

@@ -27,23 +27,45 @@ FIELD_OF_CODE = {
     "payload_invalid": "payload",
     "event_type_not_found": "event_type",
     "event_type_archived": "event_type",
+    "invalid_transformation": "transformation_expression",
+    "transformation_failed": "transformation_sample",
+}
+# An error of the service's naming a place inside the transformation: the field it belongs to.
+FIELD_OF_PATH = {
+    "$.transformation.expression": "transformation_expression",
+    "$.transformation.headers": "transformation_headers",
 }
 
 
 class FormError(Exception):
     """A refused form: the message and the field it belongs to (None: the whole form)."""
 
-    def __init__(self, message: str, field: str | None) -> None:
+    def __init__(self, message: str, field: str | None, *, excerpt: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.excerpt = excerpt  # the faulty line of a text field, with a caret at the place
 
 
-def as_form_error(error: FormError | AppError) -> FormError:
-    """A refusal of the form or of the service, at the field it names."""
+def as_form_error(error: FormError | AppError, *, form: FormMultiDict | None = None) -> FormError:
+    """A refusal of the form or of the service, at the field it names (and at the place inside
+    that field's text, when the service names one)."""
     if isinstance(error, FormError):
         return error
-    return FormError(error.detail, FIELD_OF_CODE.get(error.code))
+    place = (error.errors or [{}])[0]
+    field = FIELD_OF_PATH.get(str(place.get("path")), FIELD_OF_CODE.get(error.code))
+    message = str(place.get("message", error.detail)) if field in FIELD_OF_PATH.values() else ""
+    excerpt = ""
+    if form is not None and field is not None and "line" in place and "column" in place:
+        message = f"{message} (line {place['line']}, column {place['column']})"
+        excerpt = _caret(str(form.get(field, "")), int(place["line"]), int(place["column"]))
+    return FormError(message or error.detail, field, excerpt=excerpt)
+
+
+def _caret(text: str, line: int, column: int) -> str:
+    lines = text.replace("\r\n", "\n").split("\n")
+    shown = lines[line - 1] if 0 < line <= len(lines) else ""
+    return f"{shown}\n{' ' * (column - 1)}^"
 
 
 def _lines(text: str) -> list[str]:
@@ -62,14 +84,14 @@ def _json_object(text: str, field: str) -> dict[str, Any] | None:
     return value
 
 
-def _headers(text: str) -> dict[str, str]:
+def _headers(text: str, *, field: str = "headers") -> dict[str, str]:
     headers: dict[str, str] = {}
     for line in text.splitlines():
         if not line.strip():
             continue
         name, sep, value = line.partition(":")
         if not sep:
-            raise FormError(f"{line.strip()!r}: write one header a line, as Name: value", "headers")
+            raise FormError(f"{line.strip()!r}: write one header a line, as Name: value", field)
         headers[name.strip()] = value.strip()
     return headers
 
@@ -90,7 +112,32 @@ def endpoint_fields(form: FormMultiDict) -> dict[str, Any]:
         "headers": _headers(form.get("headers", "")),
         "ordered": form.get("ordered", "") == "on",
         "ordering_failure_policy": str(form.get("ordering_failure_policy", "hold")),
+        "transformation": _transformation(form),
     }
+
+
+def preview_fields(form: FormMultiDict) -> tuple[dict[str, Any], Any]:
+    """The transformation typed in the form and the sample payload to preview it on."""
+    transformation = _transformation(form)
+    if transformation is None:
+        raise FormError("write an expression to preview", "transformation_expression")
+    text = str(form.get("transformation_sample", ""))
+    if not text.strip():
+        raise FormError("paste a sample payload (JSON) to preview on", "transformation_sample")
+    try:
+        return transformation, json.loads(text)
+    except ValueError as exc:
+        raise FormError(f"not valid JSON: {exc}", "transformation_sample") from None
+
+
+def _transformation(form: FormMultiDict) -> dict[str, Any] | None:
+    expression = str(form.get("transformation_expression", "")).replace("\r\n", "\n")
+    headers = _headers(form.get("transformation_headers", ""), field="transformation_headers")
+    if not expression.strip():
+        if headers:
+            raise FormError("headers need an expression to go with", "transformation_headers")
+        return None
+    return {"expression": expression, "headers": headers}
 
 
 def decode(schema: type[T], fields: dict[str, Any]) -> T:
@@ -118,4 +165,7 @@ def form_values(form: FormMultiDict) -> dict[str, Any]:
         "headers": form.get("headers", ""),
         "ordered": form.get("ordered", "") == "on",
         "ordering_failure_policy": form.get("ordering_failure_policy", "hold"),
+        "transformation_expression": form.get("transformation_expression", ""),
+        "transformation_headers": form.get("transformation_headers", ""),
+        "transformation_sample": form.get("transformation_sample", ""),
     }

@@ -169,7 +169,9 @@ async def _time_claims(
     if statement is not None:
         # The claim as it was: its rows become the tuple type of its columns.
         repository._CLAIM_FOR_SEND_PG = statement
-        fields = original_type._fields[:-2]
+        fields = tuple(
+            f for f in original_type._fields if f not in ("signature_scheme", "signing_keys")
+        )
         repository.ClaimedDelivery = collections.namedtuple("ClaimedDelivery", fields)  # type: ignore[assignment, misc]
     walls, cpus = [], []
     try:

@@ -667,6 +667,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenant}/endpoints/{endpoint}/transformation/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview the endpoint's transformation (or a given one) on a payload or a past message;
+         * @description changes nothing.
+         */
+        post: operations["preview_endpoint_transformation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants/{tenant}/messages": {
         parameters: {
             query?: never;
@@ -809,6 +829,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenant}/transformation/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview a transformation on a sample payload; changes nothing. */
+        post: operations["preview_transformation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants/{tenant}/undelivered": {
         parameters: {
             query?: never;
@@ -928,6 +965,7 @@ export interface components {
             error_kind: string | null;
             id: string;
             message_id: string;
+            request_body?: string | null;
             request_headers?: {
                 [key: string]: string;
             } | null;
@@ -1020,6 +1058,8 @@ export interface components {
              * @enum {unknown}
              */
             signature_scheme?: "both" | "v1" | "v1a";
+            /** @default null */
+            transformation?: components["schemas"]["Transformation"] | null;
             url: string;
         };
         /**
@@ -1060,6 +1100,7 @@ export interface components {
             rate_limit_per_second: number | null;
             signature_scheme: string;
             tenant_id: string;
+            transformation: components["schemas"]["Transformation"] | null;
             /** Format: date-time */
             updated_at: string;
             url: string;
@@ -1091,6 +1132,21 @@ export interface components {
             payload?: Record<string, unknown> | null;
         };
         /**
+         * EndpointTransformationPreview
+         * @description What to preview: the endpoint's saved transformation, or ``expression`` (and ``headers``) if given, on ``payload`` or on the payload of the past message ``message_id`` (exactly one of the two).
+         */
+        EndpointTransformationPreview: {
+            /** @default null */
+            expression?: string | null;
+            /** @default null */
+            headers?: {
+                [key: string]: string;
+            } | null;
+            /** @default null */
+            message_id?: string | null;
+            payload?: unknown;
+        };
+        /**
          * EndpointUpdate
          * @description Changes to an endpoint; omitted fields stay as they are (``headers`` and ``metadata`` are replaced whole).
          */
@@ -1112,6 +1168,7 @@ export interface components {
             rate_limit_per_second?: number | null;
             /** @enum {unknown} */
             signature_scheme?: "both" | "v1" | "v1a";
+            transformation?: components["schemas"]["Transformation"] | null;
             url?: string;
         };
         /**
@@ -1156,8 +1213,11 @@ export interface components {
         };
         /** FieldError */
         FieldError: {
+            column?: number | null;
+            line?: number | null;
             message: string;
             message_index?: string | null;
+            offset?: number | null;
             path: string;
         };
         /** Health */
@@ -1533,6 +1593,36 @@ export interface components {
         TokenRotate: {
             /** @default 86400 */
             overlap_seconds?: number;
+        };
+        /**
+         * Transformation
+         * @description How the payload is reshaped before it is signed and sent: a JMESPath ``expression`` over the payload (its result is the body) and ``headers`` added to the request (the same rules as the endpoint's ``headers``).
+         */
+        Transformation: {
+            expression: string;
+            /** @default {} */
+            headers?: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * TransformationPreview
+         * @description A JMESPath ``expression`` (and ``headers``) to try on a sample ``payload``.
+         */
+        TransformationPreview: {
+            expression: string;
+            /** @default {} */
+            headers?: {
+                [key: string]: string;
+            };
+            payload: unknown;
+        };
+        /** TransformationPreviewOut */
+        TransformationPreviewOut: {
+            headers: {
+                [key: string]: string;
+            };
+            payload: unknown;
         };
         /** UndeliveredOut */
         UndeliveredOut: {
@@ -3893,6 +3983,12 @@ export interface operations {
                  *       },
                  *       "rate_limit_per_second": 10,
                  *       "signature_scheme": "both",
+                 *       "transformation": {
+                 *         "expression": "expression",
+                 *         "headers": {
+                 *           "x-team": "billing"
+                 *         }
+                 *       },
                  *       "url": "https://example.com/webhooks/hookrelay"
                  *     }
                  */
@@ -4382,6 +4478,12 @@ export interface operations {
                  *       },
                  *       "rate_limit_per_second": 10,
                  *       "signature_scheme": "both",
+                 *       "transformation": {
+                 *         "expression": "expression",
+                 *         "headers": {
+                 *           "x-team": "billing"
+                 *         }
+                 *       },
                  *       "url": "https://example.com/webhooks/hookrelay"
                  *     }
                  */
@@ -5226,6 +5328,7 @@ export interface operations {
                      *           "error_kind": "timeout",
                      *           "id": "att_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "request_body": "request_body",
                      *           "request_headers": {
                      *             "key": "example"
                      *           },
@@ -6225,6 +6328,12 @@ export interface operations {
                      *           "rate_limit_per_second": 10,
                      *           "signature_scheme": "signature_scheme",
                      *           "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "transformation": {
+                     *             "expression": "expression",
+                     *             "headers": {
+                     *               "x-team": "billing"
+                     *             }
+                     *           },
                      *           "updated_at": "2026-01-15T09:30:00Z",
                      *           "url": "https://example.com/webhooks/hookrelay"
                      *         }
@@ -6384,6 +6493,12 @@ export interface operations {
                  *       },
                  *       "rate_limit_per_second": 10,
                  *       "signature_scheme": "both",
+                 *       "transformation": {
+                 *         "expression": "expression",
+                 *         "headers": {
+                 *           "x-team": "billing"
+                 *         }
+                 *       },
                  *       "url": "https://example.com/webhooks/hookrelay"
                  *     }
                  */
@@ -6428,6 +6543,12 @@ export interface operations {
                      *       "rate_limit_per_second": 10,
                      *       "signature_scheme": "signature_scheme",
                      *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "transformation": {
+                     *         "expression": "expression",
+                     *         "headers": {
+                     *           "x-team": "billing"
+                     *         }
+                     *       },
                      *       "updated_at": "2026-01-15T09:30:00Z",
                      *       "url": "https://example.com/webhooks/hookrelay"
                      *     }
@@ -6636,6 +6757,12 @@ export interface operations {
                      *       "rate_limit_per_second": 10,
                      *       "signature_scheme": "signature_scheme",
                      *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "transformation": {
+                     *         "expression": "expression",
+                     *         "headers": {
+                     *           "x-team": "billing"
+                     *         }
+                     *       },
                      *       "updated_at": "2026-01-15T09:30:00Z",
                      *       "url": "https://example.com/webhooks/hookrelay"
                      *     }
@@ -6893,6 +7020,12 @@ export interface operations {
                  *       },
                  *       "rate_limit_per_second": 10,
                  *       "signature_scheme": "both",
+                 *       "transformation": {
+                 *         "expression": "expression",
+                 *         "headers": {
+                 *           "x-team": "billing"
+                 *         }
+                 *       },
                  *       "url": "https://example.com/webhooks/hookrelay"
                  *     }
                  */
@@ -6937,6 +7070,12 @@ export interface operations {
                      *       "rate_limit_per_second": 10,
                      *       "signature_scheme": "signature_scheme",
                      *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "transformation": {
+                     *         "expression": "expression",
+                     *         "headers": {
+                     *           "x-team": "billing"
+                     *         }
+                     *       },
                      *       "updated_at": "2026-01-15T09:30:00Z",
                      *       "url": "https://example.com/webhooks/hookrelay"
                      *     }
@@ -7134,6 +7273,7 @@ export interface operations {
                      *           "error_kind": "timeout",
                      *           "id": "att_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "request_body": "request_body",
                      *           "request_headers": {
                      *             "key": "example"
                      *           },
@@ -7299,6 +7439,7 @@ export interface operations {
                      *       "error_kind": "timeout",
                      *       "id": "att_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *       "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "request_body": "request_body",
                      *       "request_headers": {
                      *         "key": "example"
                      *       },
@@ -7470,6 +7611,12 @@ export interface operations {
                      *       "rate_limit_per_second": 10,
                      *       "signature_scheme": "signature_scheme",
                      *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "transformation": {
+                     *         "expression": "expression",
+                     *         "headers": {
+                     *           "x-team": "billing"
+                     *         }
+                     *       },
                      *       "updated_at": "2026-01-15T09:30:00Z",
                      *       "url": "https://example.com/webhooks/hookrelay"
                      *     }
@@ -7678,6 +7825,12 @@ export interface operations {
                      *       "rate_limit_per_second": 10,
                      *       "signature_scheme": "signature_scheme",
                      *       "tenant_id": "tnt_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *       "transformation": {
+                     *         "expression": "expression",
+                     *         "headers": {
+                     *           "x-team": "billing"
+                     *         }
+                     *       },
                      *       "updated_at": "2026-01-15T09:30:00Z",
                      *       "url": "https://example.com/webhooks/hookrelay"
                      *     }
@@ -9689,6 +9842,209 @@ export interface operations {
             };
         };
     };
+    preview_endpoint_transformation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "expression": "expression",
+                 *       "headers": {
+                 *         "x-team": "billing"
+                 *       },
+                 *       "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                 *       "payload": {
+                 *         "amount_cents": 4200,
+                 *         "currency": "eur",
+                 *         "invoice": "in_1"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["EndpointTransformationPreview"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "headers": {
+                     *         "x-team": "billing"
+                     *       },
+                     *       "payload": {
+                     *         "amount_cents": 4200,
+                     *         "currency": "eur",
+                     *         "invoice": "in_1"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TransformationPreviewOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "detail": "payload is 300000 bytes; the limit is 262144",
+                     *       "status": 413,
+                     *       "title": "Payload too large",
+                     *       "type": "urn:hookrelay:error:payload_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_messages: {
         parameters: {
             query?: {
@@ -10462,6 +10818,7 @@ export interface operations {
                      *           "error_kind": "timeout",
                      *           "id": "att_01kf2r8c6z7n3q5w9x4y2b6d8e",
                      *           "message_id": "msg_01kf2r8c6z7n3q5w9x4y2b6d8e",
+                     *           "request_body": "request_body",
                      *           "request_headers": {
                      *             "key": "example"
                      *           },
@@ -11492,6 +11849,207 @@ export interface operations {
                      *       "status": 404,
                      *       "title": "Not found",
                      *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "unavailable",
+                     *       "detail": "the database is unavailable; retry shortly",
+                     *       "status": 503,
+                     *       "title": "Service unavailable",
+                     *       "type": "urn:hookrelay:error:unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_transformation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "expression": "expression",
+                 *       "headers": {
+                 *         "x-team": "billing"
+                 *       },
+                 *       "payload": {
+                 *         "amount_cents": 4200,
+                 *         "currency": "eur",
+                 *         "invoice": "in_1"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["TransformationPreview"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "headers": {
+                     *         "x-team": "billing"
+                     *       },
+                     *       "payload": {
+                     *         "amount_cents": 4200,
+                     *         "currency": "eur",
+                     *         "invoice": "in_1"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TransformationPreviewOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "validation_error",
+                     *       "detail": "Expected `str`, got `int` - at `$.url`",
+                     *       "errors": [
+                     *         {
+                     *           "message": "Expected `str`, got `int`",
+                     *           "path": "$.url"
+                     *         }
+                     *       ],
+                     *       "status": 400,
+                     *       "title": "Bad request",
+                     *       "type": "urn:hookrelay:error:validation_error"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_credentials",
+                     *       "detail": "invalid or revoked API key",
+                     *       "status": 401,
+                     *       "title": "Unauthorized",
+                     *       "type": "urn:hookrelay:error:invalid_credentials"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "forbidden",
+                     *       "detail": "this token may not use this route",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "type": "urn:hookrelay:error:forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "not_found",
+                     *       "detail": "tenant 'acme' not found",
+                     *       "status": 404,
+                     *       "title": "Not found",
+                     *       "type": "urn:hookrelay:error:not_found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "conflict",
+                     *       "detail": "a tenant with uid 'acme' exists",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:hookrelay:error:conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "payload_too_large",
+                     *       "detail": "payload is 300000 bytes; the limit is 262144",
+                     *       "status": 413,
+                     *       "title": "Payload too large",
+                     *       "type": "urn:hookrelay:error:payload_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "invalid_request",
+                     *       "detail": "url must start with http:// or https://",
+                     *       "status": 422,
+                     *       "title": "Unprocessable content",
+                     *       "type": "urn:hookrelay:error:invalid_request"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

@@ -26,6 +26,8 @@ from .endpoint_series import EndpointSeries
 from .endpoint_stats import EndpointStats
 from .endpoint_test_event import EndpointTestEvent
 from .endpoint_test_event_payload_type_0 import EndpointTestEventPayloadType0
+from .endpoint_transformation_preview import EndpointTransformationPreview
+from .endpoint_transformation_preview_headers_type_0 import EndpointTransformationPreviewHeadersType0
 from .endpoint_update import EndpointUpdate
 from .endpoint_update_headers import EndpointUpdateHeaders
 from .endpoint_update_metadata import EndpointUpdateMetadata
@@ -95,6 +97,12 @@ from .source_update_options import SourceUpdateOptions
 from .tenant_create import TenantCreate
 from .tenant_out import TenantOut
 from .token_rotate import TokenRotate
+from .transformation import Transformation
+from .transformation_headers import TransformationHeaders
+from .transformation_preview import TransformationPreview
+from .transformation_preview_headers import TransformationPreviewHeaders
+from .transformation_preview_out import TransformationPreviewOut
+from .transformation_preview_out_headers import TransformationPreviewOutHeaders
 from .undelivered_out import UndeliveredOut
 from .window_stats import WindowStats
 from .window_stats_outcomes import WindowStatsOutcomes
@@ -126,6 +134,8 @@ __all__ = (
     "EndpointStats",
     "EndpointTestEvent",
     "EndpointTestEventPayloadType0",
+    "EndpointTransformationPreview",
+    "EndpointTransformationPreviewHeadersType0",
     "EndpointUpdate",
     "EndpointUpdateHeaders",
     "EndpointUpdateMetadata",
@@ -195,6 +205,12 @@ __all__ = (
     "TenantCreate",
     "TenantOut",
     "TokenRotate",
+    "Transformation",
+    "TransformationHeaders",
+    "TransformationPreview",
+    "TransformationPreviewHeaders",
+    "TransformationPreviewOut",
+    "TransformationPreviewOutHeaders",
     "UndeliveredOut",
     "WindowStats",
     "WindowStatsOutcomes",

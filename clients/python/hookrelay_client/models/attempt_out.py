@@ -35,6 +35,7 @@ class AttemptOut:
         status_code (int | None):
         trigger (str):
         endpoint_deleted (bool | Unset):  Default: False.
+        request_body (None | str | Unset):
         request_headers (AttemptOutRequestHeadersType0 | None | Unset):
         response_headers (AttemptOutResponseHeadersType0 | None | Unset):
     """
@@ -53,6 +54,7 @@ class AttemptOut:
     status_code: int | None
     trigger: str
     endpoint_deleted: bool | Unset = False
+    request_body: None | str | Unset = UNSET
     request_headers: AttemptOutRequestHeadersType0 | None | Unset = UNSET
     response_headers: AttemptOutResponseHeadersType0 | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -92,6 +94,12 @@ class AttemptOut:
 
         endpoint_deleted = self.endpoint_deleted
 
+        request_body: None | str | Unset
+        if isinstance(self.request_body, Unset):
+            request_body = UNSET
+        else:
+            request_body = self.request_body
+
         request_headers: dict[str, Any] | None | Unset
         if isinstance(self.request_headers, Unset):
             request_headers = UNSET
@@ -129,6 +137,8 @@ class AttemptOut:
         )
         if endpoint_deleted is not UNSET:
             field_dict["endpoint_deleted"] = endpoint_deleted
+        if request_body is not UNSET:
+            field_dict["request_body"] = request_body
         if request_headers is not UNSET:
             field_dict["request_headers"] = request_headers
         if response_headers is not UNSET:
@@ -185,6 +195,15 @@ class AttemptOut:
 
         endpoint_deleted = d.pop("endpoint_deleted", UNSET)
 
+        def _parse_request_body(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        request_body = _parse_request_body(d.pop("request_body", UNSET))
+
         def _parse_request_headers(data: object) -> AttemptOutRequestHeadersType0 | None | Unset:
             if data is None:
                 return data
@@ -234,6 +253,7 @@ class AttemptOut:
             status_code=status_code,
             trigger=trigger,
             endpoint_deleted=endpoint_deleted,
+            request_body=request_body,
             request_headers=request_headers,
             response_headers=response_headers,
         )

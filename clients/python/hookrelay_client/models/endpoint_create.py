@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..models.endpoint_create_headers import EndpointCreateHeaders
     from ..models.endpoint_create_metadata import EndpointCreateMetadata
     from ..models.endpoint_create_payload_filter_type_0 import EndpointCreatePayloadFilterType0
+    from ..models.transformation import Transformation
 
 
 T = TypeVar("T", bound="EndpointCreate")
@@ -44,6 +45,7 @@ class EndpointCreate:
             payload_filter (EndpointCreatePayloadFilterType0 | None | Unset):
             rate_limit_per_second (int | None | Unset):
             signature_scheme (EndpointCreateSignatureScheme | Unset):  Default: 'v1'.
+            transformation (None | Transformation | Unset):
     """
 
     url: str
@@ -57,9 +59,11 @@ class EndpointCreate:
     payload_filter: EndpointCreatePayloadFilterType0 | None | Unset = UNSET
     rate_limit_per_second: int | None | Unset = UNSET
     signature_scheme: EndpointCreateSignatureScheme | Unset = "v1"
+    transformation: None | Transformation | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.endpoint_create_payload_filter_type_0 import EndpointCreatePayloadFilterType0  # noqa: PLC0415
+        from ..models.transformation import Transformation  # noqa: PLC0415
 
         url = self.url
 
@@ -110,6 +114,14 @@ class EndpointCreate:
         if not isinstance(self.signature_scheme, Unset):
             signature_scheme = self.signature_scheme
 
+        transformation: dict[str, Any] | None | Unset
+        if isinstance(self.transformation, Unset):
+            transformation = UNSET
+        elif isinstance(self.transformation, Transformation):
+            transformation = self.transformation.to_dict()
+        else:
+            transformation = self.transformation
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -137,6 +149,8 @@ class EndpointCreate:
             field_dict["rate_limit_per_second"] = rate_limit_per_second
         if signature_scheme is not UNSET:
             field_dict["signature_scheme"] = signature_scheme
+        if transformation is not UNSET:
+            field_dict["transformation"] = transformation
 
         return field_dict
 
@@ -145,6 +159,7 @@ class EndpointCreate:
         from ..models.endpoint_create_headers import EndpointCreateHeaders  # noqa: PLC0415
         from ..models.endpoint_create_metadata import EndpointCreateMetadata  # noqa: PLC0415
         from ..models.endpoint_create_payload_filter_type_0 import EndpointCreatePayloadFilterType0  # noqa: PLC0415
+        from ..models.transformation import Transformation  # noqa: PLC0415
 
         d = dict(src_dict)
         url = d.pop("url")
@@ -226,6 +241,23 @@ class EndpointCreate:
         else:
             signature_scheme = check_endpoint_create_signature_scheme(_signature_scheme)
 
+        def _parse_transformation(data: object) -> None | Transformation | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                transformation_type_0 = Transformation.from_dict(data)
+
+                return transformation_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Transformation | Unset, data)
+
+        transformation = _parse_transformation(d.pop("transformation", UNSET))
+
         endpoint_create = cls(
             url=url,
             channels=channels,
@@ -238,6 +270,7 @@ class EndpointCreate:
             payload_filter=payload_filter,
             rate_limit_per_second=rate_limit_per_second,
             signature_scheme=signature_scheme,
+            transformation=transformation,
         )
 
         return endpoint_create

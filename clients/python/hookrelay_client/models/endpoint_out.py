@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ..models.endpoint_out_headers import EndpointOutHeaders
     from ..models.endpoint_out_metadata import EndpointOutMetadata
     from ..models.endpoint_out_payload_filter_type_0 import EndpointOutPayloadFilterType0
+    from ..models.transformation import Transformation
 
 
 T = TypeVar("T", bound="EndpointOut")
@@ -39,6 +40,7 @@ class EndpointOut:
         rate_limit_per_second (int | None):
         signature_scheme (str):
         tenant_id (str):
+        transformation (None | Transformation):
         updated_at (datetime.datetime):
         url (str):
         ordered (bool | Unset):  Default: False.
@@ -62,6 +64,7 @@ class EndpointOut:
     rate_limit_per_second: int | None
     signature_scheme: str
     tenant_id: str
+    transformation: None | Transformation
     updated_at: datetime.datetime
     url: str
     ordered: bool | Unset = False
@@ -70,6 +73,7 @@ class EndpointOut:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.endpoint_out_payload_filter_type_0 import EndpointOutPayloadFilterType0  # noqa: PLC0415
+        from ..models.transformation import Transformation  # noqa: PLC0415
 
         channels: list[str] | None
         if isinstance(self.channels, list):
@@ -128,6 +132,12 @@ class EndpointOut:
 
         tenant_id = self.tenant_id
 
+        transformation: dict[str, Any] | None
+        if isinstance(self.transformation, Transformation):
+            transformation = self.transformation.to_dict()
+        else:
+            transformation = self.transformation
+
         updated_at = self.updated_at.isoformat()
 
         url = self.url
@@ -157,6 +167,7 @@ class EndpointOut:
                 "rate_limit_per_second": rate_limit_per_second,
                 "signature_scheme": signature_scheme,
                 "tenant_id": tenant_id,
+                "transformation": transformation,
                 "updated_at": updated_at,
                 "url": url,
             }
@@ -173,6 +184,7 @@ class EndpointOut:
         from ..models.endpoint_out_headers import EndpointOutHeaders  # noqa: PLC0415
         from ..models.endpoint_out_metadata import EndpointOutMetadata  # noqa: PLC0415
         from ..models.endpoint_out_payload_filter_type_0 import EndpointOutPayloadFilterType0  # noqa: PLC0415
+        from ..models.transformation import Transformation  # noqa: PLC0415
 
         d = dict(src_dict)
 
@@ -285,6 +297,21 @@ class EndpointOut:
 
         tenant_id = d.pop("tenant_id")
 
+        def _parse_transformation(data: object) -> None | Transformation:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                transformation_type_0 = Transformation.from_dict(data)
+
+                return transformation_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Transformation, data)
+
+        transformation = _parse_transformation(d.pop("transformation"))
+
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 
         url = d.pop("url")
@@ -311,6 +338,7 @@ class EndpointOut:
             rate_limit_per_second=rate_limit_per_second,
             signature_scheme=signature_scheme,
             tenant_id=tenant_id,
+            transformation=transformation,
             updated_at=updated_at,
             url=url,
             ordered=ordered,

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..models.endpoint_update_headers import EndpointUpdateHeaders
     from ..models.endpoint_update_metadata import EndpointUpdateMetadata
     from ..models.endpoint_update_payload_filter_type_0 import EndpointUpdatePayloadFilterType0
+    from ..models.transformation import Transformation
 
 
 T = TypeVar("T", bound="EndpointUpdate")
@@ -40,6 +41,7 @@ class EndpointUpdate:
         payload_filter (EndpointUpdatePayloadFilterType0 | None | Unset):
         rate_limit_per_second (int | None | Unset):
         signature_scheme (EndpointUpdateSignatureScheme | Unset):
+        transformation (None | Transformation | Unset):
         url (str | Unset):
     """
 
@@ -54,10 +56,12 @@ class EndpointUpdate:
     payload_filter: EndpointUpdatePayloadFilterType0 | None | Unset = UNSET
     rate_limit_per_second: int | None | Unset = UNSET
     signature_scheme: EndpointUpdateSignatureScheme | Unset = UNSET
+    transformation: None | Transformation | Unset = UNSET
     url: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.endpoint_update_payload_filter_type_0 import EndpointUpdatePayloadFilterType0  # noqa: PLC0415
+        from ..models.transformation import Transformation  # noqa: PLC0415
 
         channels: list[str] | None | Unset
         if isinstance(self.channels, Unset):
@@ -108,6 +112,14 @@ class EndpointUpdate:
         if not isinstance(self.signature_scheme, Unset):
             signature_scheme = self.signature_scheme
 
+        transformation: dict[str, Any] | None | Unset
+        if isinstance(self.transformation, Unset):
+            transformation = UNSET
+        elif isinstance(self.transformation, Transformation):
+            transformation = self.transformation.to_dict()
+        else:
+            transformation = self.transformation
+
         url = self.url
 
         field_dict: dict[str, Any] = {}
@@ -135,6 +147,8 @@ class EndpointUpdate:
             field_dict["rate_limit_per_second"] = rate_limit_per_second
         if signature_scheme is not UNSET:
             field_dict["signature_scheme"] = signature_scheme
+        if transformation is not UNSET:
+            field_dict["transformation"] = transformation
         if url is not UNSET:
             field_dict["url"] = url
 
@@ -145,6 +159,7 @@ class EndpointUpdate:
         from ..models.endpoint_update_headers import EndpointUpdateHeaders  # noqa: PLC0415
         from ..models.endpoint_update_metadata import EndpointUpdateMetadata  # noqa: PLC0415
         from ..models.endpoint_update_payload_filter_type_0 import EndpointUpdatePayloadFilterType0  # noqa: PLC0415
+        from ..models.transformation import Transformation  # noqa: PLC0415
 
         d = dict(src_dict)
 
@@ -227,6 +242,23 @@ class EndpointUpdate:
         else:
             signature_scheme = check_endpoint_update_signature_scheme(_signature_scheme)
 
+        def _parse_transformation(data: object) -> None | Transformation | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                transformation_type_0 = Transformation.from_dict(data)
+
+                return transformation_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Transformation | Unset, data)
+
+        transformation = _parse_transformation(d.pop("transformation", UNSET))
+
         url = d.pop("url", UNSET)
 
         endpoint_update = cls(
@@ -241,6 +273,7 @@ class EndpointUpdate:
             payload_filter=payload_filter,
             rate_limit_per_second=rate_limit_per_second,
             signature_scheme=signature_scheme,
+            transformation=transformation,
             url=url,
         )
 
