@@ -61,17 +61,22 @@ async def get_attempt(session: AsyncSession, endpoint: Endpoint, attempt_id: str
 
 
 async def endpoint_stats(session: AsyncSession, endpoint: Endpoint) -> EndpointStats:
-    """The endpoint's attempts over each of ``STATS_WINDOWS``: outcomes, success rate, latency."""
+    """The endpoint's attempts over each of ``STATS_WINDOWS``: outcomes (exact), success rate,
+    and nearest-rank duration percentiles (from the roll-up's histogram: within
+    app.kit.histogram.ERROR_BOUND of the exact ones)."""
     now = utc_now()
+    sinces = [now - span for span in STATS_WINDOWS.values()]
     windows = []
-    for name, span in STATS_WINDOWS.items():
-        counts, percentiles = await window_stats(session, endpoint.id, now - span)
+    tallies = await rollup.windows(session, endpoint.id, sinces)
+    for name, since, tally in zip(STATS_WINDOWS, sinces, tallies, strict=True):
+        counts = tally.outcomes
         total = sum(counts.values())
         succeeded = counts.get(SUCCEEDED, 0)
+        percentiles = {key: percentile_ms(tally.histogram, p) for key, p in PERCENTILES}
         windows.append(
             WindowStats(
                 window=name,
-                since=now - span,
+                since=since,
                 total=total,
                 succeeded=succeeded,
                 failed=total - succeeded,
@@ -81,16 +86,6 @@ async def endpoint_stats(session: AsyncSession, endpoint: Endpoint) -> EndpointS
             )
         )
     return EndpointStats(endpoint_id=endpoint.id, windows=windows)
-
-
-async def window_stats(
-    session: AsyncSession, endpoint_id: str, since: datetime
-) -> tuple[dict[str, int], dict[str, int | None]]:
-    """Counts by outcome (exact) and nearest-rank duration percentiles (to the roll-up
-    histogram's bound, app.kit.histogram.ERROR_BOUND) of the attempts since ``since``."""
-    tally = await rollup.window(session, endpoint_id, since)
-    percentiles = {name: percentile_ms(tally.histogram, p) for name, p in PERCENTILES}
-    return tally.outcomes, percentiles
 
 
 # Each series window and its bucket: 60 points for an hour, 24 to 30 for the longer ones.
