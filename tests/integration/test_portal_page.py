@@ -425,6 +425,40 @@ class TestScreens:
         assert "&#34;amount&#34;: 5" in catalog.text
 
 
+async def add_failed_attempt(
+    sessions: Any, message_id: str, endpoint_id: str, **fields: Any
+) -> None:
+    """A failed try (a 500) of the message's delivery to the endpoint, stored as recorded."""
+    async with sessions() as session:
+        delivery = await session.scalar(
+            select(Delivery).where(
+                Delivery.message_id == message_id, Delivery.endpoint_id == endpoint_id
+            )
+        )
+        assert delivery is not None
+        values: dict[str, Any] = {
+            "response_body": "",
+            "error_kind": "http_status",
+            "duration_ms": 12,
+            "trigger": "scheduled",
+        }
+        session.add(
+            Attempt(
+                id=new_id("atm"),
+                tenant_id=delivery.tenant_id,
+                delivery_id=delivery.id,
+                message_id=message_id,
+                endpoint_id=endpoint_id,
+                attempt_number=1,
+                status="failed",
+                status_code=500,
+                created_at=utc_now(),
+                **(values | fields),
+            )
+        )
+        await session.commit()
+
+
 class TestDeletedEndpoint:
     async def test_the_message_page_marks_deliveries_and_attempts_of_a_deleted_endpoint(
         self, app: Litestar, client: Client, sessions: Any
@@ -441,31 +475,7 @@ class TestDeletedEndpoint:
                 json={"event_type": "invoice.paid", "payload": {"amount": 5}},
             )
             message_id = published.json()["id"]
-            async with sessions() as session:
-                delivery = await session.scalar(
-                    select(Delivery).where(
-                        Delivery.message_id == message_id, Delivery.endpoint_id == gone
-                    )
-                )
-                assert delivery is not None
-                session.add(
-                    Attempt(
-                        id=new_id("atm"),
-                        tenant_id=delivery.tenant_id,
-                        delivery_id=delivery.id,
-                        message_id=message_id,
-                        endpoint_id=gone,
-                        attempt_number=1,
-                        status="failed",
-                        status_code=500,
-                        response_body="",
-                        error_kind="http_status",
-                        duration_ms=12,
-                        trigger="scheduled",
-                        created_at=utc_now(),
-                    )
-                )
-                await session.commit()
+            await add_failed_attempt(sessions, message_id, gone)
             deleted = await client.delete(f"/api/v1/tenants/acme/endpoints/{gone}")
             assert deleted.status_code == 204, deleted.text
 
@@ -520,31 +530,14 @@ class TestSafety:
                 },
             )
             message_id = published.json()["id"]
-            async with sessions() as session:
-                delivery = await session.scalar(
-                    select(Delivery).where(Delivery.message_id == message_id)
-                )
-                assert delivery is not None
-                session.add(
-                    Attempt(
-                        id=new_id("atm"),
-                        tenant_id=delivery.tenant_id,
-                        delivery_id=delivery.id,
-                        message_id=message_id,
-                        endpoint_id=endpoint_id,
-                        attempt_number=1,
-                        status="failed",
-                        status_code=500,
-                        response_body=MARKUP,
-                        response_headers={"x-evil": MARKUP},
-                        error_kind="http_status",
-                        error_detail=MARKUP,
-                        duration_ms=12,
-                        trigger="scheduled",
-                        created_at=utc_now(),
-                    )
-                )
-                await session.commit()
+            await add_failed_attempt(
+                sessions,
+                message_id,
+                endpoint_id,
+                response_body=MARKUP,
+                response_headers={"x-evil": MARKUP},
+                error_detail=MARKUP,
+            )
             pages = [
                 "/portal/endpoints",
                 f"/portal/endpoints/{endpoint_id}",
