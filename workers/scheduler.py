@@ -18,11 +18,12 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.deliveries import repository
+from app.deliveries import repository, rollup
 from app.deliveries import service as recoveries
 from app.kit.clock import utc_now
 from app.kit.ids import id_bound
 from app.kit.jobs import JobQueue
+from app.models.attempt_rollup import HOUR, MINUTE
 from app.retention import repository as retention
 from app.sources import repository as inbound
 from workers import metrics
@@ -105,6 +106,14 @@ def _purges(settings: Settings, now: datetime) -> list[tuple[str, PurgeStep]]:
     steps.append(("inbound_events", retention.purge_deleted_source_events))
     steps.append(("inbound_dedup", retention.purge_deleted_source_keys))
     steps.append(("messages", retention.purge_deleted_source_messages))
+    # The roll-up: minute rows for the stats' ragged starts, hour rows as long as attempts.
+    rollups = [(MINUTE, now - rollup.MINUTE_RETENTION)]
+    if settings.attempt_retention_days > 0:
+        rollups.append((HOUR, now - timedelta(days=settings.attempt_retention_days)))
+    for period, start_before in rollups:
+        steps.append(
+            ("attempt_rollups", partial(_purge_rollups, period=period, before=start_before))
+        )
     steps.append(("endpoints", retention.purge_deleted_endpoints))
     steps.append(("inbound_dedup", partial(_purge_inbound, now=now)))
     steps.append(("sources", retention.purge_deleted_sources))
@@ -113,6 +122,13 @@ def _purges(settings: Settings, now: datetime) -> list[tuple[str, PurgeStep]]:
 
 async def _purge_payloads(session: AsyncSession, *, before_id: str, limit: int) -> retention.Purged:
     return {"payloads": await repository.purge_payloads(session, before_id=before_id, limit=limit)}
+
+
+async def _purge_rollups(
+    session: AsyncSession, *, period: int, before: datetime, limit: int
+) -> retention.Purged:
+    found = await rollup.purge(session, period=period, before=before, limit=limit)
+    return {"attempt_rollups": found}
 
 
 async def _purge_inbound(session: AsyncSession, *, limit: int, now: datetime) -> retention.Purged:

@@ -1,5 +1,5 @@
-"""An endpoint's log: its attempts, newest first, and its stats over time windows; both read
-through the index attempts (endpoint_id, created_at)."""
+"""An endpoint's log: its attempts, newest first (through the index attempts (endpoint_id,
+created_at)), and its stats and series over time windows (from the roll-up, app.deliveries.rollup)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.deliveries import log_repository as repository
+from app.deliveries import rollup
 from app.deliveries.schemas import (
     EndpointSeries,
     EndpointStats,
@@ -17,10 +18,12 @@ from app.deliveries.schemas import (
 )
 from app.errors import InvalidRequest, NotFound
 from app.kit.clock import utc_now
+from app.kit.histogram import percentile_ms
 from app.models import Attempt, Endpoint
 from app.models.delivery import FAILED, SUCCEEDED
 
 ATTEMPT_STATUSES = (SUCCEEDED, FAILED)
+PERCENTILES = (("p50", 0.50), ("p95", 0.95), ("p99", 0.99))
 STATS_WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 
 
@@ -57,27 +60,23 @@ async def get_attempt(session: AsyncSession, endpoint: Endpoint, attempt_id: str
     return found
 
 
-def outcome_of(status: str, error_kind: str | None, status_class: int | None) -> str:
-    """The bucket an attempt counts in: succeeded, http_4xx/http_5xx/…, or its error kind."""
-    if status == SUCCEEDED:
-        return SUCCEEDED
-    if error_kind == "http_status" and status_class is not None:
-        return f"http_{status_class}xx"
-    return error_kind or "other"
-
-
 async def endpoint_stats(session: AsyncSession, endpoint: Endpoint) -> EndpointStats:
-    """The endpoint's attempts over each of ``STATS_WINDOWS``: outcomes, success rate, latency."""
+    """The endpoint's attempts over each of ``STATS_WINDOWS``: outcomes (exact), success rate,
+    and nearest-rank duration percentiles (from the roll-up's histogram: within
+    app.kit.histogram.ERROR_BOUND of the exact ones)."""
     now = utc_now()
+    sinces = [now - span for span in STATS_WINDOWS.values()]
     windows = []
-    for name, span in STATS_WINDOWS.items():
-        counts, percentiles = await window_stats(session, endpoint.id, now - span)
+    tallies = await rollup.windows(session, endpoint.id, sinces)
+    for name, since, tally in zip(STATS_WINDOWS, sinces, tallies, strict=True):
+        counts = tally.outcomes
         total = sum(counts.values())
         succeeded = counts.get(SUCCEEDED, 0)
+        percentiles = {key: percentile_ms(tally.histogram, p) for key, p in PERCENTILES}
         windows.append(
             WindowStats(
                 window=name,
-                since=now - span,
+                since=since,
                 total=total,
                 succeeded=succeeded,
                 failed=total - succeeded,
@@ -87,21 +86,6 @@ async def endpoint_stats(session: AsyncSession, endpoint: Endpoint) -> EndpointS
             )
         )
     return EndpointStats(endpoint_id=endpoint.id, windows=windows)
-
-
-async def window_stats(
-    session: AsyncSession, endpoint_id: str, since: datetime
-) -> tuple[dict[str, int], dict[str, int | None]]:
-    """Counts by outcome and nearest-rank duration percentiles of the attempts since ``since``."""
-    counts: dict[str, int] = {}
-    for status, error_kind, klass, n in await repository.outcome_counts(
-        session, endpoint_id, since
-    ):
-        key = outcome_of(status, error_kind, None if klass is None else int(klass))
-        counts[key] = counts.get(key, 0) + int(n)
-    total = sum(counts.values())
-    percentiles = await repository.duration_percentiles(session, endpoint_id, since, total=total)
-    return counts, percentiles
 
 
 # Each series window and its bucket: 60 points for an hour, 24 to 30 for the longer ones.
@@ -125,11 +109,11 @@ async def series(
     span, bucket_seconds = SERIES_WINDOWS[window]
     first = int((utc_now() - span).timestamp()) // bucket_seconds + 1
     counts: dict[tuple[str, int], list[int]] = {}
-    for endpoint_id, number, status, n, total_ms in await repository.attempt_buckets(
+    for endpoint_id, number, succeeded, n, total_ms in await rollup.buckets(
         session, endpoint_ids, first_bucket=first, bucket_seconds=bucket_seconds
     ):
         cell = counts.setdefault((endpoint_id, int(number)), [0, 0, 0])
-        cell[0 if status == SUCCEEDED else 1] += int(n)
+        cell[0 if succeeded else 1] += int(n)
         cell[2] += int(total_ms or 0)
     buckets = range(first, first + int(span.total_seconds()) // bucket_seconds)
     return {

@@ -6,14 +6,12 @@ and an endpoint's log. ``readable`` is what a tenant may read; every lookup star
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Integer, Row, Select, cast, func, select, update
+from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from app.deliveries.schemas import UndeliveredFilter
 from app.kit.ids import id_bound
@@ -23,7 +21,6 @@ from app.models.delivery import FAILED, MANUAL, PENDING
 
 Owned = TypeVar("Owned", Delivery, Recovery, Attempt)
 _NO_SYNC = {"synchronize_session": False}
-PERCENTILES = (("p50", 0.50), ("p95", 0.95), ("p99", 0.99))
 
 
 def readable(model: type[Owned], tenant_id: str) -> Select[Owned]:
@@ -210,78 +207,3 @@ async def endpoint_attempt(
         )
     )
     return found
-
-
-async def outcome_counts(
-    session: AsyncSession, endpoint_id: str, since: datetime
-) -> Sequence[Row[str, str | None, int | None, int]]:
-    """(status, error_kind, status class, count) of the endpoint's attempts since ``since``."""
-    status_class = Attempt.status_code // 100
-    rows = await session.execute(
-        select(Attempt.status, Attempt.error_kind, status_class, func.count())
-        .where(*_in_window(endpoint_id, since))
-        .group_by(Attempt.status, Attempt.error_kind, status_class)
-    )
-    return rows.all()
-
-
-def _in_window(endpoint_id: str, since: datetime) -> tuple[Any, ...]:
-    """Attempts read through attempts (endpoint_id, created_at)."""
-    return (Attempt.endpoint_id == endpoint_id, Attempt.created_at >= since)
-
-
-async def duration_percentiles(
-    session: AsyncSession, endpoint_id: str, since: datetime, *, total: int
-) -> dict[str, int | None]:
-    """Nearest-rank p50/p95/p99 of the ``total`` attempts' durations since ``since``."""
-    in_window = _in_window(endpoint_id, since)
-    if total == 0:
-        return {name: None for name, _ in PERCENTILES}
-    if session.get_bind().dialect.name == "postgresql":
-        query = select(
-            *(
-                func.percentile_disc(p).within_group(Attempt.duration_ms.asc())
-                for _, p in PERCENTILES
-            )
-        ).where(*in_window)
-        values = (await session.execute(query)).one()
-        return {name: int(v) for (name, _), v in zip(PERCENTILES, values, strict=True)}
-    result: dict[str, int | None] = {}
-    for name, p in PERCENTILES:
-        rank = max(math.ceil(p * total) - 1, 0)  # nearest rank, as percentile_disc
-        result[name] = await session.scalar(
-            select(Attempt.duration_ms)
-            .where(*in_window)
-            .order_by(Attempt.duration_ms)
-            .offset(rank)
-            .limit(1)
-        )
-    return result
-
-
-def _bucket_of(dialect: str, bucket_seconds: int) -> ColumnElement[Any]:
-    """An attempt's bucket number: whole seconds since the epoch, integer-divided."""
-    if dialect == "postgresql":
-        seconds: ColumnElement[int] = cast(func.extract("epoch", Attempt.created_at), BigInteger)
-    else:
-        seconds = cast(func.strftime("%s", Attempt.created_at), Integer)
-    # Floor division: "/" is true division in SQLAlchemy 2 (a numeric per attempt, so every
-    # attempt was its own group and the whole window went to Python).
-    return seconds // bucket_seconds
-
-
-async def attempt_buckets(
-    session: AsyncSession, endpoint_ids: list[str], *, first_bucket: int, bucket_seconds: int
-) -> Sequence[Any]:
-    """(endpoint_id, bucket, status, count, summed duration_ms) of the endpoints' attempts from
-    bucket ``first_bucket`` on, through attempts (endpoint_id, created_at)."""
-    bucket = _bucket_of(session.get_bind().dialect.name, bucket_seconds)
-    since = datetime.fromtimestamp(first_bucket * bucket_seconds, UTC)
-    query = (
-        select(
-            Attempt.endpoint_id, bucket, Attempt.status, func.count(), func.sum(Attempt.duration_ms)
-        )
-        .where(Attempt.endpoint_id.in_(endpoint_ids), Attempt.created_at >= since)
-        .group_by(Attempt.endpoint_id, bucket, Attempt.status)
-    )
-    return (await session.execute(query)).all()

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple, TypedDict, cast
 from sqlalchemy import Table, bindparam, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.deliveries import rollup
 from app.kit.bulk import insert_from_json, rows_json
 from app.kit.clock import utc_now
 from app.kit.ids import new_id
@@ -291,7 +292,9 @@ async def record(
 
     A change applies only while the row still holds the lease it was sent under (``sent_lease``):
     if the lease ran out and another worker took the delivery, that worker's result counts.
+    Every attempt is counted in the roll-up too (app.deliveries.rollup), manual ones included.
     """
+    await rollup.add(session, attempts)
     if session.get_bind().dialect.name == "postgresql":
         if attempts:
             await session.execute(_INSERT_ATTEMPTS_PG, {"rows": rows_json(attempts)})

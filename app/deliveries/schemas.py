@@ -47,7 +47,8 @@ class Percentiles(msgspec.Struct):
 class WindowStats(msgspec.Struct):
     """An endpoint's attempts over one window: counts by outcome (``succeeded``, ``http_5xx``,
     ``http_4xx``, ``timeout``, ``connection``, …), success rate (null without attempts) and
-    duration percentiles in milliseconds."""
+    nearest-rank duration percentiles in milliseconds, read from a log-scale histogram: within
+    11 % of the exact value (exact up to 8 ms)."""
 
     window: str
     since: datetime

@@ -2,6 +2,7 @@
 
 from app.models.api_key import ApiKey
 from app.models.attempt import Attempt
+from app.models.attempt_rollup import ATTEMPT_ROLLUPS
 from app.models.base import Base
 from app.models.delivery import Delivery
 from app.models.endpoint import Endpoint
@@ -14,6 +15,7 @@ from app.models.source import InboundDedup, InboundEvent, Source
 from app.models.tenant import Tenant
 
 __all__ = [
+    "ATTEMPT_ROLLUPS",
     "ApiKey",
     "Attempt",
     "Base",

@@ -104,7 +104,7 @@ class PortalLinkController(Controller):
         """Open a magic link once: answers its portal token; used, expired or revoked → 410.
         A browser gets the portal page's Continue button instead (nothing used up)."""
         if wants_html(request):
-            return cast("Response[PortalSession]", continue_page(request, code))
+            return cast("Response[PortalSession]", await continue_page(request, session, code))
         row, token = await service.redeem_link(
             session, code, secret_keys=state.settings.secret_keys
         )

@@ -30,6 +30,19 @@ async def page(
     return list((await session.scalars(query)).all())
 
 
+async def live_link(session: AsyncSession, link_hash: str, *, now: datetime) -> PortalToken | None:
+    """The live, unused link with this hash, read only (unscoped, as ``use_link``)."""
+    found: PortalToken | None = await session.scalar(
+        select(PortalToken).where(
+            PortalToken.link_hash == link_hash,
+            PortalToken.link_used_at.is_(None),
+            PortalToken.revoked_at.is_(None),
+            PortalToken.expires_at > now,
+        )
+    )
+    return found
+
+
 async def use_link(session: AsyncSession, link_hash: str, *, now: datetime) -> PortalToken | None:
     """Mark the live, unused link with this hash as used; its token row, or None.
 

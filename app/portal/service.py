@@ -90,6 +90,13 @@ async def revoke(session: AsyncSession, tenant: Tenant, token_id: str) -> Portal
     return found
 
 
+async def link_branding(session: AsyncSession, code: str) -> dict[str, str] | None:
+    """The branding a live magic link was minted with (None: the operator's), nothing used up:
+    the sign-in page wears the link's look before any session exists."""
+    row = await repository.live_link(session, hash_key(code), now=utc_now())
+    return None if row is None else row.branding
+
+
 async def redeem_link(
     session: AsyncSession, code: str, *, secret_keys: list[str]
 ) -> tuple[PortalToken, str]:

@@ -95,11 +95,13 @@ def content_security_policy(settings: Settings, *, logo_url: str = "") -> str:
     )
 
 
-def page_headers(settings: Settings, viewer: Viewer | None = None) -> dict[str, str]:
-    branding = (viewer.principal.branding if viewer else None) or {}
+def page_headers(
+    settings: Settings, viewer: Viewer | None = None, *, branding: dict[str, str] | None = None
+) -> dict[str, str]:
+    own = branding or (viewer.principal.branding if viewer else None) or {}
     return {
         "content-security-policy": content_security_policy(
-            settings, logo_url=branding.get("logo_url", "")
+            settings, logo_url=own.get("logo_url", "")
         ),
         "x-content-type-options": "nosniff",
         "referrer-policy": "no-referrer",

@@ -50,13 +50,15 @@ def _filters(query: dict[str, str]) -> MessageFilter:
     )
 
 
-def delivery_of(delivery: Any, last: Any) -> DeliveryOut:
-    """A delivery with how its last try ended, as the API lists it."""
+def delivery_of(delivery: Any, last: Any, deleted: set[str]) -> DeliveryOut:
+    """A delivery with how its last try ended, as the API lists it (``deleted``: the deleted
+    endpoints, marked ``endpoint_deleted``)."""
     return present(
         DeliveryOut,
         delivery,
         last_status_code=last.status_code if last is not None else None,
         last_error_kind=last.error_kind if last is not None else None,
+        endpoint_deleted=delivery.endpoint_id in deleted,
     )
 
 
@@ -140,16 +142,20 @@ class LogPages(Controller):
         attempts = await messages.attempts_of(
             session, owner, message_id, endpoint_id=None, cursor=None, limit=100
         )
+        deleted = await messages.deleted_endpoints(session, [*(d for d, _ in delivered), *attempts])
         return page(
             state.settings,
             "message.html",
             viewer=viewer,
             message=present(MessageOut, found, payload=await messages.payload_of(session, found)),
-            deliveries=[delivery_of(d, last) for d, last in delivered],
+            deliveries=[delivery_of(d, last, deleted) for d, last in delivered],
             # A fresh message refreshes itself while a delivery is on its way (a test event).
             refresh=utc_now() - found.created_at < FOLLOW_FOR
             and any(d.status == "pending" for d, _ in delivered),
-            attempts=[present(AttemptOut, a) for a in attempts[:100]],
+            attempts=[
+                present(AttemptOut, a, endpoint_deleted=a.endpoint_id in deleted)
+                for a in attempts[:100]
+            ],
             notice={
                 "test": "Test event sent: its delivery shows below.",
                 "resent": "Resend queued.",
@@ -249,6 +255,7 @@ class LogPages(Controller):
             "undelivered.html",
             viewer=viewer,
             rows=found.data,
+            deleted=await messages.deleted_endpoints(session, found.data),
             endpoint_id=endpoint_id,
             endpoints=await endpoints.list_(session, owner, cursor=None, limit=250),
             next_cursor=found.next_cursor,

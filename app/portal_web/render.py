@@ -54,9 +54,12 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
 
 
-def brand(settings: Settings, viewer: Viewer | None = None) -> dict[str, str]:
-    """The page's look: the link's own branding (minted with its token) over the operator's."""
-    own = (viewer.principal.branding if viewer else None) or {}
+def brand(
+    settings: Settings, viewer: Viewer | None = None, *, branding: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The page's look: the link's own branding (minted with its token: the viewer's, or
+    ``branding`` before there is a session) over the operator's."""
+    own = branding or (viewer.principal.branding if viewer else None) or {}
     return {
         "name": own.get("name") or settings.portal_product_name,
         "logo_url": own.get("logo_url") or settings.portal_logo_url,
@@ -73,12 +76,18 @@ def page(
     status_code: int = 200,
     cookies: list[Cookie] | None = None,
     headers: dict[str, str] | None = None,
+    branding: dict[str, str] | None = None,
     **context: Any,
 ) -> Template:
     """A page of the portal: ``name`` under templates/, with the brand and the viewer."""
     return Template(
         template_name=name,
-        context={"brand": brand(settings, viewer), "viewer": viewer, "nav": "", **context},
+        context={
+            "brand": brand(settings, viewer, branding=branding),
+            "viewer": viewer,
+            "nav": "",
+            **context,
+        },
         status_code=status_code,
         media_type="text/html",
         cookies=cookies,

@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Gone
 from app.kit.deps import Session
@@ -43,9 +44,13 @@ def safe_next(value: str) -> str:
     return HOME
 
 
-def continue_page(request: Request[Any, Any, Any], code: str, *, error: str = "") -> Template:
-    """The landing page of a magic link: nothing is used up until Continue is pressed."""
+async def continue_page(
+    request: Request[Any, Any, Any], session: AsyncSession, code: str, *, error: str = ""
+) -> Template:
+    """The landing page of a magic link, in the link's branding: nothing is used up until
+    Continue is pressed."""
     settings = request.app.state.settings
+    branding = await portal.link_branding(session, code)
     cookie, csrf = login_nonce(settings, secure=is_secure(request, settings))
     return page(
         settings,
@@ -55,7 +60,8 @@ def continue_page(request: Request[Any, Any, Any], code: str, *, error: str = ""
         next=safe_next(request.query_params.get("next", "")),
         error=error,
         cookies=[cookie],
-        headers=page_headers(settings),
+        headers=page_headers(settings, branding=branding),
+        branding=branding,
         status_code=403 if error else 200,
     )
 
@@ -76,8 +82,8 @@ class SignInController(Controller):
         if not login_csrf_ok(
             state.settings, request.cookies.get(LOGIN_COOKIE), form.get("csrf", "")
         ):
-            return continue_page(
-                request, code, error="This sign-in form expired: press Continue again."
+            return await continue_page(
+                request, session, code, error="This sign-in form expired: press Continue again."
             )
         try:
             row, _token = await portal.redeem_link(

@@ -138,7 +138,8 @@ async def test_embedded_in_an_allowed_sites_iframe_signs_in_and_works(
     page.on("dialog", lambda dialog: dialog.accept())
     await page.goto(host)
     frame = page.frame_locator("iframe")
-    await expect(frame.get_by_role("heading", name="Sign in to Acme Webhooks")).to_be_visible()
+    # The sign-in page already wears the link's branding (no session yet: read from the link).
+    await expect(frame.get_by_role("heading", name="Sign in to Globex Hooks")).to_be_visible()
     await frame.get_by_role("button", name="Continue").click()
 
     # The deep link: the endpoint's own page, in the link's branding (dark, Globex's name).

@@ -8,9 +8,10 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
+from app.deliveries import repository
 from app.kit.clock import utc_now
 from app.kit.ids import new_id
-from app.models import Attempt, Delivery
+from app.models import Delivery
 
 Client = AsyncTestClient[Any]
 
@@ -18,26 +19,29 @@ Client = AsyncTestClient[Any]
 async def add_attempts(
     sessions: Any, message_id: str, times: list[tuple[datetime, str, int]]
 ) -> None:
+    """Attempts recorded as the worker records them (attempts and roll-up)."""
     async with sessions() as session:
         delivery = await session.scalar(select(Delivery).where(Delivery.message_id == message_id))
         assert delivery is not None
-        for number, (at, status, duration_ms) in enumerate(times, start=1):
-            session.add(
-                Attempt(
-                    id=new_id("atm"),
-                    tenant_id=delivery.tenant_id,
-                    delivery_id=delivery.id,
-                    message_id=message_id,
-                    endpoint_id=delivery.endpoint_id,
-                    attempt_number=number,
-                    status=status,
-                    status_code=200 if status == "succeeded" else 500,
-                    response_body="",
-                    duration_ms=duration_ms,
-                    trigger="scheduled",
-                    created_at=at,
-                )
-            )
+        rows: list[Any] = [
+            {
+                "id": new_id("atm"),
+                "tenant_id": delivery.tenant_id,
+                "delivery_id": delivery.id,
+                "message_id": message_id,
+                "endpoint_id": delivery.endpoint_id,
+                "attempt_number": number,
+                "status": status,
+                "status_code": 200 if status == "succeeded" else 500,
+                "response_body": "",
+                "duration_ms": duration_ms,
+                "error_kind": None if status == "succeeded" else "http_status",
+                "trigger": "scheduled",
+                "created_at": at,
+            }
+            for number, (at, status, duration_ms) in enumerate(times, start=1)
+        ]
+        await repository.record(session, rows, [])
         await session.commit()
 
 
@@ -89,21 +93,21 @@ async def test_series_counts_attempts_per_bucket(client: Client, sessions: Any) 
 
 
 async def test_the_database_groups_a_bucket_into_one_row(client: Client, sessions: Any) -> None:
-    """One row per (bucket, status) leaves the database, not one per attempt (true division
-    once made every attempt its own group: 21 s for a 30-day chart at 1M attempts)."""
-    from app.deliveries import log_repository
+    """One row per (bucket, outcome) leaves the database, not one per roll-up row (true
+    division once made every attempt its own group: 21 s for a 30-day chart at 1M attempts)."""
+    from app.deliveries import rollup
 
     endpoint, message = await endpoint_and_message(client)
-    hour_start = utc_now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
-    times = [(hour_start + timedelta(minutes=m), "succeeded", m) for m in (1, 7, 20, 41, 59)]
+    day_start = utc_now().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=2)
+    times = [(day_start + timedelta(hours=h), "succeeded", h) for h in (1, 7, 20, 23)]
     await add_attempts(sessions, message["id"], times)
     async with sessions() as session:
-        rows = await log_repository.attempt_buckets(
+        rows = await rollup.buckets(
             session,
             [endpoint["id"]],
-            first_bucket=int(hour_start.timestamp()) // 3600,
-            bucket_seconds=3600,
+            first_bucket=int(day_start.timestamp()) // 86_400,
+            bucket_seconds=86_400,
         )
-    assert [(int(r[1]), r[2], r[3], r[4]) for r in rows] == [
-        (int(hour_start.timestamp()) // 3600, "succeeded", 5, 128)
+    assert [(int(r[1]), bool(r[2]), r[3], r[4]) for r in rows] == [
+        (int(day_start.timestamp()) // 86_400, True, 4, 51)
     ]

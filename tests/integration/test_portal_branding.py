@@ -53,6 +53,25 @@ class TestBrandingPerLink:
         policy = shown.headers["content-security-policy"]
         assert "img-src 'self' data: https://cdn.globex.example;" in policy
 
+    async def test_the_sign_in_page_wears_the_links_branding_and_uses_nothing_up(
+        self, app: Any, client: Client, settings: Any
+    ) -> None:
+        minted = await mint(client, branding=BRANDING)
+        landing_path = "/portal/login?code=" + minted["magic_link"].split("code=")[1]
+        async with browser_client(app) as browser:
+            landing = await browser.get(landing_path, headers={"accept": BROWSER_ACCEPT})
+            assert landing.status_code == 200
+            assert "Globex &lt;Hooks&gt;" in landing.text and 'data-theme="dark"' in landing.text
+            assert '<img src="https://cdn.globex.example/logo.png"' in landing.text
+            policy = landing.headers["content-security-policy"]
+            assert "img-src 'self' data: https://cdn.globex.example;" in policy
+            # ...and the link still works: the page used nothing up
+            await sign_in(browser, minted["magic_link"])
+            # Once used, the same link's page shows the operator's look again
+            used = await browser.get(landing_path, headers={"accept": BROWSER_ACCEPT})
+        assert "Globex" not in used.text
+        assert f'data-theme="{settings.portal_theme}"' in used.text
+
     async def test_fields_left_out_keep_the_operators(
         self, app: Any, client: Client, settings: Any
     ) -> None:

@@ -425,6 +425,93 @@ class TestScreens:
         assert "&#34;amount&#34;: 5" in catalog.text
 
 
+async def add_failed_attempt(
+    sessions: Any, message_id: str, endpoint_id: str, **fields: Any
+) -> None:
+    """A failed try (a 500) of the message's delivery to the endpoint, stored as recorded."""
+    async with sessions() as session:
+        delivery = await session.scalar(
+            select(Delivery).where(
+                Delivery.message_id == message_id, Delivery.endpoint_id == endpoint_id
+            )
+        )
+        assert delivery is not None
+        values: dict[str, Any] = {
+            "response_body": "",
+            "error_kind": "http_status",
+            "duration_ms": 12,
+            "trigger": "scheduled",
+        }
+        session.add(
+            Attempt(
+                id=new_id("atm"),
+                tenant_id=delivery.tenant_id,
+                delivery_id=delivery.id,
+                message_id=message_id,
+                endpoint_id=endpoint_id,
+                attempt_number=1,
+                status="failed",
+                status_code=500,
+                created_at=utc_now(),
+                **(values | fields),
+            )
+        )
+        await session.commit()
+
+
+class TestDeletedEndpoint:
+    async def test_the_message_page_marks_deliveries_and_attempts_of_a_deleted_endpoint(
+        self, app: Litestar, client: Client, sessions: Any
+    ) -> None:
+        # Given a message delivered to two endpoints, one tried once and then deleted
+        await tenant(client)
+        minted = await mint_link(client, "acme")
+        async with browser_client(app) as browser:
+            csrf = await sign_in(browser, minted["magic_link"])
+            kept = await create_endpoint(browser, csrf, url="https://example.com/kept")
+            gone = await create_endpoint(browser, csrf, url="https://example.com/gone")
+            published = await client.post(
+                "/api/v1/tenants/acme/messages",
+                json={"event_type": "invoice.paid", "payload": {"amount": 5}},
+            )
+            message_id = published.json()["id"]
+            await add_failed_attempt(sessions, message_id, gone)
+            deleted = await client.delete(f"/api/v1/tenants/acme/endpoints/{gone}")
+            assert deleted.status_code == 204, deleted.text
+
+            # When the message's page is opened
+            shown = (await browser.get(f"/portal/messages/{message_id}")).text
+
+        # Then the deleted endpoint's delivery and attempt are marked, with no link or resend
+        assert shown.count("Endpoint deleted</span>") == 2
+        assert f'href="/portal/endpoints/{gone}"' not in shown
+        assert f'href="/portal/endpoints/{kept}"' in shown
+        assert f"/endpoints/{gone}/resend" not in shown and f"/endpoints/{kept}/resend" in shown
+
+    async def test_the_undelivered_report_marks_a_deleted_endpoints_failed_delivery(
+        self, app: Litestar, client: Client, sessions: Any
+    ) -> None:
+        await tenant(client)
+        minted = await mint_link(client, "acme")
+        async with browser_client(app) as browser:
+            csrf = await sign_in(browser, minted["magic_link"])
+            gone = await create_endpoint(browser, csrf, url="https://example.com/gone")
+            await client.post(
+                "/api/v1/tenants/acme/messages",
+                json={"event_type": "invoice.paid", "payload": {"amount": 5}},
+            )
+            async with sessions() as session:  # failed for good, as retention finishes it
+                delivery = await session.scalar(select(Delivery))
+                assert delivery is not None
+                delivery.status = "failed"
+                await session.commit()
+            await client.delete(f"/api/v1/tenants/acme/endpoints/{gone}")
+            shown = (await browser.get("/portal/undelivered")).text
+        assert shown.count("Endpoint deleted</span>") == 1
+        assert f'href="/portal/endpoints/{gone}"' not in shown
+        assert f"/portal/recover?endpoint_id={gone}" not in shown
+
+
 class TestSafety:
     async def test_markup_in_payloads_and_receiver_answers_is_escaped(
         self, app: Litestar, client: Client, sessions: Any
@@ -443,31 +530,14 @@ class TestSafety:
                 },
             )
             message_id = published.json()["id"]
-            async with sessions() as session:
-                delivery = await session.scalar(
-                    select(Delivery).where(Delivery.message_id == message_id)
-                )
-                assert delivery is not None
-                session.add(
-                    Attempt(
-                        id=new_id("atm"),
-                        tenant_id=delivery.tenant_id,
-                        delivery_id=delivery.id,
-                        message_id=message_id,
-                        endpoint_id=endpoint_id,
-                        attempt_number=1,
-                        status="failed",
-                        status_code=500,
-                        response_body=MARKUP,
-                        response_headers={"x-evil": MARKUP},
-                        error_kind="http_status",
-                        error_detail=MARKUP,
-                        duration_ms=12,
-                        trigger="scheduled",
-                        created_at=utc_now(),
-                    )
-                )
-                await session.commit()
+            await add_failed_attempt(
+                sessions,
+                message_id,
+                endpoint_id,
+                response_body=MARKUP,
+                response_headers={"x-evil": MARKUP},
+                error_detail=MARKUP,
+            )
             pages = [
                 "/portal/endpoints",
                 f"/portal/endpoints/{endpoint_id}",

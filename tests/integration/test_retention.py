@@ -11,13 +11,14 @@ from typing import Any
 import msgspec
 from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.engine import Engine
 
 from app.config import Settings
 from app.kit.clock import utc_now
 from app.kit.ids import id_bound, new_id
 from app.models import (
+    ATTEMPT_ROLLUPS,
     Attempt,
     Delivery,
     Endpoint,
@@ -34,7 +35,15 @@ from workers.scheduler import purge_once
 
 Client = AsyncTestClient[Any]
 DAY = 86_400.0
-KINDS = ("attempts", "deliveries", "messages", "payloads", "message_channels", "endpoints")
+KINDS = (
+    "attempts",
+    "deliveries",
+    "messages",
+    "payloads",
+    "message_channels",
+    "endpoints",
+    "attempt_rollups",
+)
 
 
 def purged_so_far() -> dict[str, float]:
@@ -105,6 +114,11 @@ def statements_run() -> Iterator[list[str]]:
         event.remove(Engine, "before_cursor_execute", record)
 
 
+async def rollup_rows(sessions: Any) -> int:
+    async with sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(ATTEMPT_ROLLUPS)) or 0)
+
+
 class TestRetention:
     async def test_every_kind_is_purged_past_its_age_in_batches_and_pending_work_stays(
         self,
@@ -127,6 +141,7 @@ class TestRetention:
             fresh = (await publish(session, tenant, event_type="ok.made", channels=["eu"])).id
             await session.commit()
         before = purged_so_far()
+        rollups = await rollup_rows(sessions)  # minute and hour rows of the three tries
 
         # When retention runs with one row per transaction
         one_by_one = msgspec.structs.replace(settings, retention_batch_size=1)
@@ -153,8 +168,9 @@ class TestRetention:
             "payloads": 2,
             "message_channels": 2,
             "endpoints": 0,
+            "attempt_rollups": rollups,
         }
-        assert purged == 10
+        assert purged == 10 + rollups and await rollup_rows(sessions) == 0
         assert await purge_once(one_by_one, sessions) == 0
         metrics = (await client.get("/metrics")).text
         assert 'hookrelay_retention_purged_rows_total{kind="attempts"}' in metrics
@@ -180,11 +196,13 @@ class TestRetention:
             payload_retention_days=0,
         )
 
+        rollups = await rollup_rows(sessions)
+
         # When retention runs with attempts kept one day and everything else forever
         purged = await purge_once(attempts_only, sessions)
 
-        # Then only the finished delivery's attempt went
-        assert purged == 1
+        # Then only the finished delivery's attempt went (and the roll-up, minutes and hours)
+        assert purged == 1 + rollups and await rollup_rows(sessions) == 0
         async with sessions() as session:
             (left,) = await session.scalars(select(Attempt))
             assert left.endpoint_id == endpoints["flaky"].id
