@@ -100,6 +100,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
     # Machinery.
     api_workers: int = 1  # `hookrelay api` processes on one port (uvicorn's supervisor above 1)
+    # Single publishes answered before routing and written in group commits (PostgreSQL only;
+    # app/messages/fast_path.py). Off: every publish takes the normal route.
+    publish_fast_path: bool = True
     worker_threads: int = 8
     worker_connections: int = 256
     # Dramatiq's idle wait (ms). Its Redis consumer polls an idle queue with a backoff growing to

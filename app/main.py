@@ -27,11 +27,13 @@ from app.kit.bad_characters import RefuseNul
 from app.kit.crypto import SecretBox
 from app.kit.deps import provide_session
 from app.kit.egress import EgressPolicy
+from app.kit.fast_path import FastPath
 from app.kit.jobs import BackgroundJobQueue, job_queue_for
 from app.kit.openapi import ContractPlugin, openapi_config, openapi_json
 from app.kit.strict_bodies import StrictBodies
 from app.kit.throttle import Throttled
 from app.messages.controllers import MessageController
+from app.messages.fast_path import PublishFastPath
 from app.metrics import GAUGES_CACHE_SECONDS, MetricsController, refresh
 from app.portal.controllers import PortalLinkController, PortalTokenController
 from app.portal_web.render import template_config
@@ -80,6 +82,18 @@ def create_app(
         }
     )
 
+    publish_fast = (
+        PublishFastPath(
+            database_url=settings.database_url,
+            auth=state.auth,
+            jobs=jobs,
+            max_payload_bytes=settings.max_payload_bytes,
+            deliveries_per_task=settings.deliveries_per_task,
+        )
+        if settings.publish_fast_path and not settings.is_embedded_database
+        else None
+    )
+
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         stop = asyncio.Event()
@@ -89,6 +103,8 @@ def create_app(
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if publish_fast is not None:
+                await publish_fast.close()
             if isinstance(jobs, BackgroundJobQueue):
                 await asyncio.to_thread(jobs.close)
             await engine.dispose()
@@ -118,7 +134,7 @@ def create_app(
         route_handlers=[PortalLinkController, KeysDocumentController],
         dependencies={"session": Provide(provide_session)},
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             api,
             portal_link,
@@ -149,3 +165,8 @@ def create_app(
         logging_config=None,
         debug=False,
     )
+    if publish_fast is not None:
+        # Before routing (app.kit.fast_path); anything it does not answer goes on as before.
+        app.asgi_handler = FastPath(app.asgi_handler, [publish_fast.route()])
+        state.publish_fast_path = publish_fast
+    return app

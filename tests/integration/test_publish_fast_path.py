@@ -1,0 +1,434 @@
+"""The single publish's fast path and its group commit (app/messages/fast_path.py).
+
+On PostgreSQL a warm publish is answered before Litestar's routing and written with the
+publishes that arrive meanwhile; on SQLite the layer is not installed and every publish takes
+the normal route. Either way the answers must be the normal route's: the bad inputs below are
+sent to an app with the fast path and to one without, and must get the same status and body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+from dramatiq.brokers.stub import StubBroker
+from litestar import Litestar
+from sqlalchemy import func, select, text
+
+from app.config import Settings
+from app.main import create_app
+from app.messages.fast_path import PublishFastPath
+from app.models import Delivery, Message, MessageChannel, MessagePayload
+from tests.conftest import ADMIN_KEY
+from tests.integration.conftest import queued_delivery_ids
+
+Client = httpx.AsyncClient
+PUBLISH = "/api/v1/tenants/acme/messages"
+PAYLOAD = {"invoice": "in_1", "amount": 1200}
+SCHEMA = {
+    "type": "object",
+    "properties": {"amount": {"type": "integer"}},
+    "required": ["amount"],
+}
+
+
+def fast_path_of(app: Litestar) -> PublishFastPath | None:
+    found: PublishFastPath | None = app.state.get("publish_fast_path")
+    return found
+
+
+def groups_of(app: Litestar) -> int:
+    fast = fast_path_of(app)
+    return 0 if fast is None else fast.writer.groups
+
+
+async def count(sessions: Any, model: Any) -> int:
+    async with sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+class Answer(msgspec.Struct):
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return msgspec.json.decode(self.body)
+
+
+async def direct_post(app: Litestar, body: Any, *, on_start: Any = None) -> Answer:
+    """POST straight to the ASGI app: concurrent calls are served concurrently, as a server
+    would (the test client serves one request at a time); ``on_start`` runs as the answer
+    starts."""
+    raw = body if isinstance(body, bytes) else msgspec.json.encode(body)
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": PUBLISH,
+        "raw_path": PUBLISH.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"testserver.local"),
+            (b"authorization", f"Bearer {ADMIN_KEY}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(raw)).encode()),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver.local", 80),
+        "state": {},
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start" and on_start is not None:
+            await on_start()
+        sent.append(message)
+
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    headers = {k.decode(): v.decode() for k, v in sent[0]["headers"]}
+    return Answer(sent[0]["status"], headers, b"".join(m.get("body", b"") for m in sent[1:]))
+
+
+async def warm_tenant(client: Client, *, endpoints: int = 2) -> list[str]:
+    """A tenant with endpoints, an event type with a schema, and one publish through the normal
+    route (which fills the caches the fast path reads)."""
+    await client.post("/api/v1/tenants", json={"uid": "acme", "name": "Acme"})
+    await client.post(
+        "/api/v1/event-types",
+        json={"name": "invoice.paid", "description": "paid", "schema": SCHEMA},
+    )
+    ids = []
+    for _ in range(endpoints):
+        created = await client.post(
+            "/api/v1/tenants/acme/endpoints",
+            json={"url": "https://example.com/hook", "event_types": ["invoice.*"]},
+        )
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+    first = await client.post(PUBLISH, json={"event_type": "invoice.paid", "payload": PAYLOAD})
+    assert first.status_code == 202, first.text
+    return ids
+
+
+@asynccontextmanager
+async def serving(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of ``app`` on the test's own event loop, with the app's lifespan: concurrent
+    requests are served concurrently, as by a server (Litestar's test client runs the app on a
+    thread of its own, one request at a time)."""
+    inbox: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+    started = asyncio.Event()
+
+    async def send(message: dict[str, str]) -> None:
+        if message["type"] == "lifespan.startup.complete":
+            started.set()
+
+    # The lifespan protocol in one task of its own (its task group must start and end there).
+    lifespan = asyncio.create_task(app({"type": "lifespan"}, inbox.get, send))  # type: ignore[arg-type]
+    await inbox.put({"type": "lifespan.startup"})
+    await started.wait()
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
+        ) as client:
+            client.headers["authorization"] = f"Bearer {ADMIN_KEY}"
+            yield client
+    finally:
+        await inbox.put({"type": "lifespan.shutdown"})
+        await lifespan
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with serving(app) as client:
+        yield client
+
+
+@pytest.fixture
+async def slow_client(
+    settings: Settings, app: Litestar, broker: StubBroker
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the same database through an app without the fast path."""
+    async with serving(
+        create_app(msgspec.structs.replace(settings, publish_fast_path=False), broker)
+    ) as client:
+        yield client
+
+
+class TestFastPublish:
+    async def test_a_warm_publish_is_written_by_a_group_commit_with_its_deliveries(
+        self, app: Litestar, client: Client, sessions: Any, broker: StubBroker, database_url: str
+    ) -> None:
+        endpoint_ids = await warm_tenant(client)
+        before = groups_of(app)
+
+        body = {"event_type": "invoice.paid", "payload": PAYLOAD, "channels": ["eu", "eu", "b"]}
+        response = await client.post(PUBLISH, json=body)
+
+        assert response.status_code == 202, response.text
+        assert response.headers["hookrelay-idempotent-replay"] == "false"
+        assert response.headers["content-type"] == "application/json"
+        message = response.json()
+        assert message["payload"] == PAYLOAD and message["channels"] == ["eu", "eu", "b"]
+        # On PostgreSQL the fast path wrote it; on SQLite there is none and the route did.
+        assert groups_of(app) - before == (1 if database_url.startswith("postgresql") else 0)
+        read = await client.get(f"{PUBLISH}/{message['id']}")
+        assert read.json() == message
+        deliveries = (await client.get(f"{PUBLISH}/{message['id']}/deliveries")).json()["data"]
+        assert sorted(d["endpoint_id"] for d in deliveries) == sorted(endpoint_ids)
+        assert set(queued_delivery_ids(broker)) >= {d["id"] for d in deliveries}
+        async with sessions() as session:
+            channels = await session.scalars(
+                select(MessageChannel.channel).where(MessageChannel.message_id == message["id"])
+            )
+            assert sorted(channels) == ["b", "eu"]
+            stored = await session.scalar(
+                select(MessagePayload.body).where(MessagePayload.message_id == message["id"])
+            )
+        assert stored == b'{"invoice":"in_1","amount":1200}'
+
+    async def test_its_answer_has_the_shape_of_the_normal_routes(
+        self, client: Client, slow_client: Client
+    ) -> None:
+        await warm_tenant(client)
+        body = {"event_type": "invoice.paid", "payload": PAYLOAD, "event_id": "e-1"}
+        fast = await client.post(PUBLISH, json=body)
+        slow = await slow_client.post(PUBLISH, json={**body, "event_id": "e-2"})
+
+        assert fast.status_code == slow.status_code == 202
+        assert fast.headers.keys() == slow.headers.keys()
+        unlike = {"id", "created_at", "event_id"}
+        assert {k: v for k, v in fast.json().items() if k not in unlike} == {
+            k: v for k, v in slow.json().items() if k not in unlike
+        }
+        assert list(fast.json()) == list(slow.json())
+
+    async def test_the_same_event_id_is_a_replay_of_the_original(
+        self, client: Client, sessions: Any
+    ) -> None:
+        await warm_tenant(client)
+        body = {"event_type": "invoice.paid", "payload": PAYLOAD, "event_id": "evt-1"}
+        first = await client.post(PUBLISH, json=body)
+        again = await client.post(PUBLISH, json={**body, "payload": {"amount": 1}})
+
+        assert first.status_code == again.status_code == 202
+        assert again.json() == first.json()
+        assert again.headers["hookrelay-idempotent-replay"] == "true"
+        assert await count(sessions, Message) == 2  # the warm-up's and this one
+
+    async def test_concurrent_publishes_share_groups_and_each_is_stored_once(
+        self, app: Litestar, client: Client, sessions: Any, database_url: str
+    ) -> None:
+        await warm_tenant(client)
+        before = groups_of(app)
+        bodies = [
+            {"event_type": "invoice.paid", "payload": {"amount": n}, "event_id": f"c-{n % 30}"}
+            for n in range(60)
+        ]
+
+        answers = await asyncio.gather(*(direct_post(app, b) for b in bodies))
+
+        assert [a.status for a in answers] == [202] * 60
+        by_event_id: dict[str, set[str]] = {}
+        for answer in answers:
+            by_event_id.setdefault(answer.json()["event_id"], set()).add(answer.json()["id"])
+        assert all(len(ids) == 1 for ids in by_event_id.values())  # a copy replays the original
+        assert await count(sessions, Message) == 1 + 30
+        assert await count(sessions, Delivery) == 2 * (1 + 30)
+        if database_url.startswith("postgresql"):
+            assert 1 <= groups_of(app) - before < 30  # shared: fewer commits than publishes
+
+    async def test_a_change_to_the_endpoints_is_seen_by_the_next_publish(
+        self, client: Client
+    ) -> None:
+        # The statement writes a message only while endpoints_version is the one its deliveries
+        # were planned from; the cached subscriptions are stale after this endpoint is added.
+        await warm_tenant(client, endpoints=1)
+        added = await client.post(
+            "/api/v1/tenants/acme/endpoints",
+            json={"url": "https://example.com/new", "event_types": ["invoice.paid"]},
+        )
+        response = await client.post(
+            PUBLISH, json={"event_type": "invoice.paid", "payload": PAYLOAD}
+        )
+        deliveries = (await client.get(f"{PUBLISH}/{response.json()['id']}/deliveries")).json()
+        assert added.json()["id"] in {d["endpoint_id"] for d in deliveries["data"]}
+
+
+BAD_BODIES: list[tuple[str, Any]] = [
+    ("not json", b"{nope"),
+    ("empty", b""),
+    ("a list", [1, 2]),
+    ("no payload", {"event_type": "invoice.paid"}),
+    ("payload of the wrong type", {"event_type": "invoice.paid", "payload": [1]}),
+    ("an unknown field", {"event_type": "invoice.paid", "payload": PAYLOAD, "extra": 1}),
+    ("a bad event type", {"event_type": "not a name!", "payload": PAYLOAD}),
+    ("an empty event_id", {"event_type": "invoice.paid", "payload": PAYLOAD, "event_id": ""}),
+    ("a bad channel", {"event_type": "invoice.paid", "payload": PAYLOAD, "channels": ["a b"]}),
+    ("NUL in event_id", {"event_type": "invoice.paid", "payload": PAYLOAD, "event_id": "a\x00"}),
+    ("a schema violation", {"event_type": "invoice.paid", "payload": {"amount": "12"}}),
+    ("a coerced type", {"event_type": "invoice.paid", "payload": PAYLOAD, "event_id": 5}),
+    ("too large", {"event_type": "invoice.paid", "payload": {"x": "y" * 300_000}}),
+]
+
+
+class TestSameRefusals:
+    @pytest.mark.parametrize(("case", "body"), BAD_BODIES, ids=[c for c, _ in BAD_BODIES])
+    async def test_a_bad_body_gets_the_normal_routes_answer_and_changes_nothing(
+        self, client: Client, slow_client: Client, sessions: Any, case: str, body: Any
+    ) -> None:
+        await warm_tenant(client)
+        before = await count(sessions, Message)
+
+        answers = []
+        for each in (client, slow_client):
+            if isinstance(body, bytes):
+                headers = {"content-type": "application/json"}
+                answers.append(await each.post(PUBLISH, content=body, headers=headers))
+            else:
+                answers.append(await each.post(PUBLISH, json=body))
+
+        fast, slow = answers
+        assert 400 <= fast.status_code < 500, (case, fast.text)
+        assert (fast.status_code, fast.json()) == (slow.status_code, slow.json()), case
+        assert fast.json()["code"]
+        assert await count(sessions, Message) == before
+
+    @pytest.mark.parametrize(
+        "authorization", [None, "Bearer nope", "Basic abc", "Bearer "], ids=str
+    )
+    async def test_a_bad_credential_gets_the_guards_answer(
+        self, client: Client, slow_client: Client, sessions: Any, authorization: str | None
+    ) -> None:
+        await warm_tenant(client)
+        before = await count(sessions, Message)
+        answers = []
+        for each in (client, slow_client):
+            del each.headers["authorization"]
+            if authorization is not None:
+                each.headers["authorization"] = authorization
+            body = {"event_type": "invoice.paid", "payload": PAYLOAD}
+            answers.append(await each.post(PUBLISH, json=body))
+        fast, slow = answers
+        assert fast.status_code == 401
+        assert (fast.status_code, fast.json()) == (slow.status_code, slow.json())
+        assert await count(sessions, Message) == before
+
+    async def test_guarantee_10_a_portal_token_cannot_publish_on_the_fast_path(
+        self, client: Client, slow_client: Client, sessions: Any
+    ) -> None:
+        await warm_tenant(client)
+        token = (await client.post("/api/v1/tenants/acme/portal-tokens", json={})).json()["token"]
+        before = await count(sessions, Message)
+        body = {"event_type": "invoice.paid", "payload": PAYLOAD}
+        answers = [
+            await each.post(PUBLISH, json=body, headers={"authorization": f"Bearer {token}"})
+            for each in (client, slow_client)
+        ]
+        assert [a.status_code for a in answers] == [403, 403]
+        assert answers[0].json() == answers[1].json()
+        assert answers[0].json()["code"] == "publish_admin_only"
+        assert await count(sessions, Message) == before
+
+    async def test_an_unknown_tenant_gets_the_routes_404(
+        self, client: Client, slow_client: Client
+    ) -> None:
+        await warm_tenant(client)
+        body = {"event_type": "invoice.paid", "payload": PAYLOAD}
+        fast = await client.post("/api/v1/tenants/nobody/messages", json=body)
+        slow = await slow_client.post("/api/v1/tenants/nobody/messages", json=body)
+        assert fast.status_code == 404
+        assert fast.json() == slow.json()
+
+
+class TestGuarantees:
+    async def test_guarantee_1_the_fast_answer_starts_only_after_its_commit(
+        self, app: Litestar, client: Client, sessions: Any, engine: Any
+    ) -> None:
+        # Given a warm tenant, when the app's answer starts, the message is already visible to
+        # another connection: the 202 never precedes the COMMIT that holds the row.
+        await warm_tenant(client)
+        before = await count(sessions, Message)
+        seen: list[int] = []
+
+        async def count_stored() -> None:
+            seen.append(await count(sessions, Message))
+
+        answer = await direct_post(
+            app, {"event_type": "invoice.paid", "payload": {"amount": 1}}, on_start=count_stored
+        )
+
+        assert answer.status == 202
+        assert seen == [before + 1]
+
+    async def test_guarantee_1_a_failed_group_commit_answers_503_to_every_waiter(
+        self, app: Litestar, client: Client, sessions: Any, engine: Any, database_url: str
+    ) -> None:
+        # Given a deferred check that fails at COMMIT for one marked payload, when publishes
+        # arrive together, then every publish of the marked one's group is answered 503 and
+        # none of them is stored; every 202 is stored.
+        await warm_tenant(client)
+        if database_url.startswith("postgresql"):
+            await _fail_commits_of_marked_payloads(engine)
+        try:
+            bodies = [
+                {"event_type": "invoice.paid", "payload": {"amount": n, "mark": n == 0}}
+                for n in range(20)
+            ]
+            answers = await asyncio.gather(*(direct_post(app, b) for b in bodies))
+        finally:
+            if database_url.startswith("postgresql"):
+                await _drop_marked_payload_check(engine)
+
+        async with sessions() as session:
+            stored = set(await session.scalars(select(Message.id)))
+        accepted = [a for a in answers if a.status == 202]
+        assert all(a.json()["id"] in stored for a in accepted)
+        assert len(stored) == 1 + len(accepted)  # the warm-up's and the accepted ones
+        refused = [a for a in answers if a.status != 202]
+        if database_url.startswith("postgresql"):
+            assert answers[0].status == 503
+            assert {(a.status, a.json()["code"]) for a in refused} == {(503, "unavailable")}
+            assert all(a.headers["retry-after"] == "1" for a in refused)
+        else:
+            assert refused == []
+
+
+async def _fail_commits_of_marked_payloads(engine: Any) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                """
+CREATE FUNCTION test_refuse_marked() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF convert_from(NEW.body, 'UTF8')::jsonb -> 'mark' = 'true'::jsonb THEN
+        RAISE EXCEPTION 'marked payload';
+    END IF;
+    RETURN NULL;
+END $$
+"""
+            )
+        )
+        await conn.execute(
+            text(
+                "CREATE CONSTRAINT TRIGGER test_refuse_marked AFTER INSERT ON message_payloads "
+                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_refuse_marked()"
+            )
+        )
+
+
+async def _drop_marked_payload_check(engine: Any) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP TRIGGER test_refuse_marked ON message_payloads"))
+        await conn.execute(text("DROP FUNCTION test_refuse_marked()"))
