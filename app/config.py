@@ -103,6 +103,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # Single publishes answered before routing and written in group commits (PostgreSQL only;
     # app/messages/fast_path.py). Off: every publish takes the normal route.
     publish_fast_path: bool = True
+    ingest_fast_path: bool = True  # the same for POST /in/{token} (app/sources/fast_path.py)
     worker_threads: int = 8
     worker_connections: int = 256
     # Dramatiq's idle wait (ms). Its Redis consumer polls an idle queue with a backoff growing to

@@ -44,7 +44,9 @@ from app.sources.controllers import (
     InboundLogController,
     IngestController,
     SourceController,
+    handoff,
 )
+from app.sources.fast_path import IngestFastPath
 from app.tenants.controllers import TenantController
 
 if TYPE_CHECKING:
@@ -93,6 +95,18 @@ def create_app(
         if settings.publish_fast_path and not settings.is_embedded_database
         else None
     )
+    ingest_fast = (
+        IngestFastPath(
+            database_url=settings.database_url,
+            base_url=settings.base_url,
+            sessions=sessions,
+            box=state.secret_box,
+            handoff=partial(handoff, state),
+            max_body_bytes=settings.max_inbound_body_bytes,
+        )
+        if settings.ingest_fast_path and not settings.is_embedded_database
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -103,8 +117,9 @@ def create_app(
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
-            if publish_fast is not None:
-                await publish_fast.close()
+            for fast in (publish_fast, ingest_fast):
+                if fast is not None:
+                    await fast.close()
             if isinstance(jobs, BackgroundJobQueue):
                 await asyncio.to_thread(jobs.close)
             await engine.dispose()
@@ -165,8 +180,10 @@ def create_app(
         logging_config=None,
         debug=False,
     )
-    if publish_fast is not None:
-        # Before routing (app.kit.fast_path); anything it does not answer goes on as before.
-        app.asgi_handler = FastPath(app.asgi_handler, [publish_fast.route()])
-        state.publish_fast_path = publish_fast
+    # Before routing (app.kit.fast_path); anything they do not answer goes on as before.
+    routes = [fast.route() for fast in (publish_fast, ingest_fast) if fast is not None]
+    if routes:
+        app.asgi_handler = FastPath(app.asgi_handler, routes)
+    state.publish_fast_path = publish_fast
+    state.ingest_fast_path = ingest_fast
     return app

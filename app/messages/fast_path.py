@@ -43,7 +43,7 @@ from app.event_types import service as event_types
 from app.kit.bad_characters import nul_in, nul_in_request
 from app.kit.clock import utc_now
 from app.kit.fast_path import Fast, FastRoute
-from app.kit.group_commit import CommitFailed, GroupCommit, GroupFailed
+from app.kit.group_commit import CommitFailed, Connect, GroupCommit, GroupFailed
 from app.kit.ids import new_id
 from app.kit.jobs import JobQueue
 from app.messages.schemas import MessageCreate
@@ -60,7 +60,17 @@ _ENCODER = msgspec.json.Encoder()
 # One statement for a whole group of publishes, any tenants (as ``repository._PUBLISH_PG`` for
 # one). ``current`` keeps the messages whose tenant's endpoints_version is the one their
 # deliveries were planned with; ``new`` those of them whose event_id is free.
-_PUBLISH_GROUP = """
+# The deliveries planned for a group, from the ``%(deliveries)s`` JSON array, read as ``r``.
+DELIVERIES_FROM_JSON = """INSERT INTO deliveries (id, tenant_id, message_id, endpoint_id, status,
+        attempt_count, next_attempt_at, enqueued_at, created_at, updated_at, trigger)
+    SELECT r.id, r.tenant_id, r.message_id, r.endpoint_id, r.status, r.attempt_count,
+        r.next_attempt_at, r.enqueued_at, r.created_at, r.updated_at, r.trigger
+    FROM json_to_recordset(CAST(%(deliveries)s AS json)) AS r(id varchar, tenant_id varchar,
+        message_id varchar, endpoint_id varchar, status varchar, attempt_count integer,
+        next_attempt_at timestamptz, enqueued_at timestamptz, created_at timestamptz,
+        updated_at timestamptz, trigger varchar)"""
+
+_PUBLISH_GROUP = f"""
 WITH input AS (
     SELECT r.* FROM json_to_recordset(CAST(%(messages)s AS json)) AS r(
         id varchar, tenant_id varchar, event_type varchar, event_id varchar, channels json,
@@ -82,14 +92,7 @@ WITH input AS (
         AS r(tenant_id varchar, channel varchar, message_id varchar)
     JOIN new ON new.id = r.message_id
 ), deliveries AS (
-    INSERT INTO deliveries (id, tenant_id, message_id, endpoint_id, status, attempt_count,
-        next_attempt_at, enqueued_at, created_at, updated_at, trigger)
-    SELECT r.id, r.tenant_id, r.message_id, r.endpoint_id, r.status, r.attempt_count,
-        r.next_attempt_at, r.enqueued_at, r.created_at, r.updated_at, r.trigger
-    FROM json_to_recordset(CAST(%(deliveries)s AS json)) AS r(id varchar, tenant_id varchar,
-        message_id varchar, endpoint_id varchar, status varchar, attempt_count integer,
-        next_attempt_at timestamptz, enqueued_at timestamptz, created_at timestamptz,
-        updated_at timestamptz, trigger varchar)
+    {DELIVERIES_FROM_JSON}
     JOIN new ON new.id = r.message_id
 )
 SELECT id FROM new
@@ -152,17 +155,11 @@ class PublishFastPath:
         self._jobs = jobs
         self._max_payload_bytes = max_payload_bytes
         self._deliveries_per_task = deliveries_per_task
-        self.writer: GroupCommit[Publish, bool] = GroupCommit(self._connect, write_group)
+        self.writer: GroupCommit[Publish, bool] = GroupCommit(connector(database_url), write_group)
 
     def route(self) -> FastRoute:
         # A body past the payload limit plus its envelope is the normal route's 413.
         return FastRoute("POST", PATH, self.handle, self._max_payload_bytes + 64 * 1024)
-
-    async def _connect(self) -> psycopg.AsyncConnection[object]:
-        connection: psycopg.AsyncConnection[object] = await psycopg.AsyncConnection.connect(
-            self._conninfo
-        )
-        return connection
 
     async def handle(self, scope: Any, match: re.Match[str], body: bytes) -> Fast | None:
         planned = await self._plan(scope, match["tenant"], body)
@@ -172,7 +169,7 @@ class PublishFastPath:
         try:
             created = await self.writer.submit(publish)
         except CommitFailed:
-            return _unavailable()
+            return unavailable()
         except GroupFailed:
             return None
         if not created:
@@ -289,7 +286,23 @@ _HEADERS = [
 ]
 
 
-def _unavailable() -> Fast:
+def connector(database_url: str) -> Connect:
+    """Opens the group-commit writer's own connection to the database."""
+    conninfo = (
+        make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+
+    async def connect() -> psycopg.AsyncConnection[object]:
+        connection: psycopg.AsyncConnection[object] = await psycopg.AsyncConnection.connect(
+            conninfo
+        )
+        return connection
+
+    return connect
+
+
+def unavailable() -> Fast:
+    """503 ``unavailable`` as ``app.errors`` renders a lost database: the client retries."""
     problem = problem_of(503, "unavailable", "the database is unavailable; retry shortly")
     return Fast(
         503,

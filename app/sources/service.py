@@ -26,7 +26,7 @@ from app.kit.egress import EgressPolicy
 from app.kit.ids import new_id
 from app.models import Delivery, Endpoint, InboundEvent, Source, Tenant
 from app.models.source import ACCEPTED, OUTCOMES
-from app.sources import ingest, providers, repository
+from app.sources import cache, ingest, providers, repository
 from app.sources.schemas import SourceCreate, SourceSecretIn, SourceUpdate
 
 SOURCE_TENANT = "source"  # Tenant.kind of a source's hidden tenant
@@ -138,6 +138,7 @@ async def update(
         source.disabled = data.disabled
     source.updated_at = utc_now()
     await session.flush()
+    cache.forget_all()  # this process's ingest fast path; others within cache.CACHE_SECONDS
     return source
 
 
@@ -153,6 +154,7 @@ async def rotate_token(
     source.token_encrypted = box.encrypt(token)
     source.updated_at = utc_now()
     await session.flush()
+    cache.forget_all()  # this process's ingest fast path; others within cache.CACHE_SECONDS
     return source
 
 
@@ -161,6 +163,7 @@ async def delete(session: AsyncSession, source_id: str) -> None:
     source = await get(session, source_id)
     await session.delete(await repository.tenant_of(session, source))
     await session.flush()
+    cache.forget_all()
 
 
 # -- destinations ------------------------------------------------------------------------------

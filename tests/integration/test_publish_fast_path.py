@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -24,8 +23,8 @@ from app.config import Settings
 from app.main import create_app
 from app.messages.fast_path import PublishFastPath
 from app.models import Delivery, Message, MessageChannel, MessagePayload
-from tests.conftest import ADMIN_KEY
 from tests.integration.conftest import queued_delivery_ids
+from tests.integration.serving import direct_post, serving
 
 Client = httpx.AsyncClient
 PUBLISH = "/api/v1/tenants/acme/messages"
@@ -52,55 +51,6 @@ async def count(sessions: Any, model: Any) -> int:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-class Answer(msgspec.Struct):
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return msgspec.json.decode(self.body)
-
-
-async def direct_post(app: Litestar, body: Any, *, on_start: Any = None) -> Answer:
-    """POST straight to the ASGI app: concurrent calls are served concurrently, as a server
-    would (the test client serves one request at a time); ``on_start`` runs as the answer
-    starts."""
-    raw = body if isinstance(body, bytes) else msgspec.json.encode(body)
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": PUBLISH,
-        "raw_path": PUBLISH.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [
-            (b"host", b"testserver.local"),
-            (b"authorization", f"Bearer {ADMIN_KEY}".encode()),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(raw)).encode()),
-        ],
-        "client": ("127.0.0.1", 1),
-        "server": ("testserver.local", 80),
-        "state": {},
-    }
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": raw, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start" and on_start is not None:
-            await on_start()
-        sent.append(message)
-
-    await app(scope, receive, send)  # type: ignore[arg-type]
-    headers = {k.decode(): v.decode() for k, v in sent[0]["headers"]}
-    return Answer(sent[0]["status"], headers, b"".join(m.get("body", b"") for m in sent[1:]))
-
-
 async def warm_tenant(client: Client, *, endpoints: int = 2) -> list[str]:
     """A tenant with endpoints, an event type with a schema, and one publish through the normal
     route (which fills the caches the fast path reads)."""
@@ -120,33 +70,6 @@ async def warm_tenant(client: Client, *, endpoints: int = 2) -> list[str]:
     first = await client.post(PUBLISH, json={"event_type": "invoice.paid", "payload": PAYLOAD})
     assert first.status_code == 202, first.text
     return ids
-
-
-@asynccontextmanager
-async def serving(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of ``app`` on the test's own event loop, with the app's lifespan: concurrent
-    requests are served concurrently, as by a server (Litestar's test client runs the app on a
-    thread of its own, one request at a time)."""
-    inbox: asyncio.Queue[dict[str, str]] = asyncio.Queue()
-    started = asyncio.Event()
-
-    async def send(message: dict[str, str]) -> None:
-        if message["type"] == "lifespan.startup.complete":
-            started.set()
-
-    # The lifespan protocol in one task of its own (its task group must start and end there).
-    lifespan = asyncio.create_task(app({"type": "lifespan"}, inbox.get, send))  # type: ignore[arg-type]
-    await inbox.put({"type": "lifespan.startup"})
-    await started.wait()
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
-        ) as client:
-            client.headers["authorization"] = f"Bearer {ADMIN_KEY}"
-            yield client
-    finally:
-        await inbox.put({"type": "lifespan.shutdown"})
-        await lifespan
 
 
 @pytest.fixture
@@ -237,7 +160,7 @@ class TestFastPublish:
             for n in range(60)
         ]
 
-        answers = await asyncio.gather(*(direct_post(app, b) for b in bodies))
+        answers = await asyncio.gather(*(direct_post(app, PUBLISH, b) for b in bodies))
 
         assert [a.status for a in answers] == [202] * 60
         by_event_id: dict[str, set[str]] = {}
@@ -366,7 +289,10 @@ class TestGuarantees:
             seen.append(await count(sessions, Message))
 
         answer = await direct_post(
-            app, {"event_type": "invoice.paid", "payload": {"amount": 1}}, on_start=count_stored
+            app,
+            PUBLISH,
+            {"event_type": "invoice.paid", "payload": {"amount": 1}},
+            on_start=count_stored,
         )
 
         assert answer.status == 202
@@ -386,7 +312,7 @@ class TestGuarantees:
                 {"event_type": "invoice.paid", "payload": {"amount": n, "mark": n == 0}}
                 for n in range(20)
             ]
-            answers = await asyncio.gather(*(direct_post(app, b) for b in bodies))
+            answers = await asyncio.gather(*(direct_post(app, PUBLISH, b) for b in bodies))
         finally:
             if database_url.startswith("postgresql"):
                 await _drop_marked_payload_check(engine)
