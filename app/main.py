@@ -91,6 +91,7 @@ def create_app(
             jobs=jobs,
             max_payload_bytes=settings.max_payload_bytes,
             deliveries_per_task=settings.deliveries_per_task,
+            writers=settings.group_commit_writers,
         )
         if settings.publish_fast_path and not settings.is_embedded_database
         else None
@@ -103,6 +104,7 @@ def create_app(
             box=state.secret_box,
             handoff=partial(handoff, state),
             max_body_bytes=settings.max_inbound_body_bytes,
+            writers=settings.group_commit_writers,
         )
         if settings.ingest_fast_path and not settings.is_embedded_database
         else None

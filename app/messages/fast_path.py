@@ -145,6 +145,7 @@ class PublishFastPath:
         jobs: JobQueue,
         max_payload_bytes: int,
         deliveries_per_task: int,
+        writers: int = 1,
     ) -> None:
         self._conninfo = (
             make_url(database_url)
@@ -155,7 +156,9 @@ class PublishFastPath:
         self._jobs = jobs
         self._max_payload_bytes = max_payload_bytes
         self._deliveries_per_task = deliveries_per_task
-        self.writer: GroupCommit[Publish, bool] = GroupCommit(connector(database_url), write_group)
+        self.writer: GroupCommit[Publish, bool] = GroupCommit(
+            connector(database_url), write_group, writers=writers
+        )
 
     def route(self) -> FastRoute:
         # A body past the payload limit plus its envelope is the normal route's 413.

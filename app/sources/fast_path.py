@@ -138,13 +138,16 @@ class IngestFastPath:
         box: SecretBox,
         handoff: Callable[[], JobQueue],
         max_body_bytes: int,
+        writers: int = 1,
     ) -> None:
         self._base_url = base_url
         self._sessions = sessions
         self._box = box
         self._handoff = handoff
         self._max_body_bytes = max_body_bytes
-        self.writer: GroupCommit[Ingest, bool] = GroupCommit(connector(database_url), write_group)
+        self.writer: GroupCommit[Ingest, bool] = GroupCommit(
+            connector(database_url), write_group, writers=writers
+        )
 
     def route(self) -> FastRoute:
         return FastRoute("POST", PATH, self.handle, self._max_body_bytes)

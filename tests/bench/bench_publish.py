@@ -275,6 +275,13 @@ def run(args: argparse.Namespace, stack: Stack) -> Run:
                 stack, 1, name="api-normal-route", publish_fast_path="false"
             )
             contenders.append(("hookrelay single, normal route", normal_url, normal_pid))
+        if args.writers > 1:
+            # The fast path writing its groups on more connections than the default one.
+            name = f"api-{args.writers}-writers"
+            many_url, many_pid = start_api_workers(
+                stack, 1, name=name, group_commit_writers=str(args.writers)
+            )
+            contenders.append((f"hookrelay single, {args.writers} writers", many_url, many_pid))
         common: dict[str, Any] = {"publishers": args.publishers}
         print("warming up ...", flush=True)
         for what, url, pid in contenders:
@@ -314,6 +321,8 @@ def run(args: argparse.Namespace, stack: Stack) -> Run:
             stack.stop("baseline")
             if args.normal_route:
                 stack.stop("api-normal-route")
+            if args.writers > 1:
+                stack.stop(f"api-{args.writers}-writers")
             url, pid = start_api_workers(stack, args.api_workers)
             what = f"hookrelay single, {args.api_workers} API workers"
             trial(f"{what} (warm-up)", url, tenant, headers, pid, seconds=2, **common)
@@ -388,6 +397,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         dest="normal_route",
         action="store_false",
         help="skip the trials of the API with its publish fast path off",
+    )
+    parser.add_argument(
+        "--writers", type=int, default=0, help="also an API with this many group-commit writers"
     )
     parser.add_argument("--note", default="", help="appended to the recorded heading")
     parser.add_argument("--no-record", action="store_true")
