@@ -264,6 +264,23 @@ class TestSameRefusals:
         assert answers[0].json()["code"] == "publish_admin_only"
         assert await count(sessions, Message) == before
 
+    @pytest.mark.parametrize("content_type", [None, "text/plain", "application/json; x=1"])
+    async def test_any_content_type_is_answered_as_the_normal_route_answers_it(
+        self, client: Client, slow_client: Client, content_type: str | None
+    ) -> None:
+        await warm_tenant(client)
+        raw = msgspec.json.encode({"event_type": "invoice.paid", "payload": PAYLOAD})
+        answers = []
+        for each in (client, slow_client):
+            request = each.build_request("POST", PUBLISH, content=raw)
+            request.headers.pop("content-type", None)
+            if content_type is not None:
+                request.headers["content-type"] = content_type
+            answers.append(await each.send(request))
+        fast, slow = answers
+        assert fast.status_code == slow.status_code, (fast.text, slow.text)
+        assert list(fast.json()) == list(slow.json())
+
     async def test_an_unknown_tenant_gets_the_routes_404(
         self, client: Client, slow_client: Client
     ) -> None:
