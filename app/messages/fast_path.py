@@ -38,6 +38,7 @@ from sqlalchemy.engine import make_url
 from app.auth.service import Authenticator
 from app.deliveries.repository import new_delivery_row
 from app.endpoints import cache as endpoints
+from app.endpoints.cache import Subscriptions
 from app.errors import AppError, problem_of
 from app.event_types import service as event_types
 from app.kit.bad_characters import nul_in, nul_in_request
@@ -147,11 +148,6 @@ class PublishFastPath:
         deliveries_per_task: int,
         writers: int = 1,
     ) -> None:
-        self._conninfo = (
-            make_url(database_url)
-            .set(drivername="postgresql")
-            .render_as_string(hide_password=False)
-        )
         self._auth = auth
         self._jobs = jobs
         self._max_payload_bytes = max_payload_bytes
@@ -185,6 +181,24 @@ class PublishFastPath:
         self, scope: Any, tenant_ref: str, body: bytes
     ) -> tuple[Publish, bytes, list[str]] | None:
         """The publish's rows, its answer and its deliveries' ids; None: fall through."""
+        accepted = await self._accepted(scope, tenant_ref, body)
+        if accepted is None:
+            return None
+        tenant_id, data, payload, (version, subscriptions) = accepted
+        matched = [
+            (endpoint_id, sub)
+            for endpoint_id, sub in subscriptions
+            if sub.accepts(data.event_type, data.channels, data.payload)
+        ]
+        if any(sub.rate_limited for _, sub in matched):
+            return None  # planned along the endpoint's line by the normal route (a read)
+        return _rows(tenant_id, data, payload, version, [endpoint_id for endpoint_id, _ in matched])
+
+    async def _accepted(
+        self, scope: Any, tenant_ref: str, body: bytes
+    ) -> tuple[str, MessageCreate, bytes, tuple[int, Subscriptions]] | None:
+        """The tenant's id, the body, the encoded payload and the cached subscriptions of a
+        publish that the normal route would accept; None: anything else."""
         if scope.get("root_path") or not await self._admin(scope):
             return None
         tenant = tenants.cached(tenant_ref)
@@ -200,53 +214,7 @@ class PublishFastPath:
             rules.check(data.payload)
         except AppError:
             return None
-        version, subscriptions = subscribed
-        now = utc_now()
-        message = Message(
-            id=new_id("msg"),
-            tenant_id=tenant.id,
-            event_type=data.event_type,
-            event_id=data.event_id,
-            channels=data.channels,
-            created_at=now,
-        )
-        matched = [
-            (endpoint_id, sub)
-            for endpoint_id, sub in subscriptions
-            if sub.accepts(data.event_type, data.channels, data.payload)
-        ]
-        if any(sub.rate_limited for _, sub in matched):
-            return None
-        deliveries = [new_delivery_row(message, endpoint_id) for endpoint_id, _ in matched]
-        publish = Publish(
-            message={
-                "id": message.id,
-                "tenant_id": tenant.id,
-                "event_type": data.event_type,
-                "event_id": data.event_id,
-                "channels": data.channels,
-                "created_at": now,
-                "planned_version": version,
-                "body": payload.decode(),
-            },
-            deliveries=deliveries,
-            channels=[
-                {"tenant_id": tenant.id, "channel": c, "message_id": message.id}
-                for c in dict.fromkeys(data.channels or ())
-            ],
-        )
-        answer = _ENCODER.encode(
-            _MessageOut(
-                message.id,
-                tenant.id,
-                data.event_type,
-                data.event_id,
-                data.channels,
-                msgspec.Raw(payload),
-                now,
-            )
-        )
-        return publish, answer, [row["id"] for row in deliveries]
+        return tenant.id, data, payload, subscribed
 
     async def _admin(self, scope: Any) -> bool:
         """Whether the request carries an admin API key, with nothing the edge refuses."""
@@ -273,6 +241,48 @@ class PublishFastPath:
 
     async def close(self) -> None:
         await self.writer.close()
+
+
+def _rows(
+    tenant_id: str, data: MessageCreate, payload: bytes, version: int, endpoint_ids: list[str]
+) -> tuple[Publish, bytes, list[str]]:
+    """The publish's rows for the group, its 202 body, and its deliveries' ids."""
+    now = utc_now()
+    message = Message(
+        id=new_id("msg"),
+        tenant_id=tenant_id,
+        event_type=data.event_type,
+        event_id=data.event_id,
+        channels=data.channels,
+        created_at=now,
+    )
+    deliveries = [new_delivery_row(message, endpoint_id) for endpoint_id in endpoint_ids]
+    row = {
+        "id": message.id,
+        "tenant_id": tenant_id,
+        "event_type": data.event_type,
+        "event_id": data.event_id,
+        "channels": data.channels,
+        "created_at": now,
+        "planned_version": version,
+        "body": payload.decode(),
+    }
+    channels = [
+        {"tenant_id": tenant_id, "channel": c, "message_id": message.id}
+        for c in dict.fromkeys(data.channels or ())
+    ]
+    answer = _ENCODER.encode(
+        _MessageOut(
+            message.id,
+            tenant_id,
+            data.event_type,
+            data.event_id,
+            data.channels,
+            msgspec.Raw(payload),
+            now,
+        )
+    )
+    return Publish(row, deliveries, channels), answer, [d["id"] for d in deliveries]
 
 
 def _decoded(body: bytes) -> MessageCreate | None:
