@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import msgspec
 from litestar import Litestar
+from sqlalchemy import text
 
 from tests.conftest import ADMIN_KEY
 
@@ -99,3 +100,33 @@ async def direct_post(
     await app(scope, receive, send)  # type: ignore[arg-type]
     headers = {k.decode(): v.decode() for k, v in sent[0]["headers"]}
     return Answer(sent[0]["status"], headers, b"".join(m.get("body", b"") for m in sent[1:]))
+
+
+@asynccontextmanager
+async def commits_refused(engine: Any, table: str, *, when: str = "true") -> AsyncIterator[None]:
+    """While inside (PostgreSQL only; elsewhere nothing changes): every COMMIT holding a new
+    row of ``table`` for which ``when`` holds (SQL over ``NEW``) fails, at the COMMIT itself: a
+    deferred constraint trigger, the database's own way of refusing a transaction late."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "CREATE FUNCTION test_refuse_commit() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN IF {when} THEN RAISE EXCEPTION 'commit refused'; END IF; "
+                "RETURN NULL; END $$"
+            )
+        )
+        await conn.execute(
+            text(
+                f"CREATE CONSTRAINT TRIGGER test_refuse_commit AFTER INSERT ON {table} "
+                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_refuse_commit()"
+            )
+        )
+    try:
+        yield
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f"DROP TRIGGER test_refuse_commit ON {table}"))
+            await conn.execute(text("DROP FUNCTION test_refuse_commit()"))

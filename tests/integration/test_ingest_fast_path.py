@@ -17,7 +17,7 @@ import msgspec
 import pytest
 from dramatiq.brokers.stub import StubBroker
 from litestar import Litestar
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from app.config import Settings
 from app.main import create_app
@@ -25,7 +25,7 @@ from app.models import Delivery, InboundEvent, Message, MessagePayload
 from app.sources.controllers import handoff
 from tests.integration.conftest import queued_delivery_ids
 from tests.integration.inbound import create_destination, create_source, ingest_path, signed
-from tests.integration.serving import direct_post, serving
+from tests.integration.serving import commits_refused, direct_post, serving
 
 BODY = b'{"type":"invoice.paid","data":{"id":"in_1","amount":4200}}'
 
@@ -217,13 +217,8 @@ class TestGuarantees:
         await create_destination(client, source, "http://127.0.0.1:9/a")
         await client.post(ingest_path(source), content=BODY, headers=signed(BODY, msg_id="warm"))
         headers = signed(BODY, msg_id="evt-retried")
-        if on_postgresql(database_url):
-            await _fail_commits_of_inbound_events(engine)
-        try:
+        async with commits_refused(engine, "inbound_events"):
             refused = await client.post(ingest_path(source), content=BODY, headers=headers)
-        finally:
-            if on_postgresql(database_url):
-                await _drop_inbound_event_check(engine)
         retried = await client.post(ingest_path(source), content=BODY, headers=headers)
 
         if on_postgresql(database_url):
@@ -238,25 +233,3 @@ class TestGuarantees:
         accepted = (InboundEvent.dedup_key == "evt-retried", InboundEvent.outcome == "accepted")
         assert await count(sessions, InboundEvent, *accepted) == 1
         assert await count(sessions, Message) == 2  # the warm-up's and the retried one
-
-
-async def _fail_commits_of_inbound_events(engine: Any) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "CREATE FUNCTION test_refuse_inbound() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'commit refused'; END $$"
-            )
-        )
-        await conn.execute(
-            text(
-                "CREATE CONSTRAINT TRIGGER test_refuse_inbound AFTER INSERT ON inbound_events "
-                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_refuse_inbound()"
-            )
-        )
-
-
-async def _drop_inbound_event_check(engine: Any) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP TRIGGER test_refuse_inbound ON inbound_events"))
-        await conn.execute(text("DROP FUNCTION test_refuse_inbound()"))

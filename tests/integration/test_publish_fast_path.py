@@ -17,14 +17,14 @@ import msgspec
 import pytest
 from dramatiq.brokers.stub import StubBroker
 from litestar import Litestar
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from app.config import Settings
 from app.main import create_app
 from app.messages.fast_path import PublishFastPath
 from app.models import Delivery, Message, MessageChannel, MessagePayload
 from tests.integration.conftest import queued_delivery_ids
-from tests.integration.serving import direct_post, serving
+from tests.integration.serving import commits_refused, direct_post, serving
 
 Client = httpx.AsyncClient
 PUBLISH = "/api/v1/tenants/acme/messages"
@@ -322,17 +322,13 @@ class TestGuarantees:
         # arrive together, then every publish of the marked one's group is answered 503 and
         # none of them is stored; every 202 is stored.
         await warm_tenant(client)
-        if database_url.startswith("postgresql"):
-            await _fail_commits_of_marked_payloads(engine)
-        try:
+        marked = "convert_from(NEW.body, 'UTF8')::jsonb -> 'mark' = 'true'::jsonb"
+        async with commits_refused(engine, "message_payloads", when=marked):
             bodies = [
                 {"event_type": "invoice.paid", "payload": {"amount": n, "mark": n == 0}}
                 for n in range(20)
             ]
             answers = await asyncio.gather(*(direct_post(app, PUBLISH, b) for b in bodies))
-        finally:
-            if database_url.startswith("postgresql"):
-                await _drop_marked_payload_check(engine)
 
         async with sessions() as session:
             stored = set(await session.scalars(select(Message.id)))
@@ -346,32 +342,3 @@ class TestGuarantees:
             assert all(a.headers["retry-after"] == "1" for a in refused)
         else:
             assert refused == []
-
-
-async def _fail_commits_of_marked_payloads(engine: Any) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                """
-CREATE FUNCTION test_refuse_marked() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF convert_from(NEW.body, 'UTF8')::jsonb -> 'mark' = 'true'::jsonb THEN
-        RAISE EXCEPTION 'marked payload';
-    END IF;
-    RETURN NULL;
-END $$
-"""
-            )
-        )
-        await conn.execute(
-            text(
-                "CREATE CONSTRAINT TRIGGER test_refuse_marked AFTER INSERT ON message_payloads "
-                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_refuse_marked()"
-            )
-        )
-
-
-async def _drop_marked_payload_check(engine: Any) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP TRIGGER test_refuse_marked ON message_payloads"))
-        await conn.execute(text("DROP FUNCTION test_refuse_marked()"))
