@@ -100,6 +100,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
     # Machinery.
     api_workers: int = 1  # `hookrelay api` processes on one port (uvicorn's supervisor above 1)
+    # Single publishes answered before routing and written in group commits (PostgreSQL only;
+    # app/messages/fast_path.py). Off: every publish takes the normal route.
+    publish_fast_path: bool = True
+    ingest_fast_path: bool = True  # the same for POST /in/{token} (app/sources/fast_path.py)
+    group_commit_writers: int = 1  # connections each fast path writes its groups on
     worker_threads: int = 8
     worker_connections: int = 256
     # Dramatiq's idle wait (ms). Its Redis consumer polls an idle queue with a backoff growing to
@@ -139,6 +144,7 @@ _POSITIVE = (
     "max_payload_bytes",
     "max_inbound_body_bytes",
     "api_workers",
+    "group_commit_writers",
     "worker_threads",
     "worker_connections",
     "worker_idle_poll_ms",

@@ -27,11 +27,13 @@ from app.kit.bad_characters import RefuseNul
 from app.kit.crypto import SecretBox
 from app.kit.deps import provide_session
 from app.kit.egress import EgressPolicy
+from app.kit.fast_path import FastPath
 from app.kit.jobs import BackgroundJobQueue, job_queue_for
 from app.kit.openapi import ContractPlugin, openapi_config, openapi_json
 from app.kit.strict_bodies import StrictBodies
 from app.kit.throttle import Throttled
 from app.messages.controllers import MessageController
+from app.messages.fast_path import PublishFastPath
 from app.metrics import GAUGES_CACHE_SECONDS, MetricsController, refresh
 from app.portal.controllers import PortalLinkController, PortalTokenController
 from app.portal_web.render import template_config
@@ -42,7 +44,9 @@ from app.sources.controllers import (
     InboundLogController,
     IngestController,
     SourceController,
+    handoff,
 )
+from app.sources.fast_path import IngestFastPath
 from app.tenants.controllers import TenantController
 
 if TYPE_CHECKING:
@@ -80,6 +84,32 @@ def create_app(
         }
     )
 
+    publish_fast = (
+        PublishFastPath(
+            database_url=settings.database_url,
+            auth=state.auth,
+            jobs=jobs,
+            max_payload_bytes=settings.max_payload_bytes,
+            deliveries_per_task=settings.deliveries_per_task,
+            writers=settings.group_commit_writers,
+        )
+        if settings.publish_fast_path and not settings.is_embedded_database
+        else None
+    )
+    ingest_fast = (
+        IngestFastPath(
+            database_url=settings.database_url,
+            base_url=settings.base_url,
+            sessions=sessions,
+            box=state.secret_box,
+            handoff=partial(handoff, state),
+            max_body_bytes=settings.max_inbound_body_bytes,
+            writers=settings.group_commit_writers,
+        )
+        if settings.ingest_fast_path and not settings.is_embedded_database
+        else None
+    )
+
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         stop = asyncio.Event()
@@ -89,6 +119,9 @@ def create_app(
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            for fast in (publish_fast, ingest_fast):
+                if fast is not None:
+                    await fast.close()
             if isinstance(jobs, BackgroundJobQueue):
                 await asyncio.to_thread(jobs.close)
             await engine.dispose()
@@ -119,7 +152,7 @@ def create_app(
         route_handlers=[PortalLinkController, KeysDocumentController],
         dependencies={"session": Provide(provide_session)},
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             api,
             portal_link,
@@ -150,3 +183,10 @@ def create_app(
         logging_config=None,
         debug=False,
     )
+    # Before routing (app.kit.fast_path); anything they do not answer goes on as before.
+    routes = [fast.route() for fast in (publish_fast, ingest_fast) if fast is not None]
+    if routes:
+        app.asgi_handler = FastPath(app.asgi_handler, routes)
+    state.publish_fast_path = publish_fast
+    state.ingest_fast_path = ingest_fast
+    return app

@@ -21,6 +21,7 @@ from app.endpoints import cache as endpoint_cache
 from app.event_types import service as event_types
 from app.kit import clock as clock_module
 from app.models import Base
+from app.sources import cache as source_cache
 from app.tenants import service as tenants
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -115,6 +116,7 @@ async def sessions(engine: AsyncEngine):  # type: ignore[no-untyped-def]
     tenants.forget_cached()
     event_types.forget_cached()
     endpoint_cache.forget_cached()
+    source_cache.forget_all()
     return session_factory(engine)
 
 

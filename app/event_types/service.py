@@ -187,6 +187,11 @@ def forget_cached() -> None:
     _rules.clear()
 
 
+def cached_rules(name: str) -> Rules | None:
+    """The event type's rules if this process holds them (the publish fast path reads no row)."""
+    return _rules.get(name)
+
+
 async def rules(session: AsyncSession, name: str) -> Rules:
     cached = _rules.get(name)
     if cached is not None:

@@ -196,7 +196,7 @@ async def _store(
             record.dedup_key,
             event_id=record.id,
             now=now,
-            window=_window(source),
+            window=dedup_window(source),
         )
         if holder is not None:
             record.outcome, record.duplicate_of = DUPLICATE, holder or None
@@ -207,7 +207,7 @@ async def _store(
     return {"id": record.id, "outcome": record.outcome}
 
 
-def _window(source: Source) -> timedelta:
+def dedup_window(source: Source) -> timedelta:
     seconds = source.options.get(DEDUP_WINDOW_OPTION, DEFAULT_DEDUP_WINDOW_SECONDS)
     return timedelta(seconds=int(seconds))
 
@@ -246,11 +246,22 @@ def forwarded_headers(
     """What a destination receives besides Hookrelay's signature: the provider's content type,
     where the event came from, and the provider's identifying headers as
     ``x-hookrelay-forwarded-<name>``."""
-    preset = providers.provider(source.provider)
+    return forwarded_to(source.provider, source.id, request, event, event_id)
+
+
+def forwarded_to(
+    provider: str,
+    source_id: str,
+    request: InboundRequest,
+    event: providers.InboundEvent,
+    event_id: str,
+) -> dict[str, str]:
+    """``forwarded_headers`` from the source's provider and id."""
+    preset = providers.provider(provider)
     headers = {
         "content-type": event.content_type,
-        "x-hookrelay-source": source.id,
-        "x-hookrelay-provider": source.provider,
+        "x-hookrelay-source": source_id,
+        "x-hookrelay-provider": provider,
         "x-hookrelay-event-type": event.event_type,
         "x-hookrelay-inbound-event": event_id,
     }

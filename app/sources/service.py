@@ -26,7 +26,7 @@ from app.kit.egress import EgressPolicy
 from app.kit.ids import new_id
 from app.models import Delivery, Endpoint, InboundEvent, Message, Source, Tenant
 from app.models.source import ACCEPTED, OUTCOMES
-from app.sources import ingest, providers, repository
+from app.sources import cache, ingest, providers, repository
 from app.sources import replay as replays
 from app.sources.schemas import SourceCreate, SourceSecretIn, SourceUpdate
 
@@ -139,6 +139,7 @@ async def update(
         source.disabled = data.disabled
     source.updated_at = utc_now()
     await session.flush()
+    cache.forget_all()  # this process's ingest fast path; others within cache.CACHE_SECONDS
     return source
 
 
@@ -154,6 +155,7 @@ async def rotate_token(
     source.token_encrypted = box.encrypt(token)
     source.updated_at = utc_now()
     await session.flush()
+    cache.forget_all()  # this process's ingest fast path; others within cache.CACHE_SECONDS
     return source
 
 
@@ -165,6 +167,7 @@ async def delete(session: AsyncSession, source_id: str) -> None:
     await repository.mark_deleted(
         session, source, now=utc_now(), disabled_reason=endpoints.ENDPOINT_DELETED
     )
+    cache.forget_all()
 
 
 # -- destinations ------------------------------------------------------------------------------

@@ -32,6 +32,11 @@ def forget_cached() -> None:
     _cache.clear()
 
 
+def cached(ref: str) -> Tenant | None:
+    """The tenant ``ref`` names if this process holds it (the publish fast path reads no row)."""
+    return _cache.get(ref)
+
+
 def _snapshot(tenant: Tenant) -> Tenant:
     """A transient copy, safe to share between sessions."""
     return Tenant(

@@ -336,7 +336,7 @@ def bench_stack(args: argparse.Namespace) -> Iterator[Bench]:
                 stack,
                 database_url=database_url,
                 broker_url=broker_url,
-                settings=DESTINATIONS_ON_LOOPBACK,
+                settings=DESTINATIONS_ON_LOOPBACK | extra_settings(args),
             )
             up = set_up_stripe_source(service, receiver, destinations=2, prefix="/up")
             # Nothing listens on this port: connections are refused, as by a service that is down.
@@ -375,6 +375,12 @@ def _answers(url: str) -> bool:
     return True
 
 
+def extra_settings(args: argparse.Namespace) -> dict[str, str]:
+    """``--setting NAME=VALUE`` as the service's environment."""
+    pairs = (item.partition("=") for item in args.setting)
+    return {f"HOOKRELAY_{name.strip().upper()}": value for name, _, value in pairs}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=3)
@@ -383,6 +389,13 @@ def main() -> None:
     parser.add_argument("--drain-seconds", type=float, default=30.0)
     parser.add_argument("--capacity-seconds", type=float, default=8.0)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a HOOKRELAY_ setting of the service (repeatable), e.g. GROUP_COMMIT_WRITERS=2",
+    )
     parser.add_argument("--notes", default="")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()

@@ -219,12 +219,16 @@ def start_baseline(stack: Stack, database_url: str) -> tuple[str, int]:
     return base_url, process.pid
 
 
-def start_api_workers(stack: Stack, workers: int) -> tuple[str, int]:
-    """A second ``hookrelay api`` on the same database and broker, with ``workers`` processes."""
+def start_api_workers(
+    stack: Stack, workers: int, *, name: str = "", **settings: str
+) -> tuple[str, int]:
+    """A second ``hookrelay api`` on the same database and broker, with ``workers`` processes
+    (and other ``HOOKRELAY_`` settings)."""
     api = stack.get("api")
     port = free_port()
     env = {**api.env, "HOOKRELAY_PORT": str(port), "HOOKRELAY_API_WORKERS": str(workers)}
-    process = stack.start(f"api-{workers}w", api.argv, env)
+    env |= {f"HOOKRELAY_{key.upper()}": value for key, value in settings.items()}
+    process = stack.start(name or f"api-{workers}w", api.argv, env)
     base_url = f"http://127.0.0.1:{port}"
     wait_until(
         lambda: _answers(base_url + "/health/ready", ok=200),
@@ -265,6 +269,19 @@ def run(args: argparse.Namespace, stack: Stack) -> Run:
             ("hookrelay single", service.base_url, api_pid),
             ("baseline single", baseline_url, baseline_pid),
         ]
+        if args.normal_route:
+            # The same API with the fast path off: the normal route, measured in the same run.
+            normal_url, normal_pid = start_api_workers(
+                stack, 1, name="api-normal-route", publish_fast_path="false"
+            )
+            contenders.append(("hookrelay single, normal route", normal_url, normal_pid))
+        if args.writers > 1:
+            # The fast path writing its groups on more connections than the default one.
+            name = f"api-{args.writers}-writers"
+            many_url, many_pid = start_api_workers(
+                stack, 1, name=name, group_commit_writers=str(args.writers)
+            )
+            contenders.append((f"hookrelay single, {args.writers} writers", many_url, many_pid))
         common: dict[str, Any] = {"publishers": args.publishers}
         print("warming up ...", flush=True)
         for what, url, pid in contenders:
@@ -302,6 +319,10 @@ def run(args: argparse.Namespace, stack: Stack) -> Run:
             # Their connections back to the pool of a shared PostgreSQL (100 on this machine).
             stack.stop("api")
             stack.stop("baseline")
+            if args.normal_route:
+                stack.stop("api-normal-route")
+            if args.writers > 1:
+                stack.stop(f"api-{args.writers}-writers")
             url, pid = start_api_workers(stack, args.api_workers)
             what = f"hookrelay single, {args.api_workers} API workers"
             trial(f"{what} (warm-up)", url, tenant, headers, pid, seconds=2, **common)
@@ -371,6 +392,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=200.0, help="latency phase, publishes/s")
     parser.add_argument("--latency-seconds", type=float, default=15.0)
     parser.add_argument("--api-workers", type=int, default=2, help="0: skip that phase")
+    parser.add_argument(
+        "--no-normal-route",
+        dest="normal_route",
+        action="store_false",
+        help="skip the trials of the API with its publish fast path off",
+    )
+    parser.add_argument(
+        "--writers", type=int, default=0, help="also an API with this many group-commit writers"
+    )
     parser.add_argument("--note", default="", help="appended to the recorded heading")
     parser.add_argument("--no-record", action="store_true")
     return parser.parse_args(argv)

@@ -234,6 +234,12 @@ def failing_commits() -> Iterator[list[bool]]:
 
 
 class TestPersistThenAcknowledge:
+    @pytest.fixture
+    def settings(self, database_url: str, make_settings: Any) -> Any:
+        """The normal route's unit of work, whose ORM commits these tests watch; the ingest fast
+        path's group commit has its own (tests/integration/test_ingest_fast_path.py)."""
+        return make_settings(database_url, ingest_fast_path=False)
+
     async def test_guarantee_9_no_2xx_when_the_commit_fails_and_the_retry_is_stored_once(
         self, client: Client, sessions: Any, failing_commits: list[bool], broker: StubBroker
     ) -> None:
