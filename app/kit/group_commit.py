@@ -69,19 +69,25 @@ class GroupCommit(Generic[T, R]):
         self._writers = writers
         self._queue: asyncio.Queue[tuple[T, asyncio.Future[R]]] | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.groups = 0  # groups committed (the tests and the bench read it)
 
     async def submit(self, item: T) -> R:
         """Wait until ``item`` is committed with its group; its result, or ``GroupFailed``."""
-        if self._queue is None:
-            self._start()
+        loop = asyncio.get_running_loop()
+        if self._queue is None or self._loop is not loop:
+            self._start(loop)
         assert self._queue is not None
-        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[R] = loop.create_future()
         self._queue.put_nowait((item, future))
         return await future
 
-    def _start(self) -> None:
-        # Started by the first submit, on the loop that serves requests.
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        # Started by the first submit, on the loop that serves requests. A server has one loop;
+        # an app served from another loop later (test clients run each on a loop of their own)
+        # gets writers of its own there, and the earlier loop's are stopped on that loop.
+        self._stop_elsewhere(loop)
+        self._loop = loop
         self._queue = asyncio.Queue()
         self._tasks = [
             asyncio.create_task(self._run(), name=f"group-commit-{n}") for n in range(self._writers)
@@ -138,11 +144,23 @@ class GroupCommit(Generic[T, R]):
 
     async def close(self) -> None:
         """Stop the writers (a group in flight is cancelled: its waiters get no answer)."""
-        for task in self._tasks:
+        loop = asyncio.get_running_loop()
+        here = [task for task in self._tasks if task.get_loop() is loop]
+        self._stop_elsewhere(loop)
+        for task in here:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*here, return_exceptions=True)
         self._tasks = []
         self._queue = None
+        self._loop = None
+
+    def _stop_elsewhere(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Cancel, on their own loop, the writers that run on a loop other than ``loop``."""
+        for task in self._tasks:
+            other = task.get_loop()
+            if other is not loop and not other.is_closed():
+                other.call_soon_threadsafe(task.cancel)
+        self._tasks = [task for task in self._tasks if task.get_loop() is loop]
 
 
 async def _rolled_back(
