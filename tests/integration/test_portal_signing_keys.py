@@ -117,6 +117,7 @@ class TestPublicKeys:
             page = await browser.get(base)
             (first,) = await api_keys(client, endpoint_id)
             assert "Public keys" in page.text and "ed25519 (v1a)" in page.text
+            assert "signs with ed25519 (<code>v1a</code>) only" in page.text  # no v1 is sent
             assert f'<code id="pk-{first["id"]}" class="secret">{first["public_key"]}</code>' in (
                 page.text
             )
