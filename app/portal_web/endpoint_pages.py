@@ -1,5 +1,5 @@
-"""The endpoint screens: list, create and edit, detail (secret, rotate, enable/disable, delete,
-test event, stats), and the event catalog. Every change goes through the API's own services."""
+"""The endpoint screens: list, create and edit, detail (secret, rotate, ed25519 public keys and
+their rotation, enable/disable, delete, test event, stats), and the event catalog. Every change goes through the API's own services."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ from app.portal_web.forms import (
     preview_fields,
 )
 from app.portal_web.render import page
+from app.signing_keys import service as signing_keys
 from app.tenants import service as tenants
 
 PAGE_SIZE = 50
@@ -46,6 +47,8 @@ NOTICES = {
     "created": "Endpoint created. Send it a test event below.",
     "saved": "Changes saved.",
     "rotated": "Secret rotated. The previous secret keeps signing for the overlap period.",
+    "key_rotated": "Signing key rotated. The previous key keeps signing, and stays published, "
+    "for the overlap period.",
     "enabled": "Endpoint enabled; waiting deliveries resume.",
     "disabled": "Endpoint disabled; its deliveries wait until it is enabled.",
     "deleted": "Endpoint deleted.",
@@ -77,6 +80,7 @@ def values_of(endpoint: EndpointOut, names: set[str]) -> dict[str, Any]:
         "headers": "\n".join(f"{k}: {v}" for k, v in endpoint.headers.items()),
         "ordered": endpoint.ordered,
         "ordering_failure_policy": endpoint.ordering_failure_policy,
+        "signature_scheme": endpoint.signature_scheme,
         **_transformation_values(endpoint),
     }
 
@@ -158,10 +162,12 @@ class EndpointPages(Controller):
         viewer: CurrentViewer,
         endpoint_id: FromPath[str],
         reveal: FromQuery[bool] = False,
+        reveal_key: FromQuery[bool] = False,
         window: FromQuery[str] = "24h",
         done: FromQuery[str] = "",
     ) -> Template:
-        """An endpoint: details, secret, actions, test event, chart and its latest attempts."""
+        """An endpoint: details, secret, public keys, actions, test event, chart and its latest
+        attempts."""
         owner = await tenants.get(session, viewer.tenant_id)
         row = await endpoints.get(session, owner, endpoint_id)
         window = window if window in endpoint_log.SERIES_WINDOWS else "24h"
@@ -192,6 +198,15 @@ class EndpointPages(Controller):
             test_types=catalog.test_choices(types, row.event_types),
             default_type=examples.default_event_type(row),
             grace_hours=state.settings.secret_rotation_grace_hours,
+            # The ed25519 keys of an endpoint that signs with v1a (kept, unshown, after a switch
+            # back to v1); like the HMAC secret, the secret key only on asking, never read-only.
+            public_keys=signing_keys.public_keys(row) if row.signature_scheme != "v1" else [],
+            secret_key=(
+                signing_keys.current_secret(row, state.secret_box).secret_key
+                if reveal_key and not viewer.read_only and row.signature_scheme != "v1"
+                else None
+            ),
+            keys_url=f"/.well-known/hookrelay/{row.tenant_id}/endpoints/{row.id}/keys.json",
             held_keys=held[:HELD_SHOWN],
             more_held=len(held) > HELD_SHOWN,
             notice=NOTICES.get(done, ""),
@@ -236,7 +251,9 @@ class EndpointPages(Controller):
         found = out(await endpoints.get(session, owner, endpoint_id))
         try:
             data = decode(EndpointUpdate, endpoint_fields(form))
-            await endpoints.update(session, owner, endpoint_id, data, egress=state.egress)
+            await endpoints.update(
+                session, owner, endpoint_id, data, egress=state.egress, box=state.secret_box
+            )
         except (FormError, AppError) as exc:
             error = as_form_error(exc, form=form)
             return await self._form(session, state, viewer, found, form_values(form), error)
@@ -305,6 +322,7 @@ class EndpointPages(Controller):
         }
         defaults |= {"payload_filter": "", "rate_limit_per_second": "", "headers": ""}
         defaults |= {"ordered": False, "ordering_failure_policy": "hold"}
+        defaults |= {"signature_scheme": "v1"}
         defaults |= {"transformation_expression": "", "transformation_headers": ""}
         defaults |= {"transformation_sample": ""}
         return page(
@@ -361,6 +379,21 @@ class EndpointPages(Controller):
         return Redirect(
             f"/portal/endpoints/{endpoint_id}?done=rotated&reveal=true", status_code=303
         )
+
+    @post("/endpoints/{endpoint_id:str}/signing-keys/rotate", status_code=303)
+    async def rotate_key(
+        self, session: Session, state: State, viewer: CurrentViewer, endpoint_id: FromPath[str]
+    ) -> Redirect:
+        """A new ed25519 key; the old one keeps signing, and stays published, for the grace."""
+        owner = await tenants.get(session, viewer.tenant_id)
+        await signing_keys.rotate(
+            session,
+            await endpoints.get(session, owner, endpoint_id),
+            state.secret_box,
+            secret_key=None,
+            grace_hours=state.settings.secret_rotation_grace_hours,
+        )
+        return Redirect(f"/portal/endpoints/{endpoint_id}?done=key_rotated", status_code=303)
 
     @get("/endpoints/{endpoint_id:str}/delete")
     async def confirm_delete(

@@ -29,6 +29,7 @@ FIELD_OF_CODE = {
     "event_type_archived": "event_type",
     "invalid_transformation": "transformation_expression",
     "transformation_failed": "transformation_sample",
+    "signature_scheme_unsupported": "signature_scheme",
 }
 # An error of the service's naming a place inside the transformation: the field it belongs to.
 FIELD_OF_PATH = {
@@ -112,6 +113,7 @@ def endpoint_fields(form: FormMultiDict) -> dict[str, Any]:
         "headers": _headers(form.get("headers", "")),
         "ordered": form.get("ordered", "") == "on",
         "ordering_failure_policy": str(form.get("ordering_failure_policy", "hold")),
+        "signature_scheme": str(form.get("signature_scheme", "v1")),
         "transformation": _transformation(form),
     }
 
@@ -165,6 +167,7 @@ def form_values(form: FormMultiDict) -> dict[str, Any]:
         "headers": form.get("headers", ""),
         "ordered": form.get("ordered", "") == "on",
         "ordering_failure_policy": form.get("ordering_failure_policy", "hold"),
+        "signature_scheme": form.get("signature_scheme", "v1"),
         "transformation_expression": form.get("transformation_expression", ""),
         "transformation_headers": form.get("transformation_headers", ""),
         "transformation_sample": form.get("transformation_sample", ""),

@@ -56,7 +56,9 @@ def seed(service: Service, receiver: Receiver, stack: Stack) -> dict[str, str]:
                 "/api/v1/event-types",
                 json={"name": name, "description": description, "example": example},
             )
-        billing = _endpoint(api, receiver.url("/billing"), ["invoice.*"], "Billing service")
+        billing = _endpoint(
+            api, receiver.url("/billing"), ["invoice.*"], "Billing service", scheme="both"
+        )
         crm = _endpoint(api, receiver.url("/crm"), ["customer.*"], "CRM sync")
         archive = _endpoint(api, receiver.url("/archive"), ["*"], "Data warehouse")
         secret = api.get(f"/api/v1/tenants/{TENANT}/endpoints/{billing}/secret").json()
@@ -83,10 +85,18 @@ def seed(service: Service, receiver: Receiver, stack: Stack) -> dict[str, str]:
     return {"billing": billing, "crm": crm, "message": message}
 
 
-def _endpoint(api: httpx.Client, url: str, event_types: list[str], description: str) -> str:
+def _endpoint(
+    api: httpx.Client, url: str, event_types: list[str], description: str, *, scheme: str = "v1"
+) -> str:
+    """An endpoint; ``scheme`` "both" shows the endpoint page's public keys (v1 still verifies)."""
     made = api.post(
         f"/api/v1/tenants/{TENANT}/endpoints",
-        json={"url": url, "event_types": event_types, "description": description},
+        json={
+            "url": url,
+            "event_types": event_types,
+            "description": description,
+            "signature_scheme": scheme,
+        },
     )
     assert made.status_code == 201, made.text
     found: str = made.json()["id"]

@@ -215,9 +215,12 @@ async def test_accessibility_every_screen_axe_and_375px(
     )
     await page.get_by_role("link", name="Add endpoint").click()
     await page.get_by_label("URL").fill(receiver.url("/axe"))
+    # Signing with both schemes: the endpoint page has its public keys section too.
+    await page.get_by_role("radio", name="Both", exact=False).check()
     await page.get_by_role("button", name="Create endpoint").click()
     await expect(page.get_by_text("Endpoint created.")).to_be_visible()
     endpoint = page.url.split("?")[0]
+    await expect(page.get_by_role("heading", name="Public keys")).to_be_visible()
     await page.get_by_role("button", name="Send test event").click()
     await expect(page.get_by_text("Test event sent")).to_be_visible()
     message = page.url.split("?")[0]
@@ -226,6 +229,7 @@ async def test_accessibility_every_screen_axe_and_375px(
         "/portal/endpoints/new",
         endpoint,
         f"{endpoint}?reveal=true",
+        f"{endpoint}?reveal_key=true",
         f"{endpoint}/edit",
         f"{endpoint}/delete",
         "/portal/messages",
