@@ -28,8 +28,9 @@ _NO_SYNC = {"synchronize_session": False}
 
 async def claim_due(
     session: AsyncSession, *, now: datetime, stuck_before: datetime, limit: int
-) -> list[str]:
-    """Mark as enqueued, and return, pending deliveries that are due and have no live task."""
+) -> list[tuple[str, str]]:
+    """Mark as enqueued, and return (id, tenant id), pending deliveries that are due and have no
+    live task."""
     due = (
         select(Delivery.id)
         .where(
@@ -46,10 +47,10 @@ async def claim_due(
         update(Delivery)
         .where(Delivery.id.in_(due.scalar_subquery()))
         .values(enqueued_at=now)
-        .returning(Delivery.id),
+        .returning(Delivery.id, Delivery.tenant_id),
         execution_options=_NO_SYNC,
     )
-    return list(claimed.scalars())
+    return [(row.id, row.tenant_id) for row in claimed]
 
 
 class ClaimedDelivery(NamedTuple):

@@ -69,7 +69,7 @@ async def resend(
     delivery.enqueued_at = now
     delivery.updated_at = now
     await session.flush()
-    enqueue(session, SendDeliveries(delivery_ids=[delivery.id], trigger=MANUAL))
+    enqueue(session, SendDeliveries(delivery_ids=[delivery.id], trigger=MANUAL, lane_key=tenant.id))
     return delivery
 
 
@@ -130,7 +130,8 @@ async def requeue_batch(
         ids = [row.id for row in rows if row.id in requeued]  # by message id: the line's order
         due = await planning.replan(session, recovery.endpoint_id, ids, now=now) if ids else []
         if due:
-            enqueue(session, SendDeliveries(delivery_ids=due, trigger=MANUAL))
+            task = SendDeliveries(delivery_ids=due, trigger=MANUAL, lane_key=recovery.tenant_id)
+            enqueue(session, task)
         recovery.requeued += len(ids)
     if len(rows) < batch_size:
         recovery.status = DONE
