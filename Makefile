@@ -50,6 +50,9 @@ clients-check: $(STAMP) $(TS_STAMP)
 
 ## The benchmark suite on the production shape (PostgreSQL, RabbitMQ): a table, and rows in
 ## tests/bench/RESULTS.md; fails when a delivery is lost or duplicated.
+bench-fairness: $(STAMP)
+	$(BIN)/python tests/bench/bench_fairness.py
+
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_delivery.py --suite
 
