@@ -56,6 +56,8 @@ TURN_WAIT_SECONDS = 5.0
 SLOT_HORIZON_SECONDS = 1.0
 # Tasks arriving together are claimed in one transaction after gathering this long.
 CLAIM_GATHER_SECONDS = 0.002
+# Claim transactions one process runs at once (each gathers every call waiting when it starts).
+MAX_CLAIMERS = 3
 # A claim that fails (database unreachable) is retried this long before its tasks fail.
 CLAIM_RETRY_SECONDS = 20.0
 # The fair pump's backpressure (``workers.fair``): an actor returns once each of its tenants has
@@ -111,7 +113,8 @@ class Dispatcher:
             settings.max_in_flight_per_endpoint * (1 + QUEUE_FACTOR),
             max(settings.max_in_flight // 2, settings.max_in_flight_per_endpoint),
         )
-        self._claimer: asyncio.Task[None] | None = None
+        self._claimers: set[asyncio.Task[None]] = set()
+        self._claiming = 0  # claimers inside a claim transaction
 
     async def dispatch(self, delivery_ids: Sequence[str], *, trigger: str = "scheduled") -> int:
         """Hand the tries that may go now to the fair pump; return how many.
@@ -120,8 +123,13 @@ class Dispatcher:
         """
         future: asyncio.Future[list[Planned]] = asyncio.get_running_loop().create_future()
         self._claims.append((list(delivery_ids), future))
-        if self._claimer is None or self._claimer.done():
-            self._claimer = asyncio.create_task(self._claim_loop())
+        # A claimer that is free takes this call's ids within CLAIM_GATHER_SECONDS; when every
+        # claimer is inside a transaction (a backlog's 200-delivery claims), another starts, so
+        # a small claim of another tenant does not wait for theirs.
+        if len(self._claimers) - self._claiming < 1 and len(self._claimers) < MAX_CLAIMERS:
+            claimer = asyncio.create_task(self._claim_loop())
+            self._claimers.add(claimer)
+            claimer.add_done_callback(self._claimers.discard)
         planned = await future
         self._pump.offer((plan.row.tenant_id, (plan, trigger)) for plan in planned)
         await self._pump.room({plan.row.tenant_id for plan in planned})
@@ -157,6 +165,9 @@ class Dispatcher:
         while self._claims:
             await asyncio.sleep(CLAIM_GATHER_SECONDS)
             batch, self._claims = self._claims, []
+            if not batch:
+                continue
+            self._claiming += 1
             try:
                 planned = await self._claim_retrying([i for ids, _ in batch for i in ids])
             except Exception as exc:
@@ -164,6 +175,8 @@ class Dispatcher:
                     if not future.done():
                         future.set_exception(exc)
                 continue
+            finally:
+                self._claiming -= 1
             by_id = {plan.row.id: plan for plan in planned}
             for ids, future in batch:
                 if not future.done():
