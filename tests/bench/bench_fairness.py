@@ -58,6 +58,7 @@ from tests.e2e.harness import (  # noqa: E402
     start_receiver,
 )
 from tests.e2e.harness.api import create_with_secret  # noqa: E402
+from workers.contracts import DELIVERY_LANES, lane_queue  # noqa: E402
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 ENDPOINTS = 4
@@ -94,6 +95,7 @@ class Trial:
     flood_deliveries: int
     flood_publish_seconds: float
     flood_per_second: float
+    same_lane: bool
 
     @property
     def ratio(self) -> float:
@@ -104,6 +106,7 @@ class Trial:
 class Tenant:
     uid: str
     paths: list[str]
+    lane: str  # its broker lane (a backlog delays the tenants of its own lane)
 
 
 def set_up(service: Service, receiver: Receiver, label: str) -> Tenant:
@@ -113,6 +116,7 @@ def set_up(service: Service, receiver: Receiver, label: str) -> Tenant:
     with service.client() as api:
         answer = api.post("/api/v1/tenants", json={"uid": uid, "name": label})
         assert answer.status_code == 201, answer.text
+        lane = lane_queue(answer.json()["id"], DELIVERY_LANES)
         body = {"event_types": ["invoice.*"]}
         made = {
             path: create_with_secret(
@@ -121,7 +125,7 @@ def set_up(service: Service, receiver: Receiver, label: str) -> Tenant:
             for path in paths
         }
     receiver.set_secrets(made)
-    return Tenant(uid, paths)
+    return Tenant(uid, paths, lane)
 
 
 def received_by_path(receiver: Receiver) -> dict[str, dict[str, float]]:
@@ -189,6 +193,11 @@ def run_trial(
     print(f"  alone: {alone.summary()}", flush=True)
 
     flood = set_up(service, receiver, "a")
+    while flood.lane == victim.lane:  # the lanes' limit, measured on its own (--same-lane)
+        if args.same_lane:
+            break
+        flood = set_up(service, receiver, "a")
+    print(f"  lanes: A {flood.lane}, B {victim.lane}", flush=True)
     messages = args.backlog // ENDPOINTS
     expected = messages * ENDPOINTS
     began = time.time()
@@ -213,7 +222,8 @@ def run_trial(
             raise RuntimeError(f"tenant A: {left} deliveries still owed")
         time.sleep(1.0)
     last = max(t for p in flood.paths for t in received_by_path(receiver)[p].values())
-    return Trial(alone, beside, expected, publish_seconds, expected / (last - began))
+    rate = expected / (last - began)
+    return Trial(alone, beside, expected, publish_seconds, rate, flood.lane == victim.lane)
 
 
 def record(trial: Trial, args: argparse.Namespace, *, commit: str) -> None:
@@ -224,7 +234,8 @@ def record(trial: Trial, args: argparse.Namespace, *, commit: str) -> None:
         f"{trial.alone.percentile(50):.1f} / {trial.alone.percentile(95):.1f} | "
         f"{trial.beside.percentile(50):.1f} / {trial.beside.percentile(95):.1f} | "
         f"{trial.ratio:.2f} | {trial.beside.owed_at_start} -> {trial.beside.owed_at_end} | "
-        f"{trial.flood_per_second:.0f} | load {load} |\n"
+        f"{trial.flood_per_second:.0f} | {'same lane' if trial.same_lane else 'other lanes'}, "
+        f"load {load} |\n"
     )
     text = RESULTS.read_text()
     marker = "| date | commit | machine | shape | backlog deliveries |"
@@ -249,6 +260,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--window", type=float, default=20.0, help="tenant B's seconds")
     parser.add_argument("--trials", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds for any wait")
+    parser.add_argument(
+        "--same-lane", action="store_true", help="A may share B's lane (default: another lane)"
+    )
     parser.add_argument("--rev", help="run the service from this git revision as committed")
     parser.add_argument("--no-record", action="store_true")
     return parser.parse_args(argv)
