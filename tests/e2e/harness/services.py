@@ -236,7 +236,9 @@ def purge_rabbitmq(url: str = AMQP_URL) -> int:
     connection = pika.BlockingConnection(pika.URLParameters(url))
     try:
         for queue in (
-            name + suffix for name in delivery_queues(DELIVERY_LANES) for suffix in ("", ".DQ", ".XQ")
+            name + suffix
+            for name in delivery_queues(DELIVERY_LANES)
+            for suffix in ("", ".DQ", ".XQ")
         ):
             channel = connection.channel()
             try:
