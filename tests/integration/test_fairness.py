@@ -6,6 +6,7 @@ real receiver on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -13,19 +14,23 @@ from typing import Any
 
 import dramatiq
 import pytest
+from dramatiq.brokers.stub import StubBroker
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import select
 
 from app.config import Settings
 from app.kit.jobs import JobQueue
+from app.models import Delivery
 from tests.conftest import RABBITMQ_URL
 from tests.e2e.harness.services import fresh_rabbitmq_vhost, reset_redis
 from tests.integration.receiver import Receiver
+from tests.integration.test_scheduler import seed
 from workers.actors import declare_actors
 from workers.broker import build_broker, build_worker
-from workers.contracts import DELIVERY_LANES, lane_queue
+from workers.contracts import DELIVERY_LANES, delivery_queues, lane_queue
 from workers.resources import Resources
-from workers.scheduler import run_forever
+from workers.scheduler import run_forever, run_once
 
 REDIS_DB = 11  # this module's own: integration 15, e2e 12, bench 14
 BACKLOG = 5_000  # tenant A's deliveries (4 endpoints, as production's shape), queued before B's
@@ -156,3 +161,35 @@ class TestFairBetweenTenants:
 
 def _id(received: Any) -> tuple[str, str]:
     return received.path, received.headers["webhook-id"]
+
+
+class TestSchedulerLanes:
+    async def test_the_scheduler_enqueues_each_tenants_due_deliveries_in_its_own_lane(
+        self, settings: Settings, sessions: Any
+    ) -> None:
+        # Given due deliveries of two tenants, and a job queue spreading tasks over 8 lanes
+        first, second = await seed(sessions, 3), await seed(sessions, 2)
+        broker = StubBroker()
+        for queue_name in delivery_queues(DELIVERY_LANES):
+            broker.declare_queue(queue_name)
+        jobs = JobQueue(broker)
+        jobs.lanes = DELIVERY_LANES
+
+        # When the scheduler runs a round
+        assert await run_once(settings, sessions, jobs) == 5
+
+        # Then each delivery is in exactly one task, in its tenant's lane
+        async with sessions() as session:
+            rows = await session.execute(select(Delivery.id, Delivery.tenant_id))
+            tenant_of = {row.id: row.tenant_id for row in rows}
+        queued = {
+            delivery_id: queue_name
+            for queue_name, queue in broker.queues.items()
+            for encoded in list(queue.queue)
+            for delivery_id in json.loads(encoded)["kwargs"]["delivery_ids"]
+        }
+        assert sorted(queued) == sorted(first + second)
+        assert all(
+            queue == lane_queue(tenant_of[delivery_id], DELIVERY_LANES)
+            for delivery_id, queue in queued.items()
+        )
