@@ -9,7 +9,7 @@ LOCK   := constraints.txt
 TS       := clients/typescript
 TS_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: dev test lint typecheck check bench bench-publish bench-inbound faults fuzz clean clients \
+.PHONY: dev test lint typecheck check bench bench-fairness bench-publish bench-inbound faults fuzz clean clients \
         clients-check lock test-latest portal-screenshots
 
 # The project with its dev tools, and the generated Python SDK (the SDK tests use it).
