@@ -94,15 +94,14 @@ def _start_worker(settings: Settings, broker: object) -> object:
     import dramatiq
 
     from workers.actors import declare_actors
-    from workers.contracts import DELIVERY_QUEUE
+    from workers.broker import build_worker
     from workers.resources import Resources
 
     assert isinstance(broker, dramatiq.Broker)
     broker.add_middleware(Resources(settings))
     declare_actors(broker)
-    worker = dramatiq.Worker(
+    worker = build_worker(
         broker,
-        queues={DELIVERY_QUEUE},
         worker_threads=settings.worker_threads,
         worker_timeout=settings.worker_idle_poll_ms,
     )

@@ -29,8 +29,9 @@ _NO_SYNC = {"synchronize_session": False}
 
 async def claim_due(
     session: AsyncSession, *, now: datetime, stuck_before: datetime, limit: int
-) -> list[str]:
-    """Mark as enqueued, and return, pending deliveries that are due and have no live task."""
+) -> list[tuple[str, str]]:
+    """Mark as enqueued, and return (id, tenant id), pending deliveries that are due and have no
+    live task."""
     due = (
         select(Delivery.id)
         .where(
@@ -47,10 +48,10 @@ async def claim_due(
         update(Delivery)
         .where(Delivery.id.in_(due.scalar_subquery()))
         .values(enqueued_at=now)
-        .returning(Delivery.id),
+        .returning(Delivery.id, Delivery.tenant_id),
         execution_options=_NO_SYNC,
     )
-    return list(claimed.scalars())
+    return [(row.id, row.tenant_id) for row in claimed]
 
 
 class ClaimedDelivery(NamedTuple):
@@ -542,3 +543,16 @@ def new_delivery_row(message: Message, endpoint_id: str) -> dict[str, Any]:
         "updated_at": message.created_at,
         "trigger": SCHEDULED,
     }
+
+
+async def by_tenant(session: AsyncSession, delivery_ids: Sequence[str]) -> dict[str, list[str]]:
+    """``delivery_ids`` grouped by their tenant (each tenant's in the order given)."""
+    if not delivery_ids:
+        return {}
+    query = select(Delivery.id, Delivery.tenant_id).where(Delivery.id.in_(delivery_ids))
+    tenant_of = dict((await session.execute(query)).tuples().all())
+    grouped: dict[str, list[str]] = {}
+    for delivery_id in delivery_ids:
+        if delivery_id in tenant_of:
+            grouped.setdefault(tenant_of[delivery_id], []).append(delivery_id)
+    return grouped

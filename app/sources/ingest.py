@@ -236,7 +236,8 @@ async def _publish(
     ]
     await repository.add_deliveries(session, rows)
     if rows:
-        enqueue(session, SendDeliveries(delivery_ids=[row["id"] for row in rows]))
+        ids = [row["id"] for row in rows]
+        enqueue(session, SendDeliveries(delivery_ids=ids, lane_key=source.tenant_id))
     return message.id
 
 

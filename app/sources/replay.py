@@ -46,7 +46,10 @@ def _new_deliveries(session: AsyncSession, message: Any, endpoint_ids: list[str]
         made.append(Delivery(**row | {"trigger": MANUAL}))
     session.add_all(made)
     if made:
-        enqueue(session, SendDeliveries(delivery_ids=[d.id for d in made], trigger=MANUAL))
+        ids = [d.id for d in made]
+        enqueue(
+            session, SendDeliveries(delivery_ids=ids, trigger=MANUAL, lane_key=message.tenant_id)
+        )
     return made
 
 
