@@ -550,7 +550,7 @@ async def by_tenant(session: AsyncSession, delivery_ids: Sequence[str]) -> dict[
     if not delivery_ids:
         return {}
     query = select(Delivery.id, Delivery.tenant_id).where(Delivery.id.in_(delivery_ids))
-    tenant_of = dict((await session.execute(query)).tuples().all())
+    tenant_of: dict[str, str] = {row[0]: row[1] for row in await session.execute(query)}
     grouped: dict[str, list[str]] = {}
     for delivery_id in delivery_ids:
         if delivery_id in tenant_of:
