@@ -9,7 +9,7 @@ LOCK   := constraints.txt
 TS       := clients/typescript
 TS_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: dev test lint typecheck check bench bench-fairness bench-publish bench-inbound faults fuzz clean clients \
+.PHONY: dev test lint typecheck check bench bench-publish bench-inbound faults fuzz clean clients \
         clients-check lock test-latest portal-screenshots
 
 # The project with its dev tools, and the generated Python SDK (the SDK tests use it).
@@ -47,11 +47,6 @@ clients: $(STAMP) $(TS_STAMP)
 ## Fail if clients/ differs from what the code generates; type-check the TypeScript client.
 clients-check: $(STAMP) $(TS_STAMP)
 	clients/check.sh
-
-## Fair between tenants (issue 15): another tenant's publish -> receipt p95 alone and beside a
-## backlog of 100,000 deliveries, on the production shape; rows in tests/bench/RESULTS.md.
-bench-fairness: $(STAMP)
-	$(BIN)/python tests/bench/bench_fairness.py
 
 ## The benchmark suite on the production shape (PostgreSQL, RabbitMQ): a table, and rows in
 ## tests/bench/RESULTS.md; fails when a delivery is lost or duplicated.

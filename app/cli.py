@@ -94,14 +94,15 @@ def _start_worker(settings: Settings, broker: object) -> object:
     import dramatiq
 
     from workers.actors import declare_actors
-    from workers.broker import build_worker
+    from workers.contracts import DELIVERY_QUEUE
     from workers.resources import Resources
 
     assert isinstance(broker, dramatiq.Broker)
     broker.add_middleware(Resources(settings))
     declare_actors(broker)
-    worker = build_worker(
+    worker = dramatiq.Worker(
         broker,
+        queues={DELIVERY_QUEUE},
         worker_threads=settings.worker_threads,
         worker_timeout=settings.worker_idle_poll_ms,
     )

@@ -8,10 +8,9 @@ Per worker process, one ``Dispatcher`` runs on the worker's event loop:
    this process with ``QUEUE_FACTOR`` times as many queued behind them (the rest wait a moment in
    the database), and under a rate limit or slow-down pause only the GCRA slots of the next second
    (the rest wait in the database until their turn).
-2. The tries run as tasks on the event loop, started as ``MAX_IN_FLIGHT`` slots free, one tenant
-   after another (``workers.fair``); the actor returns once its tenants have room for more, so a
-   slow endpoint holds only its own share of ``MAX_IN_FLIGHT`` (at most half of it, queue
-   included) and a tenant's backlog never holds every worker thread.
+2. The tries run as tasks on the event loop; the actor returns once they are started, so a slow
+   endpoint holds only its own share of ``MAX_IN_FLIGHT`` (at most half of it, queue included)
+   and never a worker thread.
 3. Outcomes are recorded by one writer in batches (``workers.recording``); a slot is released
    only when its outcome is stored, which bounds the work a crash can cut short.
 
@@ -36,7 +35,6 @@ from app.deliveries.repository import ClaimedDelivery
 from app.kit.clock import utc_now
 from workers import metrics
 from workers.delivery import DeliveryContext, Outcome, try_delivery
-from workers.fair import FairPump
 from workers.policy import Circuit, reserve_slots
 from workers.recording import Result, record_results
 
@@ -56,14 +54,8 @@ TURN_WAIT_SECONDS = 5.0
 SLOT_HORIZON_SECONDS = 1.0
 # Tasks arriving together are claimed in one transaction after gathering this long.
 CLAIM_GATHER_SECONDS = 0.002
-# Claim transactions one process runs at once (each gathers every call waiting when it starts).
-MAX_CLAIMERS = 3
 # A claim that fails (database unreachable) is retried this long before its tasks fail.
 CLAIM_RETRY_SECONDS = 20.0
-# The fair pump's backpressure (``workers.fair``): an actor returns once each of its tenants has
-# at most this many times MAX_IN_FLIGHT tries waiting for a slot, and the process this many times.
-TENANT_WAITING_SHARE = 1
-TOTAL_WAITING_SHARE = 4
 # Outcomes are gathered this long before a batch is written.
 WRITE_GATHER_SECONDS = 0.01
 # A batch that cannot be stored (database down) is retried this long before giving up to the
@@ -91,12 +83,7 @@ class Dispatcher:
     def __init__(self, ctx: DeliveryContext) -> None:
         self.ctx = ctx
         settings = ctx.settings
-        self._pump: FairPump[tuple[Planned, str]] = FairPump(
-            settings.max_in_flight,
-            self._start,
-            tenant_cap=settings.max_in_flight * TENANT_WAITING_SHARE,
-            total_cap=settings.max_in_flight * TOTAL_WAITING_SHARE,
-        )
+        self._slots = asyncio.Semaphore(settings.max_in_flight)
         self._in_flight: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
         self._results: list[Result] = []
@@ -113,39 +100,30 @@ class Dispatcher:
             settings.max_in_flight_per_endpoint * (1 + QUEUE_FACTOR),
             max(settings.max_in_flight // 2, settings.max_in_flight_per_endpoint),
         )
-        self._claimers: set[asyncio.Task[None]] = set()
-        self._claiming = 0  # claimers inside a claim transaction
+        self._claimer: asyncio.Task[None] | None = None
 
     async def dispatch(self, delivery_ids: Sequence[str], *, trigger: str = "scheduled") -> int:
-        """Hand the tries that may go now to the fair pump; return how many.
+        """Start the tries that may go now; return how many started.
 
         Concurrent calls (one per worker thread) are claimed together in one transaction.
         """
         future: asyncio.Future[list[Planned]] = asyncio.get_running_loop().create_future()
         self._claims.append((list(delivery_ids), future))
-        # A claimer that is free takes this call's ids within CLAIM_GATHER_SECONDS; when every
-        # claimer is inside a transaction (a backlog's 200-delivery claims), another starts, so
-        # a small claim of another tenant does not wait for theirs.
-        if len(self._claimers) - self._claiming < 1 and len(self._claimers) < MAX_CLAIMERS:
-            claimer = asyncio.create_task(self._claim_loop())
-            self._claimers.add(claimer)
-            claimer.add_done_callback(self._claimers.discard)
+        if self._claimer is None or self._claimer.done():
+            self._claimer = asyncio.create_task(self._claim_loop())
         planned = await future
-        self._pump.offer((plan.row.tenant_id, (plan, trigger)) for plan in planned)
-        await self._pump.room({plan.row.tenant_id for plan in planned})
+        for plan in planned:
+            await self._slots.acquire()
+            task = asyncio.create_task(self._send(plan, trigger))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return len(planned)
-
-    def _start(self, item: tuple[Planned, str]) -> None:
-        task = asyncio.create_task(self._send(*item))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def drain(self) -> None:
         """Wait until every started try is sent and stored; raise if a batch of outcomes could not
         be stored (its deliveries go out again when their leases run out)."""
         while (
             self._tasks
-            or self._pump.waiting
             or self._results
             or self._given_back
             or (self._writer and not self._writer.done())
@@ -165,9 +143,6 @@ class Dispatcher:
         while self._claims:
             await asyncio.sleep(CLAIM_GATHER_SECONDS)
             batch, self._claims = self._claims, []
-            if not batch:
-                continue
-            self._claiming += 1
             try:
                 planned = await self._claim_retrying([i for ids, _ in batch for i in ids])
             except Exception as exc:
@@ -175,8 +150,6 @@ class Dispatcher:
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            finally:
-                self._claiming -= 1
             by_id = {plan.row.id: plan for plan in planned}
             for ids, future in batch:
                 if not future.done():
@@ -325,7 +298,7 @@ class Dispatcher:
             finally:
                 turn.release()
         except asyncio.CancelledError:
-            self._pump.release()
+            self._slots.release()
             raise
         except Exception as exc:  # a bug here must not strand the slot
             log.exception("try_failed", delivery_id=plan.row.id)
@@ -381,7 +354,7 @@ class Dispatcher:
                 await self._write(batch, given_back)
             finally:
                 for _ in range(len(batch) + len(given_back)):
-                    self._pump.release()
+                    self._slots.release()
 
     async def _write(self, batch: list[Result], given_back: list[Hold]) -> None:
         try:

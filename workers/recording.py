@@ -277,14 +277,8 @@ async def _apply(session: AsyncSession, results: list[Result], settings: Setting
             session, done=recorder.key_done, held=recorder.key_held, now=now
         )
         per_task = settings.deliveries_per_task
-        for tenant_id, ids in (
-            await repository.by_tenant(session, heads)
-        ).items():  # each in its lane
-            for start in range(0, len(ids), per_task):
-                task = SendDeliveries(
-                    delivery_ids=ids[start : start + per_task], lane_key=tenant_id
-                )
-                enqueue(session, task)
+        for start in range(0, len(heads), per_task):
+            enqueue(session, SendDeliveries(delivery_ids=heads[start : start + per_task]))
     for endpoint_id in recorder.resume:
         await planning.resume_parked(session, endpoint_id, now=now)
     if operator is not None:

@@ -22,12 +22,12 @@ from app.deliveries import repository, rollup
 from app.deliveries import service as recoveries
 from app.kit.clock import utc_now
 from app.kit.ids import id_bound
-from app.kit.jobs import JobQueue, coalesce
+from app.kit.jobs import JobQueue
 from app.models.attempt_rollup import HOUR, MINUTE
 from app.retention import repository as retention
 from app.sources import repository as inbound
 from workers import metrics
-from workers.contracts import RunRecovery, SendDeliveries, Task
+from workers.contracts import RunRecovery, SendDeliveries
 
 log = structlog.get_logger(__name__)
 
@@ -39,7 +39,7 @@ async def run_once(
     now = utc_now()
     async with sessions() as session:
         await repository.wake_due_probes(session, now=now)
-        due = await repository.claim_due(
+        ids = await repository.claim_due(
             session,
             now=now,
             stuck_before=now - timedelta(seconds=settings.stuck_after_seconds),
@@ -49,17 +49,16 @@ async def run_once(
             session, now=now, stale_before=now - timedelta(seconds=settings.stuck_after_seconds)
         )
         await session.commit()
-    if due:
-        # Each tenant's deliveries in its own lane, merged per lane.
-        tasks: list[Task] = [SendDeliveries(delivery_ids=[i], lane_key=t) for i, t in due]
+    if ids:
+        step = settings.deliveries_per_task
         await jobs.send(
-            coalesce(tasks, deliveries_per_task=settings.deliveries_per_task, lanes=jobs.lanes)
+            [SendDeliveries(delivery_ids=ids[i : i + step]) for i in range(0, len(ids), step)]
         )
-        log.debug("scheduler_enqueued", deliveries=len(due))
+        log.debug("scheduler_enqueued", deliveries=len(ids))
     if stale:
         await jobs.send([RunRecovery(recovery_id=i) for i in stale])
         log.info("scheduler_resumed_recoveries", recoveries=len(stale))
-    return len(due)
+    return len(ids)
 
 
 async def purge_once(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> int:

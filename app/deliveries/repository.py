@@ -29,9 +29,8 @@ _NO_SYNC = {"synchronize_session": False}
 
 async def claim_due(
     session: AsyncSession, *, now: datetime, stuck_before: datetime, limit: int
-) -> list[tuple[str, str]]:
-    """Mark as enqueued, and return (id, tenant id), pending deliveries that are due and have no
-    live task."""
+) -> list[str]:
+    """Mark as enqueued, and return, pending deliveries that are due and have no live task."""
     due = (
         select(Delivery.id)
         .where(
@@ -48,10 +47,10 @@ async def claim_due(
         update(Delivery)
         .where(Delivery.id.in_(due.scalar_subquery()))
         .values(enqueued_at=now)
-        .returning(Delivery.id, Delivery.tenant_id),
+        .returning(Delivery.id),
         execution_options=_NO_SYNC,
     )
-    return [(row.id, row.tenant_id) for row in claimed]
+    return list(claimed.scalars())
 
 
 class ClaimedDelivery(NamedTuple):
@@ -543,16 +542,3 @@ def new_delivery_row(message: Message, endpoint_id: str) -> dict[str, Any]:
         "updated_at": message.created_at,
         "trigger": SCHEDULED,
     }
-
-
-async def by_tenant(session: AsyncSession, delivery_ids: Sequence[str]) -> dict[str, list[str]]:
-    """``delivery_ids`` grouped by their tenant (each tenant's in the order given)."""
-    if not delivery_ids:
-        return {}
-    query = select(Delivery.id, Delivery.tenant_id).where(Delivery.id.in_(delivery_ids))
-    tenant_of: dict[str, str] = {row[0]: row[1] for row in await session.execute(query)}
-    grouped: dict[str, list[str]] = {}
-    for delivery_id in delivery_ids:
-        if delivery_id in tenant_of:
-            grouped.setdefault(tenant_of[delivery_id], []).append(delivery_id)
-    return grouped

@@ -82,7 +82,7 @@ async def resend(
         due = await ordering.requeue(session, endpoint.id, due, now=now)
         await session.refresh(delivery)
     if due:
-        enqueue(session, SendDeliveries(delivery_ids=due, trigger=MANUAL, lane_key=tenant.id))
+        enqueue(session, SendDeliveries(delivery_ids=due, trigger=MANUAL))
     return delivery
 
 
@@ -123,7 +123,7 @@ async def skip_key(session: AsyncSession, tenant: Tenant, endpoint_id: str, key:
             code="ordering_key_not_held",
         ) from None
     if heads:
-        enqueue(session, SendDeliveries(delivery_ids=heads, lane_key=tenant.id))
+        enqueue(session, SendDeliveries(delivery_ids=heads))
 
 
 # -- recovery --------------------------------------------------------------------------------
@@ -187,8 +187,7 @@ async def requeue_batch(
             ids = await ordering.requeue(session, endpoint.id, ids, now=now)
         due = await planning.replan(session, recovery.endpoint_id, ids, now=now) if ids else []
         if due:
-            task = SendDeliveries(delivery_ids=due, trigger=MANUAL, lane_key=recovery.tenant_id)
-            enqueue(session, task)
+            enqueue(session, SendDeliveries(delivery_ids=due, trigger=MANUAL))
     if len(rows) < batch_size:
         recovery.status = DONE
         recovery.finished_at = now

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from workers.contracts import SendDeliveries, Task, broker_lanes
+from workers.contracts import SendDeliveries, Task
 
 if TYPE_CHECKING:
     import dramatiq
@@ -44,7 +44,6 @@ class JobQueue:
 
     def __init__(self, broker: dramatiq.Broker) -> None:
         self.broker = broker
-        self.lanes = broker_lanes(broker)  # delivery tasks go to their tenant's lane
 
     def ping(self) -> None:
         """Raise if the broker does not answer (blocking; /health/ready runs it in a thread)."""
@@ -59,7 +58,7 @@ class JobQueue:
 
     def send_now(self, tasks: list[Task]) -> None:
         for task in tasks:
-            self.broker.enqueue(task.to_message(lanes=self.lanes))
+            self.broker.enqueue(task.to_message())
 
     async def send(self, tasks: list[Task]) -> None:
         if not tasks:
@@ -97,9 +96,7 @@ class BackgroundJobQueue(JobQueue):
         while (first := self._handed.get()) is not None:
             tasks, stopping = self._take_handed(list(first))
             try:
-                self.send_now(
-                    coalesce(tasks, deliveries_per_task=self.deliveries_per_task, lanes=self.lanes)
-                )
+                self.send_now(coalesce(tasks, deliveries_per_task=self.deliveries_per_task))
             except Exception:
                 log.exception("enqueue_failed", tasks=len(tasks))
             if stopping:
@@ -123,21 +120,17 @@ class BackgroundJobQueue(JobQueue):
         self._thread.join(timeout_seconds)
 
 
-def coalesce(tasks: list[Task], *, deliveries_per_task: int, lanes: int = 0) -> list[Task]:
+def coalesce(tasks: list[Task], *, deliveries_per_task: int) -> list[Task]:
     """The scheduled ``SendDeliveries`` of several units of work as few tasks of at most
-    ``deliveries_per_task`` ids per lane (one broker publish each, and a worker takes a task's
-    deliveries together: measured, 7 % of the API's CPU per publish went to one publish per
-    request); any other task as it is. Tasks of different lanes are never merged: a flooding
-    tenant's deliveries would ride in another tenant's lane."""
+    ``deliveries_per_task`` ids (one broker publish each, and a worker takes a task's deliveries
+    together: measured, 7 % of the API's CPU per publish went to one publish per request); any
+    other task as it is."""
     others = [t for t in tasks if not _mergeable(t)]
-    by_lane: dict[str, tuple[str | None, list[str]]] = {}
-    for task in tasks:
-        if isinstance(task, SendDeliveries) and _mergeable(task):
-            lane = by_lane.setdefault(task.queue_for(lanes), (task.lane_key, []))
-            lane[1].extend(task.delivery_ids)
+    ids = [
+        i for t in tasks if isinstance(t, SendDeliveries) and _mergeable(t) for i in t.delivery_ids
+    ]
     merged = [
-        SendDeliveries(delivery_ids=ids[start : start + deliveries_per_task], lane_key=key)
-        for key, ids in by_lane.values()
+        SendDeliveries(delivery_ids=ids[start : start + deliveries_per_task])
         for start in range(0, len(ids), deliveries_per_task)
     ]
     return [*others, *merged]

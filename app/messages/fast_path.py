@@ -177,7 +177,7 @@ class PublishFastPath:
         if not created:
             return None
         PUBLISHED.inc()
-        await self._jobs.send(self._tasks(publish.message["tenant_id"], delivery_ids))
+        await self._jobs.send(self._tasks(delivery_ids))
         return Fast(202, answer, _HEADERS)
 
     async def _plan(
@@ -238,13 +238,9 @@ class PublishFastPath:
         principal = await self._auth.authenticate(credential)
         return principal is not None and principal.is_admin
 
-    def _tasks(self, tenant_id: str, ids: list[str]) -> list[Task]:
-        """The deliveries' tasks, in the tenant's broker lane (``workers.contracts``)."""
+    def _tasks(self, ids: list[str]) -> list[Task]:
         step = self._deliveries_per_task
-        return [
-            SendDeliveries(delivery_ids=ids[i : i + step], lane_key=tenant_id)
-            for i in range(0, len(ids), step)
-        ]
+        return [SendDeliveries(delivery_ids=ids[i : i + step]) for i in range(0, len(ids), step)]
 
     async def close(self) -> None:
         await self.writer.close()

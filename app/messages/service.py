@@ -107,7 +107,7 @@ async def publish_many(
         ordered = {endpoint_id for endpoint_id, sub in subscribed if sub.ordered}
         if ordered:
             due_now = await ordering.sequence(session, written, keys, ordered, due_now)
-    _enqueue(session, tenant.id, due_now, deliveries_per_task=deliveries_per_task)
+    _enqueue(session, due_now, deliveries_per_task=deliveries_per_task)
     return [
         Published(message=message, payload=item.payload, created=True)
         if message.id in inserted.ids
@@ -188,11 +188,7 @@ async def _plan(
     return await planning.plan(session, rows, now=now)
 
 
-def _enqueue(
-    session: AsyncSession, tenant_id: str, ids: list[str], *, deliveries_per_task: int
-) -> None:
-    """Buffer the deliveries' tasks on the unit of work (in the tenant's lane): sent after its
-    commit."""
+def _enqueue(session: AsyncSession, ids: list[str], *, deliveries_per_task: int) -> None:
+    """Buffer the deliveries' tasks on the unit of work: sent after its commit."""
     for start in range(0, len(ids), deliveries_per_task):
-        chunk = ids[start : start + deliveries_per_task]
-        enqueue(session, SendDeliveries(delivery_ids=chunk, lane_key=tenant_id))
+        enqueue(session, SendDeliveries(delivery_ids=ids[start : start + deliveries_per_task]))

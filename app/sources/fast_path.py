@@ -175,8 +175,7 @@ class IngestFastPath:
         INBOUND_EVENTS.labels(source.id, ACCEPTED).inc()
         ids = [row["id"] for row in item.deliveries]
         if ids:
-            task = SendDeliveries(delivery_ids=ids, lane_key=source.tenant_id)
-            await self._handoff().send([task])
+            await self._handoff().send([SendDeliveries(delivery_ids=ids)])
         received = ingest.Received(events=[{"id": item.event["id"], "outcome": ACCEPTED}])
         return Fast(200, _ENCODER.encode(received), [(b"content-type", b"application/json")])
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from app.kit.jobs import JobQueue, coalesce
-from workers.contracts import Task
+from app.kit.jobs import JobQueue
+from workers.contracts import SendDeliveries, Task
 
 if TYPE_CHECKING:
     import dramatiq
@@ -28,20 +28,28 @@ class Handoff(JobQueue):
     def __init__(self, broker: dramatiq.Broker, *, per_task: int) -> None:
         super().__init__(broker)
         self.per_task = per_task
-        self._handed: list[Task] = []
+        self._delivery_ids: list[str] = []
+        self._other: list[Task] = []
         self._sending: asyncio.Task[None] | None = None
 
     async def send(self, tasks: list[Task]) -> None:
-        self._handed.extend(tasks)
+        for task in tasks:
+            if isinstance(task, SendDeliveries):
+                self._delivery_ids.extend(task.delivery_ids)
+            else:
+                self._other.append(task)
         if self._sending is None or self._sending.done():
             self._sending = asyncio.create_task(self._drain())
 
     async def _drain(self) -> None:
-        while self._handed:
-            tasks, self._handed = self._handed, []
-            # Merged per lane: a tenant's deliveries stay in its own lane.
-            merged = coalesce(tasks, deliveries_per_task=self.per_task, lanes=self.lanes)
-            await super().send(merged)  # logs a failure; the scheduler sends those tasks later
+        while self._delivery_ids or self._other:
+            ids, self._delivery_ids = self._delivery_ids, []
+            tasks, self._other = self._other, []
+            tasks += [
+                SendDeliveries(delivery_ids=ids[start : start + self.per_task])
+                for start in range(0, len(ids), self.per_task)
+            ]
+            await super().send(tasks)  # logs a failure; the scheduler sends those tasks later
 
     async def wait_sent(self) -> None:
         """Until everything handed over so far has been sent (or failed): for tests, whose

@@ -236,8 +236,7 @@ async def _publish(
     ]
     await repository.add_deliveries(session, rows)
     if rows:
-        ids = [row["id"] for row in rows]
-        enqueue(session, SendDeliveries(delivery_ids=ids, lane_key=source.tenant_id))
+        enqueue(session, SendDeliveries(delivery_ids=[row["id"] for row in rows]))
     return message.id
 
 

@@ -46,10 +46,7 @@ def _new_deliveries(session: AsyncSession, message: Any, endpoint_ids: list[str]
         made.append(Delivery(**row | {"trigger": MANUAL}))
     session.add_all(made)
     if made:
-        ids = [d.id for d in made]
-        enqueue(
-            session, SendDeliveries(delivery_ids=ids, trigger=MANUAL, lane_key=message.tenant_id)
-        )
+        enqueue(session, SendDeliveries(delivery_ids=[d.id for d in made], trigger=MANUAL))
     return made
 
 

@@ -22,7 +22,7 @@ from tests.conftest import ADMIN_KEY, RABBITMQ_URL, SECRET_KEY
 from tests.e2e.harness.services import fresh_rabbitmq_vhost
 from tests.integration.receiver import Receiver, running_receiver
 from workers.actors import declare_actors
-from workers.broker import build_broker, build_worker
+from workers.broker import build_broker
 from workers.contracts import DELIVERY_QUEUE
 from workers.delivery import DeliveryContext
 from workers.http import build_client
@@ -56,7 +56,7 @@ def rabbitmq_worker(settings: Settings, rabbitmq_vhost: str) -> Iterator[dramati
     broker.add_middleware(Resources(settings))
     declare_actors(broker)
     # A short idle poll: stopping the worker waits for its consumer's poll to end.
-    worker = build_worker(broker, worker_threads=2, worker_timeout=50)
+    worker = dramatiq.Worker(broker, queues={DELIVERY_QUEUE}, worker_threads=2, worker_timeout=50)
     worker.start()
     try:
         yield broker

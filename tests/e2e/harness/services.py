@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import httpx
 
 from tests.e2e.harness.processes import HarnessError, Stack, free_port, wait_until
-from workers.contracts import DELIVERY_LANES, delivery_queues
+from workers.contracts import DELIVERY_QUEUE
 
 # The console script installed next to the interpreter running the tests (the project venv).
 HOOKRELAY = Path(sys.executable).parent / "hookrelay"
@@ -204,25 +204,21 @@ def reset_rabbitmq(url: str = AMQP_URL) -> str:
 
 
 def rabbitmq_depth(url: str = AMQP_URL) -> int:
-    """How many messages (tasks) wait in the delivery queues (every lane), not counting those a
-    worker holds."""
+    """How many messages (tasks) wait in the delivery queue, not counting those a worker holds."""
     import pika
     from pika.exceptions import ChannelClosedByBroker
 
-    waiting = 0
     connection = pika.BlockingConnection(pika.URLParameters(url))
     try:
-        for queue in delivery_queues(DELIVERY_LANES):
-            channel = connection.channel()
-            try:
-                waiting += int(channel.queue_declare(queue, passive=True).method.message_count)
-                channel.close()
-            except ChannelClosedByBroker as exc:
-                if exc.reply_code != 404:
-                    raise
+        channel = connection.channel()
+        try:
+            return int(channel.queue_declare(DELIVERY_QUEUE, passive=True).method.message_count)
+        except ChannelClosedByBroker as exc:
+            if exc.reply_code != 404:
+                raise
+            return 0
     finally:
         connection.close()
-    return waiting
 
 
 def purge_rabbitmq(url: str = AMQP_URL) -> int:
@@ -235,11 +231,7 @@ def purge_rabbitmq(url: str = AMQP_URL) -> int:
     dropped = 0
     connection = pika.BlockingConnection(pika.URLParameters(url))
     try:
-        for queue in (
-            name + suffix
-            for name in delivery_queues(DELIVERY_LANES)
-            for suffix in ("", ".DQ", ".XQ")
-        ):
+        for queue in (DELIVERY_QUEUE, f"{DELIVERY_QUEUE}.DQ", f"{DELIVERY_QUEUE}.XQ"):
             channel = connection.channel()
             try:
                 # passive: purge what exists without declaring it with arguments Dramatiq disagrees with.
