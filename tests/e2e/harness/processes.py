@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -23,10 +24,34 @@ class HarnessError(AssertionError):
     """A process did not start, died, or a wait ran out (an AssertionError so pytest shows it)."""
 
 
+# Ports the machine's own services listen on (epmd, RabbitMQ's management and distribution).
+_TAKEN = {4369, 5432, 5672, 6379, 15672, 25672}
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free port below the kernel's ephemeral range. A port from that range (what binding port
+    0 gives) can be taken, while its server is down for a restart, by any outgoing connection's
+    local port, so a broker or receiver started again on it found it in use (eaddrinuse: a
+    private RabbitMQ node failed to boot once in a whole-suite run)."""
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randrange(10000, low)
+        if port in _TAKEN:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise HarnessError("no free port below the ephemeral range")
 
 
 @dataclass
